@@ -1,0 +1,3 @@
+module github.com/artifex-go/artifex
+
+go 1.26
