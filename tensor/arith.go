@@ -1,0 +1,221 @@
+package tensor
+
+import "fmt"
+
+func addKernel(dst, a, b []float32, ia, ib int) {
+	switch {
+	case ia == 1 && ib == 1:
+		a, b = a[:len(dst)], b[:len(dst)]
+		for i := range dst {
+			dst[i] = a[i] + b[i]
+		}
+	case ia == 1:
+		v := b[0]
+		a = a[:len(dst)]
+		for i := range dst {
+			dst[i] = a[i] + v
+		}
+	case ib == 1:
+		v := a[0]
+		b = b[:len(dst)]
+		for i := range dst {
+			dst[i] = v + b[i]
+		}
+	default:
+		v := a[0] + b[0]
+		for i := range dst {
+			dst[i] = v
+		}
+	}
+}
+
+func subKernel(dst, a, b []float32, ia, ib int) {
+	switch {
+	case ia == 1 && ib == 1:
+		a, b = a[:len(dst)], b[:len(dst)]
+		for i := range dst {
+			dst[i] = a[i] - b[i]
+		}
+	case ia == 1:
+		v := b[0]
+		a = a[:len(dst)]
+		for i := range dst {
+			dst[i] = a[i] - v
+		}
+	case ib == 1:
+		v := a[0]
+		b = b[:len(dst)]
+		for i := range dst {
+			dst[i] = v - b[i]
+		}
+	default:
+		v := a[0] - b[0]
+		for i := range dst {
+			dst[i] = v
+		}
+	}
+}
+
+func mulKernel(dst, a, b []float32, ia, ib int) {
+	switch {
+	case ia == 1 && ib == 1:
+		a, b = a[:len(dst)], b[:len(dst)]
+		for i := range dst {
+			dst[i] = a[i] * b[i]
+		}
+	case ia == 1:
+		v := b[0]
+		a = a[:len(dst)]
+		for i := range dst {
+			dst[i] = a[i] * v
+		}
+	case ib == 1:
+		v := a[0]
+		b = b[:len(dst)]
+		for i := range dst {
+			dst[i] = v * b[i]
+		}
+	default:
+		v := a[0] * b[0]
+		for i := range dst {
+			dst[i] = v
+		}
+	}
+}
+
+func divKernel(dst, a, b []float32, ia, ib int) {
+	switch {
+	case ia == 1 && ib == 1:
+		a, b = a[:len(dst)], b[:len(dst)]
+		for i := range dst {
+			dst[i] = a[i] / b[i]
+		}
+	case ia == 1:
+		v := 1 / b[0]
+		a = a[:len(dst)]
+		for i := range dst {
+			dst[i] = a[i] * v
+		}
+	case ib == 1:
+		v := a[0]
+		b = b[:len(dst)]
+		for i := range dst {
+			dst[i] = v / b[i]
+		}
+	default:
+		v := a[0] / b[0]
+		for i := range dst {
+			dst[i] = v
+		}
+	}
+}
+
+// Add returns a + b with broadcasting.
+func Add(a, b *Tensor) *Tensor {
+	out := broadcastBinary("Add", a, b, addKernel)
+	return record(out, "Add", func(g *Tensor) []*Tensor {
+		return []*Tensor{SumTo(g, a.shape), SumTo(g, b.shape)}
+	}, a, b)
+}
+
+// Sub returns a - b with broadcasting.
+func Sub(a, b *Tensor) *Tensor {
+	out := broadcastBinary("Sub", a, b, subKernel)
+	return record(out, "Sub", func(g *Tensor) []*Tensor {
+		return []*Tensor{SumTo(g, a.shape), SumTo(Neg(g), b.shape)}
+	}, a, b)
+}
+
+// Mul returns a * b elementwise with broadcasting.
+func Mul(a, b *Tensor) *Tensor {
+	out := broadcastBinary("Mul", a, b, mulKernel)
+	return record(out, "Mul", func(g *Tensor) []*Tensor {
+		var ga, gb *Tensor
+		if a.requiresGrad {
+			ga = SumTo(Mul(g, b), a.shape)
+		}
+		if b.requiresGrad {
+			gb = SumTo(Mul(g, a), b.shape)
+		}
+		return []*Tensor{ga, gb}
+	}, a, b)
+}
+
+// Div returns a / b elementwise with broadcasting.
+func Div(a, b *Tensor) *Tensor {
+	out := broadcastBinary("Div", a, b, divKernel)
+	return record(out, "Div", func(g *Tensor) []*Tensor {
+		var ga, gb *Tensor
+		if a.requiresGrad {
+			ga = SumTo(Div(g, b), a.shape)
+		}
+		if b.requiresGrad {
+			// d(a/b)/db = -a/b² = -out/b
+			gb = SumTo(Neg(Div(Mul(g, out), b)), b.shape)
+		}
+		return []*Tensor{ga, gb}
+	}, a, b)
+}
+
+// Neg returns -x.
+func Neg(x *Tensor) *Tensor { return Scale(x, -1) }
+
+// Scale returns x * s for a constant s.
+func Scale(x *Tensor, s float32) *Tensor {
+	out := empty(x.shape)
+	for i, v := range x.data {
+		out.data[i] = v * s
+	}
+	return record(out, "Scale", func(g *Tensor) []*Tensor {
+		return []*Tensor{Scale(g, s)}
+	}, x)
+}
+
+// AddScalar returns x + s for a constant s.
+func AddScalar(x *Tensor, s float32) *Tensor {
+	out := empty(x.shape)
+	for i, v := range x.data {
+		out.data[i] = v + s
+	}
+	return record(out, "AddScalar", func(g *Tensor) []*Tensor {
+		return []*Tensor{g}
+	}, x)
+}
+
+// Reshape returns a tensor with the same values and a new shape. One
+// dimension may be -1 and is inferred. The storage is shared.
+func Reshape(x *Tensor, shape ...int) *Tensor {
+	shape = append([]int(nil), shape...)
+	infer, known := -1, 1
+	for i, d := range shape {
+		switch {
+		case d == -1 && infer < 0:
+			infer = i
+		case d < 0:
+			panic(fmt.Sprintf("Reshape: bad shape %v for tensor of shape %v", shape, x.shape))
+		default:
+			known *= d
+		}
+	}
+	if infer >= 0 {
+		if known == 0 || len(x.data)%known != 0 {
+			panic(fmt.Sprintf("Reshape: cannot reshape %v into %v", x.shape, shape))
+		}
+		shape[infer] = len(x.data) / known
+	}
+	if numel(shape) != len(x.data) {
+		panic(fmt.Sprintf("Reshape: cannot reshape %v (%d elements) into %v", x.shape, len(x.data), shape))
+	}
+	out := &Tensor{shape: shape, data: x.data}
+	return record(out, "Reshape", func(g *Tensor) []*Tensor {
+		return []*Tensor{Reshape(g, x.shape...)}
+	}, x)
+}
+
+// Flatten reshapes x to [x.Dim(0), rest].
+func Flatten(x *Tensor) *Tensor {
+	if len(x.shape) == 0 {
+		return Reshape(x, 1, 1)
+	}
+	return Reshape(x, x.shape[0], -1)
+}

@@ -1,0 +1,210 @@
+package tensor
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// node records how a tensor was computed: its inputs and the rule that maps
+// the gradient of the output to gradients of the inputs. backward returns one
+// entry per input; nil means "no gradient flows to that input".
+type node struct {
+	op       string
+	inputs   []*Tensor
+	backward func(grad *Tensor) []*Tensor
+}
+
+// noGradDepth > 0 disables graph recording process-wide.
+var noGradDepth atomic.Int32
+
+// NoGrad runs fn without recording operations for differentiation, the way
+// sampling and evaluation should run. Calls nest.
+func NoGrad(fn func()) {
+	noGradDepth.Add(1)
+	defer noGradDepth.Add(-1)
+	fn()
+}
+
+// GradEnabled reports whether operations are currently recorded.
+func GradEnabled() bool { return noGradDepth.Load() == 0 }
+
+// RequiresGrad reports whether gradients flow to or through t.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// SetRequiresGrad marks a leaf tensor as one whose gradient is wanted and
+// returns it. It panics on non-leaf tensors, whose flag follows their inputs.
+func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	if t.node != nil {
+		panic("tensor: SetRequiresGrad on a non-leaf tensor; Detach it first")
+	}
+	t.requiresGrad = on
+	return t
+}
+
+// Grad returns the accumulated gradient of a leaf, or nil before Backward.
+func (t *Tensor) Grad() *Tensor { return t.grad }
+
+// ZeroGrad drops the accumulated gradient.
+func (t *Tensor) ZeroGrad() { t.grad = nil }
+
+// SetGrad replaces the accumulated gradient (optimizers and clipping use it).
+func (t *Tensor) SetGrad(g *Tensor) {
+	if g != nil && !SameShape(g.shape, t.shape) {
+		panic(fmt.Sprintf("tensor: SetGrad: gradient shape %v does not match tensor shape %v", g.shape, t.shape))
+	}
+	t.grad = g
+}
+
+// IsLeaf reports whether t was created by the user rather than by an op.
+func (t *Tensor) IsLeaf() bool { return t.node == nil }
+
+// Detach returns a tensor sharing t's storage with no gradient history.
+func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data} }
+
+// record attaches the backward rule to out when any input needs a gradient
+// and recording is on. Ops call it last: return record(out, "op", fn, inputs...).
+func record(out *Tensor, op string, backward func(grad *Tensor) []*Tensor, inputs ...*Tensor) *Tensor {
+	if !GradEnabled() {
+		return out
+	}
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			out.requiresGrad = true
+			out.node = &node{op: op, inputs: inputs, backward: backward}
+			return out
+		}
+	}
+	return out
+}
+
+// Backward computes the gradient of the scalar t with respect to every leaf
+// that requires a gradient, adding it to the leaf's Grad.
+func (t *Tensor) Backward() {
+	if len(t.data) != 1 {
+		panic(fmt.Sprintf("tensor: Backward needs a scalar, got shape %v; reduce it first (Sum or Mean)", t.shape))
+	}
+	if !t.requiresGrad {
+		panic("tensor: Backward on a tensor that does not require grad (no parameter or input with SetRequiresGrad(true) took part)")
+	}
+	grads := propagate([]*Tensor{t}, false, nil)
+	for leaf, g := range grads {
+		if leaf.grad == nil {
+			leaf.grad = g
+		} else {
+			NoGrad(func() { leaf.grad = Add(leaf.grad, g) })
+		}
+	}
+}
+
+// Grad returns the gradients of the sum of outputs with respect to inputs
+// (an input that does not influence the outputs gets zeros). Leaf gradients
+// are not touched. With createGraph the returned gradients are themselves
+// recorded, so a loss built from them (a gradient penalty) can be
+// differentiated with Backward.
+func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
+	want := make(map[*Tensor]bool, len(inputs))
+	for _, in := range inputs {
+		want[in] = true
+	}
+	grads := propagate(outputs, createGraph, want)
+	res := make([]*Tensor, len(inputs))
+	for i, in := range inputs {
+		if g, ok := grads[in]; ok {
+			res[i] = g
+		} else {
+			res[i] = ZerosLike(in)
+		}
+	}
+	return res
+}
+
+// propagate walks the graph below outputs in reverse topological order. It
+// returns the gradient of every tensor in want, or, when want is nil, of
+// every leaf that requires a gradient.
+func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool) map[*Tensor]*Tensor {
+	order := topoSort(outputs)
+	grads := make(map[*Tensor]*Tensor, len(order))
+	result := make(map[*Tensor]*Tensor)
+	run := func() {
+		for _, out := range outputs {
+			if out.requiresGrad {
+				accumulate(grads, out, OnesLike(out))
+			}
+		}
+		for i := len(order) - 1; i >= 0; i-- {
+			t := order[i]
+			g, ok := grads[t]
+			if !ok {
+				continue
+			}
+			delete(grads, t)
+			if want != nil {
+				if want[t] {
+					result[t] = g
+				}
+			} else if t.node == nil {
+				result[t] = g
+			}
+			if t.node == nil {
+				continue
+			}
+			inGrads := t.node.backward(g)
+			for j, in := range t.node.inputs {
+				if in == nil || !in.requiresGrad || inGrads[j] == nil {
+					continue
+				}
+				gi := inGrads[j]
+				if !SameShape(gi.shape, in.shape) {
+					panic(fmt.Sprintf("tensor: backward of %s produced gradient %v for input %d of shape %v", t.node.op, gi.shape, j, in.shape))
+				}
+				accumulate(grads, in, gi)
+			}
+		}
+	}
+	if createGraph {
+		run()
+	} else {
+		NoGrad(run)
+	}
+	return result
+}
+
+func accumulate(grads map[*Tensor]*Tensor, t, g *Tensor) {
+	if prev, ok := grads[t]; ok {
+		grads[t] = Add(prev, g)
+	} else {
+		grads[t] = g
+	}
+}
+
+// topoSort lists the tensors that require grad below roots, inputs first.
+func topoSort(roots []*Tensor) []*Tensor {
+	var order []*Tensor
+	visited := make(map[*Tensor]bool)
+	type frame struct {
+		t    *Tensor
+		next int
+	}
+	for _, root := range roots {
+		if root == nil || !root.requiresGrad || visited[root] {
+			continue
+		}
+		visited[root] = true
+		stack := []frame{{t: root}}
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.t.node != nil && top.next < len(top.t.node.inputs) {
+				in := top.t.node.inputs[top.next]
+				top.next++
+				if in != nil && in.requiresGrad && !visited[in] {
+					visited[in] = true
+					stack = append(stack, frame{t: in})
+				}
+				continue
+			}
+			order = append(order, top.t)
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return order
+}

@@ -1,0 +1,87 @@
+package tensor
+
+import (
+	"fmt"
+
+	"github.com/artifex-go/artifex/internal/kernels"
+)
+
+// MatMul returns the matrix product of a [..., M, K] and b [..., K, N].
+// Leading (batch) dimensions must match, or one operand may have none and is
+// shared by every batch.
+func MatMul(a, b *Tensor) *Tensor { return MatMulT(a, b, false, false) }
+
+// MatMulT returns op(a) @ op(b), where op transposes the last two axes when
+// the corresponding flag is set. It avoids materialising transposes, which
+// is how backward passes and Linear layers use it.
+func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
+	if a.NDim() < 2 || b.NDim() < 2 {
+		panic(fmt.Sprintf("matmul: operands need at least 2 dimensions, got shapes %v and %v", a.shape, b.shape))
+	}
+	ra, ca := a.shape[a.NDim()-2], a.shape[a.NDim()-1]
+	rb, cb := b.shape[b.NDim()-2], b.shape[b.NDim()-1]
+	m, k := ra, ca
+	if transA {
+		m, k = ca, ra
+	}
+	k2, n := rb, cb
+	if transB {
+		k2, n = cb, rb
+	}
+	if k != k2 {
+		panic(fmt.Sprintf("matmul: shapes %v and %v do not align (transA=%v, transB=%v)", a.shape, b.shape, transA, transB))
+	}
+	batchA, batchB := a.shape[:a.NDim()-2], b.shape[:b.NDim()-2]
+	var batch []int
+	switch {
+	case SameShape(batchA, batchB) || len(batchB) == 0:
+		batch = batchA
+	case len(batchA) == 0:
+		batch = batchB
+	default:
+		panic(fmt.Sprintf("matmul: batch dimensions of %v and %v differ", a.shape, b.shape))
+	}
+	out := empty(append(append([]int(nil), batch...), m, n))
+	nb := numel(batch)
+	switch {
+	case len(batchB) == 0 && !transA:
+		// A shared right operand: fold the batch into the rows, one GEMM.
+		kernels.Sgemm(false, transB, nb*m, n, k, 1, a.data, ca, b.data, cb, 0, out.data, n)
+	default:
+		sa, sb := ra*ca, rb*cb
+		if len(batchA) == 0 {
+			sa = 0
+		}
+		if len(batchB) == 0 {
+			sb = 0
+		}
+		for i := 0; i < nb; i++ {
+			kernels.Sgemm(transA, transB, m, n, k, 1, a.data[i*sa:], ca, b.data[i*sb:], cb, 0, out.data[i*m*n:], n)
+		}
+	}
+	return record(out, "MatMul", func(g *Tensor) []*Tensor {
+		var ga, gb *Tensor
+		if a.requiresGrad {
+			if transA {
+				ga = MatMulT(b, g, transB, true)
+			} else {
+				ga = MatMulT(g, b, false, !transB)
+			}
+			ga = SumTo(ga, a.shape)
+		}
+		if b.requiresGrad {
+			aa, gg := a, g
+			if len(batchB) == 0 && len(batchA) > 0 && !transA {
+				aa = Reshape(a, -1, ca)
+				gg = Reshape(g, -1, n)
+			}
+			if transB {
+				gb = MatMulT(gg, aa, true, transA)
+			} else {
+				gb = MatMulT(aa, gg, !transA, false)
+			}
+			gb = SumTo(gb, b.shape)
+		}
+		return []*Tensor{ga, gb}
+	}, a, b)
+}
