@@ -16,7 +16,7 @@ type testLayer struct {
 
 type testModel struct {
 	Encoder struct{ Layers []*testLayer }
-	Head    testLayer `nn:"out"`
+	Head    testLayer      `nn:"out"`
 	Skip    *tensor.Tensor `nn:"-"`
 	Blocks  map[string]*testLayer
 }
