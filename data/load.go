@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,6 +26,14 @@ const (
 	// installs the Fashion-MNIST files.
 	DebianFashionMNISTDir = "/usr/share/datasets/fashion-mnist"
 )
+
+// ErrNotFound is wrapped by Load's error when a data set is in none of the
+// places searched.
+var ErrNotFound = errors.New("not found")
+
+// fashionMNISTDir is DebianFashionMNISTDir, a variable so that tests can
+// search an empty place instead.
+var fashionMNISTDir = DebianFashionMNISTDir
 
 // LoadOptions configure Load. The zero value searches the default places.
 type LoadOptions struct {
@@ -69,8 +78,8 @@ func Load(name, split string, opts LoadOptions) (*Dataset, error) {
 			looked = append(looked, fmt.Sprintf("  %s (%s)", dir, root.origin))
 		}
 	}
-	return nil, fmt.Errorf("data: %s %s split not found; looked for %s in:\n%s\n%s",
-		spec.name, split, describe(want), strings.Join(looked, "\n"), spec.howTo)
+	return nil, fmt.Errorf("data: %s %s split %w; looked for %s in:\n%s\n%s",
+		spec.name, split, ErrNotFound, describe(want), strings.Join(looked, "\n"), spec.howTo)
 }
 
 // dataSpec describes where a data set's files are and how to read them.
@@ -101,7 +110,7 @@ var specs = []*dataSpec{
 		files:   mnistFiles,
 		read:    readMNISTPair,
 		ownDir: func() (string, string) {
-			return DebianFashionMNISTDir, "Debian package dataset-fashion-mnist"
+			return fashionMNISTDir, "Debian package dataset-fashion-mnist"
 		},
 		howTo: "To get it: `apt-get install dataset-fashion-mnist` (Debian, Ubuntu), " +
 			"or copy the four Fashion-MNIST IDX files into a directory and pass it with --data-dir or $" + EnvDataDir + ".",
