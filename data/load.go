@@ -201,11 +201,10 @@ type searchRoot struct {
 }
 
 func (s *dataSpec) roots(opts LoadOptions) []searchRoot {
-	roots := []searchRoot{}
-	if opts.Dir != "" {
-		roots = append(roots, searchRoot{dir: opts.Dir, origin: "--data-dir"})
+	roots := []searchRoot{
+		{dir: opts.Dir, origin: "--data-dir", unset: "not given"},
+		{dir: os.Getenv(EnvDataDir), origin: "$" + EnvDataDir, unset: "not set"},
 	}
-	roots = append(roots, searchRoot{dir: os.Getenv(EnvDataDir), origin: "$" + EnvDataDir, unset: "not set"})
 	if s.ownDir != nil {
 		dir, origin := s.ownDir()
 		roots = append(roots, searchRoot{dir: dir, origin: origin, own: true, unset: "location unknown"})
