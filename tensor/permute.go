@@ -125,21 +125,23 @@ func isPrefixIdentity(perm []int) bool {
 	return true
 }
 
-// transposeBlock is the tile edge of the blocked transpose: a 32×32 tile of
-// float32 is 4 KiB for each side, so source and destination tiles stay in L1
-// while the strided side is walked.
-const transposeBlock = 32
+// transposeBlock is the tile edge of the blocked transpose. A tile reads
+// 16 source rows of one 64-byte cache line each and writes 16 contiguous
+// floats per destination row, so every source line fetched is used in full
+// before it is evicted, even with power-of-two strides that alias in cache.
+const transposeBlock = 16
 
 // transpose2D writes the transpose of the rows×cols matrix src into dst.
 func transpose2D(dst, src []float32, rows, cols int) {
-	for i0 := 0; i0 < rows; i0 += transposeBlock {
-		i1 := min(i0+transposeBlock, rows)
-		for j0 := 0; j0 < cols; j0 += transposeBlock {
-			j1 := min(j0+transposeBlock, cols)
-			for i := i0; i < i1; i++ {
-				row := src[i*cols : i*cols+cols]
-				for j := j0; j < j1; j++ {
-					dst[j*rows+i] = row[j]
+	for j0 := 0; j0 < cols; j0 += transposeBlock {
+		j1 := min(j0+transposeBlock, cols)
+		for i0 := 0; i0 < rows; i0 += transposeBlock {
+			i1 := min(i0+transposeBlock, rows)
+			for j := j0; j < j1; j++ {
+				out := dst[j*rows+i0 : j*rows+i1]
+				col := src[i0*cols+j:]
+				for i := range out {
+					out[i] = col[i*cols]
 				}
 			}
 		}
