@@ -42,3 +42,7 @@ func TestCumsum(t *testing.T) {
 	checkSecondOrder(t, "Cumsum", func(x *Tensor) *Tensor { return Cumsum(x, 1) }, randn(3, 2, 4))
 	expectShapePanic(t, func() { Cumsum(Zeros(2, 3), 2) }, "Cumsum", "axis 2", "[2 3]")
 }
+
+func TestNegativeAxisOutOfRangeNamesTheAxisGiven(t *testing.T) {
+	expectShapePanic(t, func() { Cumsum(Zeros(2, 3), -3) }, "Cumsum: axis -3 out of range for shape [2 3]")
+}
