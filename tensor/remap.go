@@ -120,7 +120,8 @@ func remapRuns(inShape []int, maps [][]int, fn func(outOff, inOff, n int)) {
 // Slice returns the elements start, start+step, ... before stop along axis,
 // like Python's x[start:stop:step]. Negative start and stop count from the
 // end of the axis; after that both must lie in [0, size], and a stop at or
-// before start gives an empty axis. step must be positive.
+// before start gives an empty axis. step must be positive. A slice that
+// covers the whole axis returns x itself, as Reshape and Expand do.
 func Slice(x *Tensor, axis, start, stop, step int) *Tensor {
 	a := x.axis(axis, "Slice")
 	n := x.shape[a]

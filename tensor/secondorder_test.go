@@ -5,11 +5,11 @@ import (
 	"testing"
 )
 
-// checkSecondOrder builds pen = |∂y/∂x|² for y = Σ w·op(x)², taking ∂y/∂x
+// checkSecondOrderFD builds pen = |∂y/∂x|² for y = Σ w·op(x)², taking ∂y/∂x
 // with Grad(createGraph=true), so that pen.Backward differentiates op's
 // backward rule. The gradients of pen with respect to x and w must match
 // central finite differences of pen.
-func checkSecondOrder(t *testing.T, name string, op func(*Tensor) *Tensor, x *Tensor) {
+func checkSecondOrderFD(t *testing.T, name string, op func(*Tensor) *Tensor, x *Tensor) {
 	t.Helper()
 	x.SetRequiresGrad(true)
 	w := NewRngs(7).Stream("w").Normal(op(x).shape...).SetRequiresGrad(true)
@@ -45,7 +45,7 @@ func checkSecondOrder(t *testing.T, name string, op func(*Tensor) *Tensor, x *Te
 }
 
 func TestSecondOrderThroughShapeOps(t *testing.T) {
-	checkSecondOrder(t, "Slice/Concat/Permute/Reshape", func(x *Tensor) *Tensor {
+	checkSecondOrderFD(t, "Slice/Concat/Permute/Reshape", func(x *Tensor) *Tensor {
 		h := Concat(1, Slice(x, 1, 1, 4, 2), x) // [3, 6]
 		return Reshape(Permute(h, 1, 0), -1)    // [18]
 	}, randn(1, 3, 4))

@@ -123,13 +123,13 @@ func Stack(axis int, xs ...*Tensor) *Tensor {
 	if len(xs) == 0 {
 		panic("Stack: no tensors")
 	}
+	if nd := len(xs[0].shape); axis < -(nd+1) || axis > nd {
+		panic(fmt.Sprintf("Stack: axis %d out of range for inputs of shape %v", axis, xs[0].shape))
+	}
 	parts := make([]*Tensor, len(xs))
 	for i, x := range xs {
 		if !SameShape(x.shape, xs[0].shape) {
 			panic(fmt.Sprintf("Stack: shape %v of input %d differs from %v (inputs %s)", x.shape, i, xs[0].shape, shapeList(xs)))
-		}
-		if nd := len(x.shape); axis < -(nd+1) || axis > nd {
-			panic(fmt.Sprintf("Stack: axis %d out of range for inputs of shape %v", axis, x.shape))
 		}
 		parts[i] = Unsqueeze(x, axis)
 	}
@@ -137,7 +137,9 @@ func Stack(axis int, xs ...*Tensor) *Tensor {
 }
 
 // Split cuts x along axis into consecutive pieces of the given sizes, which
-// must add up to the axis size.
+// must add up to the axis size. Each piece is a Narrow of x, so each one
+// used in a loss adds a full-size gradient in the backward pass; that is
+// cheap for the few pieces (q, k, v; heads) that models split into.
 func Split(x *Tensor, axis int, sizes ...int) []*Tensor {
 	a := x.axis(axis, "Split")
 	total := 0

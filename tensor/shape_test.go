@@ -40,9 +40,9 @@ func expectShapePanic(t *testing.T, fn func(), parts ...string) {
 	fn()
 }
 
-// randomShape draws a shape of 1 to maxRank axes of sizes 1 to 4, so that
+// randomShapeWithOnes draws a shape of 1 to maxRank axes of sizes 1 to 4, so that
 // size-1 axes come up often.
-func randomShape(s *Stream, maxRank int) []int {
+func randomShapeWithOnes(s *Stream, maxRank int) []int {
 	shape := make([]int, 1+s.Intn(maxRank))
 	for i := range shape {
 		shape[i] = 1 + s.Intn(4)
@@ -50,13 +50,13 @@ func randomShape(s *Stream, maxRank int) []int {
 	return shape
 }
 
-// arange returns 0, 1, ... reshaped to shape.
-func arange(shape ...int) *Tensor {
+// arangeShaped returns 0, 1, ... reshaped to shape.
+func arangeShaped(shape ...int) *Tensor {
 	return Reshape(Arange(0, float32(numel(shape)), 1), shape...)
 }
 
 func TestSqueezeUnsqueezeShapes(t *testing.T) {
-	x := arange(1, 3, 1, 2)
+	x := arangeShaped(1, 3, 1, 2)
 	for _, tc := range []struct {
 		got  *Tensor
 		want []int
@@ -83,18 +83,18 @@ func TestSqueezeUnsqueezeGradients(t *testing.T) {
 }
 
 func TestConcatValues(t *testing.T) {
-	a := arange(2, 2)
-	b := AddScalar(arange(2, 1), 10)
+	a := arangeShaped(2, 2)
+	b := AddScalar(arangeShaped(2, 1), 10)
 	expectShapeData(t, "Concat axis -1", Concat(-1, a, b, a), []int{2, 5},
 		[]float32{0, 1, 10, 0, 1, 2, 3, 11, 2, 3})
-	expectShapeData(t, "Concat axis 0", Concat(0, a, AddScalar(arange(1, 2), 10)), []int{3, 2},
+	expectShapeData(t, "Concat axis 0", Concat(0, a, AddScalar(arangeShaped(1, 2), 10)), []int{3, 2},
 		[]float32{0, 1, 2, 3, 10, 11})
 }
 
 func TestConcatGradients(t *testing.T) {
 	s := NewRngs(3).Stream("shape")
 	for trial := range 6 {
-		shape := randomShape(s, 3)
+		shape := randomShapeWithOnes(s, 3)
 		axis := s.Intn(len(shape))
 		if trial%2 == 1 {
 			axis -= len(shape)
@@ -118,7 +118,7 @@ func TestConcatMismatchPanicsNamingShapes(t *testing.T) {
 }
 
 func TestStackValuesAndGradients(t *testing.T) {
-	a, b := arange(2, 2), AddScalar(arange(2, 2), 10)
+	a, b := arangeShaped(2, 2), AddScalar(arangeShaped(2, 2), 10)
 	expectShapeData(t, "Stack 0", Stack(0, a, b), []int{2, 2, 2}, []float32{0, 1, 2, 3, 10, 11, 12, 13})
 	expectShapeData(t, "Stack -1", Stack(-1, a, b), []int{2, 2, 2}, []float32{0, 10, 1, 11, 2, 12, 3, 13})
 	expectShapeData(t, "Stack 1", Stack(1, a, b), []int{2, 2, 2}, []float32{0, 1, 10, 11, 2, 3, 12, 13})
@@ -128,7 +128,7 @@ func TestStackValuesAndGradients(t *testing.T) {
 }
 
 func TestSplitAndChunk(t *testing.T) {
-	x := arange(2, 5)
+	x := arangeShaped(2, 5)
 	parts := Split(x, -1, 2, 0, 3)
 	expectShapeData(t, "Split[0]", parts[0], []int{2, 2}, []float32{0, 1, 5, 6})
 	expectShapeData(t, "Split[1]", parts[1], []int{2, 0}, nil)
