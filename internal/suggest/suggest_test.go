@@ -18,11 +18,11 @@ func TestClosestFindsTyposAndPrefixesBestFirst(t *testing.T) {
 	}
 }
 
-func TestDistanceIsLevenshtein(t *testing.T) {
+func TestDistanceCountsEditsAndSwaps(t *testing.T) {
 	for _, c := range []struct {
 		a, b string
 		d    int
-	}{{"", "abc", 3}, {"kitten", "sitting", 3}, {"beta", "beta", 0}, {"flaw", "lawn", 2}} {
+	}{{"", "abc", 3}, {"kitten", "sitting", 3}, {"beta", "beta", 0}, {"flaw", "lawn", 2}, {"BetaVEA", "BetaVAE", 1}} {
 		if got := distance(c.a, c.b); got != c.d {
 			t.Errorf("distance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
 		}
