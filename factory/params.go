@@ -1,12 +1,11 @@
 package factory
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
-	"math"
-	"strconv"
-	"strings"
+	"reflect"
+
+	"github.com/artifex-go/artifex/config"
 )
 
 // WithDefaults returns the parameters a builder should use: a new map
@@ -34,7 +33,7 @@ func GetInt(params map[string]any, name string, def int) (int, error) {
 	if !ok {
 		return def, nil
 	}
-	if i, ok := toInt(v); ok {
+	if i, ok := config.AsInt(v); ok {
 		return i, nil
 	}
 	return 0, badParam(name, "an integer", v)
@@ -49,7 +48,7 @@ func GetFloat(params map[string]any, name string, def float64) (float64, error) 
 	if !ok {
 		return def, nil
 	}
-	if f, ok := toFloat(v); ok {
+	if f, ok := config.AsFloat(v); ok {
 		return f, nil
 	}
 	return 0, badParam(name, "a number", v)
@@ -89,121 +88,16 @@ func GetInts(params map[string]any, name string, def []int) ([]int, error) {
 	if !ok {
 		return def, nil
 	}
-	if i, ok := toInt(v); ok {
-		return []int{i}, nil
+	ints, bad, ok := config.AsInts(v)
+	if ok {
+		return ints, nil
 	}
-	var items []any
-	switch x := v.(type) {
-	case []int:
-		return append([]int(nil), x...), nil
-	case []any:
-		items = x
-	case []float64:
-		for _, f := range x {
-			items = append(items, f)
-		}
-	default:
+	if bad < 0 {
 		return nil, badParam(name, "a list of integers", v)
 	}
-	out := make([]int, len(items))
-	for i, e := range items {
-		n, ok := toInt(e)
-		if !ok {
-			return nil, fmt.Errorf("parameter %q must be a list of integers, got %s at index %d", name, describe(e), i)
-		}
-		out[i] = n
-	}
-	return out, nil
+	return nil, fmt.Errorf("parameter %q must be a list of integers, got %s at index %d", name, config.Describe(reflect.ValueOf(v).Index(bad).Interface()), bad)
 }
 
 func badParam(name, want string, v any) error {
-	return fmt.Errorf("parameter %q must be %s, got %s", name, want, describe(v))
-}
-
-// describe names a value and its type for an error message.
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return fmt.Sprintf("string %q", x)
-	case bool:
-		return fmt.Sprintf("bool %v", x)
-	case map[string]any:
-		return "a map"
-	case []any:
-		return fmt.Sprintf("a list %v", x)
-	}
-	return fmt.Sprintf("%v (%T)", v, v)
-}
-
-func toInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case int8:
-		return int(x), true
-	case int16:
-		return int(x), true
-	case int32:
-		return int(x), true
-	case int64:
-		return int(x), x >= math.MinInt && x <= math.MaxInt
-	case uint:
-		return int(x), x <= math.MaxInt
-	case uint8:
-		return int(x), true
-	case uint16:
-		return int(x), true
-	case uint32:
-		return int(x), uint64(x) <= math.MaxInt
-	case uint64:
-		return int(x), x <= math.MaxInt
-	case float32:
-		return floatInt(float64(x))
-	case float64:
-		return floatInt(x)
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 0); err == nil {
-			return int(i), true
-		}
-		if f, err := x.Float64(); err == nil {
-			return floatInt(f)
-		}
-	}
-	return 0, false
-}
-
-func floatInt(f float64) (int, bool) {
-	if f != math.Trunc(f) || math.Abs(f) >= 1<<53 {
-		return 0, false
-	}
-	return int(f), true
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
-	}
-	if i, ok := toInt(v); ok {
-		return float64(i), true
-	}
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case uint:
-		return float64(x), true
-	}
-	return 0, false
+	return fmt.Errorf("parameter %q must be %s, got %s", name, want, config.Describe(v))
 }
