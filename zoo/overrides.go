@@ -1,6 +1,7 @@
 package zoo
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -111,3 +112,7 @@ func stringList(v any) ([]string, error) {
 	}
 	return nil, fmt.Errorf("must be a list of strings, got %s", config.Describe(v))
 }
+
+// errNotMap is the cause when parameters or metadata is overridden with a
+// value that is not a map.
+var errNotMap = errors.New("must be a map")

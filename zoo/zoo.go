@@ -13,7 +13,6 @@ package zoo
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -274,7 +273,3 @@ func CreateModel(name string, rngs *nn.Rngs, overrides Overrides, opts ...factor
 	}
 	return m, nil
 }
-
-// errNotMap is the cause when parameters or metadata is overridden with a
-// value that is not a map.
-var errNotMap = errors.New("must be a map")
