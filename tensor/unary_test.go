@@ -292,3 +292,20 @@ func TestClampAndELURejectBadParameters(t *testing.T) {
 		}()
 	}
 }
+
+// BenchmarkTranscendentals reports ns per element of the forward ops on a
+// million elements (split over cores as in training).
+func BenchmarkTranscendentals(b *testing.B) {
+	x := randn(1, 1<<20)
+	for _, op := range []struct {
+		name string
+		f    func(*Tensor) *Tensor
+	}{{"Exp", Exp}, {"Log", Log}, {"Sigmoid", Sigmoid}, {"Tanh", Tanh}, {"GELU", GELU}, {"Softplus", Softplus}} {
+		b.Run(op.name, func(b *testing.B) {
+			for b.Loop() {
+				op.f(x)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*x.Size()), "ns/elem")
+		})
+	}
+}
