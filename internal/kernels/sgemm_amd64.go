@@ -1,0 +1,30 @@
+package kernels
+
+// sgemmKernelAVX512 is the 8×32 AVX-512 micro-kernel (see sgemm_amd64.s).
+//
+//go:noescape
+func sgemmKernelAVX512(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, beta float32)
+
+// sgemmKernelAVX2 is the 6×16 AVX2+FMA micro-kernel (see sgemm_amd64.s).
+//
+//go:noescape
+func sgemmKernelAVX2(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, beta float32)
+
+var (
+	hasAVX2FMA, hasAVX512 = cpuFeatures()
+
+	kernelAVX512 = &gemmKernel{name: "avx512", mr: 8, nr: 32, kc: 256, mc: 128, nc: 4096, fn: sgemmKernelAVX512}
+	kernelAVX2   = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 4096, fn: sgemmKernelAVX2}
+)
+
+// availableKernels lists the micro-kernels this CPU can run, fastest first.
+func availableKernels() []*gemmKernel {
+	var ks []*gemmKernel
+	if hasAVX512 {
+		ks = append(ks, kernelAVX512)
+	}
+	if hasAVX2FMA {
+		ks = append(ks, kernelAVX2)
+	}
+	return append(ks, kernelGo)
+}
