@@ -29,6 +29,10 @@ type gemmKernel struct {
 	// fn computes one mr×nr tile: c = beta*c + Σ_p a[p*sa:][:mr] ⊗ b[p*sb:][:nr].
 	// Strides are in elements; beta == 0 must not read c.
 	fn func(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, beta float32)
+	// packN and packT, when set, pack a full nr-column panel of B (k rows
+	// of B, or k columns of nr rows of B when transposed) faster than the
+	// Go loops in packB; packT handles k rounded down to a multiple of 16.
+	packN, packT func(k int, src *float32, ld int, dst *float32)
 }
 
 // kernelGo is the portable micro-kernel, the fallback on every platform.
@@ -154,16 +158,19 @@ func alignedFloats(s []float32, n int) []float32 {
 func (kn *gemmKernel) gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, buf *gemmBuf) {
 	mr, nr := kn.mr, kn.nr
 	kcMax := min(kn.kc, k)
-	ncMax := min(kn.nc, (n+nr-1)/nr*nr)
-	mcMax := min(kn.mc, (m+mr-1)/mr*mr)
-	buf.a = alignedFloats(buf.a, mcMax*kcMax)
-	buf.b = alignedFloats(buf.b, ncMax*kcMax)
 	buf.tile = alignedFloats(buf.tile, mr*nr)
+	if m <= kn.mc {
+		kn.gemmShort(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, buf)
+		return
+	}
+	ncMax := min(kn.nc, (n+nr-1)/nr*nr)
+	buf.a = alignedFloats(buf.a, kn.mc*kcMax)
+	buf.b = alignedFloats(buf.b, ncMax*kcMax)
 	for jc := 0; jc < n; jc += kn.nc {
 		nc := min(kn.nc, n-jc)
 		for pc := 0; pc < k; pc += kn.kc {
 			kc := min(kn.kc, k-pc)
-			packB(transB, b, ldb, pc, jc, kc, nc, nr, buf.b)
+			kn.packB(transB, b, ldb, pc, jc, kc, nc, buf.b)
 			bt := beta
 			if pc > 0 {
 				bt = 1
@@ -171,28 +178,63 @@ func (kn *gemmKernel) gemm(transA, transB bool, m, n, k int, alpha float32, a []
 			for ic := 0; ic < m; ic += kn.mc {
 				mc := min(kn.mc, m-ic)
 				packA(transA, a, lda, ic, pc, mc, kc, mr, alpha, buf.a)
-				kn.macro(mc, nc, kc, buf.a, buf.b, bt, c[ic*ldc+jc:], ldc, buf.tile)
+				kn.macro(mc, nc, kc, buf.a, buf.b, kc, nr, bt, c[ic*ldc+jc:], ldc, buf.tile)
 			}
 		}
 	}
 }
 
-// macro multiplies a packed mc×kc block of A by a packed kc×nc block of B
-// into C, one register tile at a time. Partial tiles at the edges are
-// computed into tile (the packed panels are zero-padded) and then merged.
-func (kn *gemmKernel) macro(mc, nc, kc int, ap, bp []float32, beta float32, c []float32, ldc int, tile []float32) {
+// streamCols is how many columns of B gemmShort packs at a time: enough to
+// amortise the calls, few enough that the packed block is still in L1 or
+// L2 when the micro-kernel reads it.
+const streamCols = 256
+
+// gemmShort handles products whose m rows fit one packed block of A, the
+// common shape in training (m is a batch or channel count). Each depth slice
+// of A is packed once and B streams past it; Goto's order would repack A
+// for every block of B. B is still packed: read in place, rows of B whose
+// stride is a multiple of 4 KiB all land in the same L1 sets and evict each
+// other, which made such shapes ten times slower.
+func (kn *gemmKernel) gemmShort(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, buf *gemmBuf) {
+	mr, nr := kn.mr, kn.nr
+	kcMax := min(kn.kc, k)
+	ncs := min(streamCols, (n+nr-1)/nr*nr)
+	buf.a = alignedFloats(buf.a, (m+mr-1)/mr*mr*kcMax)
+	buf.b = alignedFloats(buf.b, ncs*kcMax)
+	for pc := 0; pc < k; pc += kn.kc {
+		kc := min(kn.kc, k-pc)
+		packA(transA, a, lda, 0, pc, m, kc, mr, alpha, buf.a)
+		bt := beta
+		if pc > 0 {
+			bt = 1
+		}
+		for jc := 0; jc < n; jc += ncs {
+			nc := min(ncs, n-jc)
+			kn.packB(transB, b, ldb, pc, jc, kc, nc, buf.b)
+			kn.macro(m, nc, kc, buf.a, buf.b, kc, nr, bt, c[jc:], ldc, buf.tile)
+		}
+	}
+}
+
+// macro multiplies a packed mc×kc block of A by a kc×nc block of B into C,
+// one register tile at a time. The B panel for columns jr.. starts at
+// bs[jr*colStep] and advances sb elements per k step: packed panels have
+// colStep kc and sb nr; B read in place has colStep 1 and sb ldb. Partial
+// tiles at the edges are computed into tile (the packed panels are
+// zero-padded) and then merged.
+func (kn *gemmKernel) macro(mc, nc, kc int, ap, bs []float32, colStep, sb int, beta float32, c []float32, ldc int, tile []float32) {
 	mr, nr := kn.mr, kn.nr
 	for jr := 0; jr < nc; jr += nr {
 		nrr := min(nr, nc-jr)
-		bpan := &bp[jr*kc]
+		bpan := &bs[jr*colStep]
 		for ir := 0; ir < mc; ir += mr {
 			mrr := min(mr, mc-ir)
 			apan := &ap[ir*kc]
 			if mrr == mr && nrr == nr {
-				kn.fn(kc, apan, mr, bpan, nr, &c[ir*ldc+jr], ldc, beta)
+				kn.fn(kc, apan, mr, bpan, sb, &c[ir*ldc+jr], ldc, beta)
 				continue
 			}
-			kn.fn(kc, apan, mr, bpan, nr, &tile[0], nr, 0)
+			kn.fn(kc, apan, mr, bpan, sb, &tile[0], nr, 0)
 			for i := 0; i < mrr; i++ {
 				row := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nrr]
 				t := tile[i*nr : i*nr+nrr]
@@ -249,10 +291,20 @@ func packA(trans bool, a []float32, lda, ic, pc, mc, kc, mr int, alpha float32, 
 // packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as consecutive nr-column
 // panels, each stored k-major (nr values per k step), zero-padding the last
 // panel to nr columns.
-func packB(trans bool, b []float32, ldb, pc, jc, kc, nc, nr int, dst []float32) {
+func (kn *gemmKernel) packB(trans bool, b []float32, ldb, pc, jc, kc, nc int, dst []float32) {
+	nr := kn.nr
 	for jr := 0; jr < nc; jr += nr {
 		nrr := min(nr, nc-jr)
 		pan := dst[jr*kc : jr*kc+kc*nr]
+		if nrr == nr && !trans && kn.packN != nil {
+			kn.packN(kc, &b[pc*ldb+jc+jr], ldb, &pan[0])
+			continue
+		}
+		p0 := 0
+		if nrr == nr && trans && kn.packT != nil && kc >= 16 {
+			p0 = kc &^ 15
+			kn.packT(p0, &b[(jc+jr)*ldb+pc], ldb, &pan[0])
+		}
 		if !trans {
 			// op(B)[p][j] = b[p*ldb+j]: each k step is a contiguous run.
 			for p := 0; p < kc; p++ {
@@ -265,8 +317,8 @@ func packB(trans bool, b []float32, ldb, pc, jc, kc, nc, nr int, dst []float32) 
 		// op(B)[p][j] = b[j*ldb+p]: read each row of B contiguously.
 		for j := 0; j < nrr; j++ {
 			src := b[(jc+jr+j)*ldb+pc:][:kc]
-			for p, v := range src {
-				pan[p*nr+j] = v
+			for p := p0; p < kc; p++ {
+				pan[p*nr+j] = src[p]
 			}
 		}
 		for j := nrr; j < nr; j++ {

@@ -13,7 +13,8 @@ func sgemmKernelAVX2(k int, a *float32, sa int, b *float32, sb int, c *float32, 
 var (
 	hasAVX2FMA, hasAVX512 = cpuFeatures()
 
-	kernelAVX512 = &gemmKernel{name: "avx512", mr: 8, nr: 32, kc: 256, mc: 128, nc: 4096, fn: sgemmKernelAVX512}
+	kernelAVX512 = &gemmKernel{name: "avx512", mr: 8, nr: 32, kc: 256, mc: 128, nc: 4096, fn: sgemmKernelAVX512,
+		packN: packBNoTransAVX512, packT: packBTransAVX512}
 	kernelAVX2   = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 4096, fn: sgemmKernelAVX2}
 )
 
@@ -28,3 +29,14 @@ func availableKernels() []*gemmKernel {
 	}
 	return append(ks, kernelGo)
 }
+
+// packBNoTransAVX512 copies k rows of 32 floats, ld apart, into dst.
+//
+//go:noescape
+func packBNoTransAVX512(k int, src *float32, ld int, dst *float32)
+
+// packBTransAVX512 packs k (a multiple of 16) steps of a 32-column panel
+// of Bᵀ from 32 rows of B, ld apart, into dst.
+//
+//go:noescape
+func packBTransAVX512(k int, src *float32, ld int, dst *float32)

@@ -213,3 +213,108 @@ beta256:
 	STOREBETA256(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// ---- Packing B for the AVX-512 kernel (32-column panels) ----
+
+// func packBNoTransAVX512(k int, src *float32, ld int, dst *float32)
+// copies k rows of 32 floats, ld elements apart, into dst back to back.
+TEXT ·packBNoTransAVX512(SB), NOSPLIT, $0-32
+	MOVQ  k+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  ld+16(FP), R8
+	SHLQ  $2, R8
+	MOVQ  dst+24(FP), DI
+	TESTQ CX, CX
+	JZ    donen
+
+loopn:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    R8, SI
+	ADDQ    $128, DI
+	DECQ    CX
+	JNZ     loopn
+
+donen:
+	VZEROUPPER
+	RET
+
+// Transposed packing loads 16 rows of B (16 consecutive k values each) and
+// transposes the 16×16 block in registers in three shuffle stages: 32-bit
+// interleave, 64-bit interleave, then two rounds of 128-bit lane shuffles.
+
+#define LOAD16 \
+	VMOVUPS (AX), Z0; ADDQ R8, AX; VMOVUPS (AX), Z1; ADDQ R8, AX; \
+	VMOVUPS (AX), Z2; ADDQ R8, AX; VMOVUPS (AX), Z3; ADDQ R8, AX; \
+	VMOVUPS (AX), Z4; ADDQ R8, AX; VMOVUPS (AX), Z5; ADDQ R8, AX; \
+	VMOVUPS (AX), Z6; ADDQ R8, AX; VMOVUPS (AX), Z7; ADDQ R8, AX; \
+	VMOVUPS (AX), Z8; ADDQ R8, AX; VMOVUPS (AX), Z9; ADDQ R8, AX; \
+	VMOVUPS (AX), Z10; ADDQ R8, AX; VMOVUPS (AX), Z11; ADDQ R8, AX; \
+	VMOVUPS (AX), Z12; ADDQ R8, AX; VMOVUPS (AX), Z13; ADDQ R8, AX; \
+	VMOVUPS (AX), Z14; ADDQ R8, AX; VMOVUPS (AX), Z15; ADDQ R8, AX
+
+#define T1(r0, r1, lo, hi) VUNPCKLPS r1, r0, lo; VUNPCKHPS r1, r0, hi
+
+#define T2(ta, tb, tc, td, u0, u1, u2, u3) \
+	VUNPCKLPD tc, ta, u0; VUNPCKHPD tc, ta, u1; \
+	VUNPCKLPD td, tb, u2; VUNPCKHPD td, tb, u3
+
+#define T3(u0, u4, u8, u12, o0, o4, o8, o12) \
+	VSHUFF32X4 $0x88, u4, u0, Z16; \
+	VSHUFF32X4 $0xDD, u4, u0, Z17; \
+	VSHUFF32X4 $0x88, u12, u8, Z18; \
+	VSHUFF32X4 $0xDD, u12, u8, Z19; \
+	VSHUFF32X4 $0x88, Z18, Z16, Z20; \
+	VSHUFF32X4 $0xDD, Z18, Z16, Z21; \
+	VSHUFF32X4 $0x88, Z19, Z17, Z22; \
+	VSHUFF32X4 $0xDD, Z19, Z17, Z23; \
+	VMOVUPS Z20, o0(DI); \
+	VMOVUPS Z21, o8(DI); \
+	VMOVUPS Z22, o4(DI); \
+	VMOVUPS Z23, o12(DI)
+
+// TRANSPOSE16 transposes Z0-Z15 and stores output row p at p*128+h(DI),
+// that is into row p of a 32-wide panel at column offset h/4.
+#define TRANSPOSE16(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11, h12, h13, h14, h15) \
+	T1(Z0, Z1, Z16, Z17); T1(Z2, Z3, Z18, Z19); \
+	T1(Z4, Z5, Z20, Z21); T1(Z6, Z7, Z22, Z23); \
+	T1(Z8, Z9, Z24, Z25); T1(Z10, Z11, Z26, Z27); \
+	T1(Z12, Z13, Z28, Z29); T1(Z14, Z15, Z30, Z31); \
+	T2(Z16, Z17, Z18, Z19, Z0, Z1, Z2, Z3); \
+	T2(Z20, Z21, Z22, Z23, Z4, Z5, Z6, Z7); \
+	T2(Z24, Z25, Z26, Z27, Z8, Z9, Z10, Z11); \
+	T2(Z28, Z29, Z30, Z31, Z12, Z13, Z14, Z15); \
+	T3(Z0, Z4, Z8, Z12, h0, h4, h8, h12); \
+	T3(Z1, Z5, Z9, Z13, h1, h5, h9, h13); \
+	T3(Z2, Z6, Z10, Z14, h2, h6, h10, h14); \
+	T3(Z3, Z7, Z11, Z15, h3, h7, h11, h15)
+
+// func packBTransAVX512(k int, src *float32, ld int, dst *float32)
+// packs op(B) = Bᵀ for a 32-column panel: src holds 32 rows of B, ld
+// elements apart, and k (a multiple of 16) consecutive values are taken
+// from each; dst receives k rows of 32.
+TEXT ·packBTransAVX512(SB), NOSPLIT, $0-32
+	MOVQ k+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DI
+	SHRQ $4, CX
+	JZ   donet
+
+loopt:
+	MOVQ SI, AX
+	LOAD16
+	TRANSPOSE16(0, 128, 256, 384, 512, 640, 768, 896, 1024, 1152, 1280, 1408, 1536, 1664, 1792, 1920)
+	LOAD16
+	TRANSPOSE16(64, 192, 320, 448, 576, 704, 832, 960, 1088, 1216, 1344, 1472, 1600, 1728, 1856, 1984)
+	ADDQ $64, SI
+	ADDQ $2048, DI
+	DECQ CX
+	JNZ  loopt
+
+donet:
+	VZEROUPPER
+	RET

@@ -198,3 +198,27 @@ func TestSgemmSteadyStateDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Sgemm allocated %v times per call", allocs)
 	}
 }
+
+func TestPackBAssemblyMatchesGo(t *testing.T) {
+	kn := availableKernels()[0]
+	if kn.packN == nil && kn.packT == nil {
+		t.Skip("no assembly packing on this CPU")
+	}
+	plain := *kn
+	plain.packN, plain.packT = nil, nil
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, trans := range []bool{false, true} {
+		for _, kc := range []int{1, 15, 16, 17, 48, 67} {
+			nc, ld := 3*kn.nr+5, 3*kn.nr+kc+3
+			b := randFloats(rng, ld*(ld+nc))
+			got, want := make([]float32, kc*4*kn.nr), make([]float32, kc*4*kn.nr)
+			kn.packB(trans, b, ld, 2, 1, kc, nc, got)
+			plain.packB(trans, b, ld, 2, 1, kc, nc, want)
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("trans=%v kc=%d: packed[%d] = %g, want %g", trans, kc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
