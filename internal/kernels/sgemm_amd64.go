@@ -13,9 +13,9 @@ func sgemmKernelAVX2(k int, a *float32, sa int, b *float32, sb int, c *float32, 
 var (
 	hasAVX2FMA, hasAVX512 = cpuFeatures()
 
-	kernelAVX512 = &gemmKernel{name: "avx512", mr: 8, nr: 32, kc: 256, mc: 128, nc: 4096, fn: sgemmKernelAVX512,
+	kernelAVX512 = &gemmKernel{name: "avx512", mr: 8, nr: 32, kc: 256, mc: 256, nc: 4096, fn: sgemmKernelAVX512,
 		packN: packBNoTransAVX512, packT: packBTransAVX512}
-	kernelAVX2   = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 4096, fn: sgemmKernelAVX2}
+	kernelAVX2 = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 4096, fn: sgemmKernelAVX2}
 )
 
 // availableKernels lists the micro-kernels this CPU can run, fastest first.
