@@ -311,6 +311,17 @@ func convForwardData(p *convGeom, x, w, b, y []float32) {
 }
 
 func convInputGradData(p *convGeom, g, w, b, x []float32) {
+	if !p.direct() && p.sh == 1 && p.sw == 1 {
+		// With stride 1 the adjoint is itself a convolution, of g with the
+		// flipped kernel, so im2col's copies replace col2im's scattered
+		// adds and the GEMM has the forward's shape.
+		q := p.flipped()
+		wf := getScratch(len(w))
+		defer putScratch(wf)
+		flipKernel(p, w, *wf)
+		convForwardData(&q, g, *wf, b, x)
+		return
+	}
 	cg, og, k := p.c/p.g, p.o/p.g, p.colRows()
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	forChunks(p.n, func(_, lo, hi int) {
@@ -338,6 +349,35 @@ func convInputGradData(p *convGeom, g, w, b, x []float32) {
 			}
 		}
 	})
+}
+
+// flipped returns the geometry of the stride-1 convolution that maps the
+// output of p back to its input: channels swap, the output is p's input
+// size, and the padding becomes the kernel's reach minus the old padding,
+// which may be negative (im2col only uses it as an offset).
+func (p *convGeom) flipped() convGeom {
+	return convGeom{
+		n: p.n, c: p.o, h: p.oh, w: p.ow, o: p.c, kh: p.kh, kw: p.kw, oh: p.h, ow: p.w,
+		sh: 1, sw: 1, pt: p.dh*(p.kh-1) - p.pt, pl: p.dw*(p.kw-1) - p.pl,
+		dh: p.dh, dw: p.dw, g: p.g,
+	}
+}
+
+// flipKernel writes the weight of p.flipped(): within each group the
+// input and output channels swap and the kernel turns by 180 degrees.
+func flipKernel(p *convGeom, w, wf []float32) {
+	cg, og, kk := p.c/p.g, p.o/p.g, p.kh*p.kw
+	for gi := 0; gi < p.g; gi++ {
+		for o := 0; o < og; o++ {
+			for c := 0; c < cg; c++ {
+				src := w[((gi*og+o)*cg+c)*kk:][:kk]
+				dst := wf[((gi*cg+c)*og+o)*kk:][:kk]
+				for i, v := range src {
+					dst[kk-1-i] = v
+				}
+			}
+		}
+	}
 }
 
 func convWeightGradData(p *convGeom, x, g, gw []float32) {
@@ -404,8 +444,7 @@ func validRange(off, stride, size, n int) (lo, hi int) {
 
 // im2col writes the taps of every output pixel of one sample's group slice
 // xs [C/g, H, W] into col [C/g*kh*kw, OH*OW], zeros where a tap falls in
-// the padding. Rows are contiguous runs of the input when the stride is 1,
-// so the common case is a sequence of copies.
+// the padding.
 func im2col(p *convGeom, xs, col []float32) {
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	row := 0
@@ -421,6 +460,17 @@ func im2col(p *convGeom, xs, col []float32) {
 				row++
 				clear(dst[:hlo*p.ow])
 				clear(dst[hhi*p.ow:])
+				if p.sameRows() {
+					// Output and input rows line up, so the tap's whole
+					// plane is one shifted copy; the entries that wrapped
+					// around a row edge belong to the padding.
+					lo, hi := hlo*p.ow, hhi*p.ow
+					off := offH*p.w + offW
+					lo, hi = max(lo, -off), min(hi, hw-off)
+					copy(dst[lo:hi], plane[lo+off:hi+off])
+					zeroColumns(dst, p.ow, hlo, hhi, wlo, whi)
+					continue
+				}
 				for oh := hlo; oh < hhi; oh++ {
 					d := dst[oh*p.ow : (oh+1)*p.ow]
 					src := plane[(oh*p.sh+offH)*p.w:][:p.w]
@@ -435,6 +485,25 @@ func im2col(p *convGeom, xs, col []float32) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// sameRows reports whether output row oh of a tap reads input row
+// oh+offset with the same width, as in stride-1 "same" convolutions, the
+// common case, where im2col can treat a whole plane as one run.
+func (p *convGeom) sameRows() bool { return p.sh == 1 && p.sw == 1 && p.ow == p.w }
+
+// zeroColumns zeroes columns outside [wlo, whi) of rows [hlo, hhi) of the
+// row-major plane m with width w.
+func zeroColumns(m []float32, w, hlo, hhi, wlo, whi int) {
+	for oh := hlo; oh < hhi; oh++ {
+		r := m[oh*w : (oh+1)*w]
+		for i := range wlo {
+			r[i] = 0
+		}
+		for i := whi; i < w; i++ {
+			r[i] = 0
 		}
 	}
 }
@@ -458,10 +527,7 @@ func col2im(p *convGeom, col, xs []float32) {
 					s := src[oh*p.ow : (oh+1)*p.ow]
 					dst := plane[(oh*p.sh+offH)*p.w:][:p.w]
 					if p.sw == 1 {
-						d := dst[wlo+offW : whi+offW]
-						for i, v := range s[wlo:whi] {
-							d[i] += v
-						}
+						addTo(dst[wlo+offW:whi+offW], s[wlo:whi])
 						continue
 					}
 					for ow := wlo; ow < whi; ow++ {
@@ -470,6 +536,24 @@ func col2im(p *convGeom, col, xs []float32) {
 				}
 			}
 		}
+	}
+}
+
+// addTo adds s to d elementwise; len(s) must not exceed len(d).
+func addTo(d, s []float32) {
+	d = d[:len(s)]
+	// Unrolled because Go does not vectorise; four independent adds per
+	// iteration halve the loop overhead that otherwise bounds this loop.
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		dd, ss := d[i:i+4:i+4], s[i:i+4:i+4]
+		dd[0] += ss[0]
+		dd[1] += ss[1]
+		dd[2] += ss[2]
+		dd[3] += ss[3]
+	}
+	for ; i < len(s); i++ {
+		d[i] += s[i]
 	}
 }
 

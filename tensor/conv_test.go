@@ -24,6 +24,9 @@ var convCases = []convCase{
 	{n: 2, c: 4, h: 5, w: 5, o: 4, kh: 3, kw: 3, opt: Conv2dOptions{Groups: 4, Padding: [2]int{1, 1}}}, // depthwise
 	{n: 3, c: 6, h: 3, w: 4, o: 4, kh: 1, kw: 1, opt: Conv2dOptions{Groups: 2}},                        // grouped 1×1
 	{n: 1, c: 1, h: 9, w: 8, o: 2, kh: 3, kw: 4, opt: Conv2dOptions{Stride: [2]int{3, 2}, Dilation: [2]int{2, 1}, Padding: [2]int{1, 0}}, outPad: [2]int{2, 1}},
+	{n: 2, c: 2, h: 6, w: 5, o: 3, kh: 3, kw: 3, opt: Conv2dOptions{Dilation: [2]int{2, 2}, Padding: [2]int{2, 2}}}, // dilated "same"
+	{n: 1, c: 3, h: 4, w: 5, o: 2, kh: 1, kw: 1, opt: Conv2dOptions{Padding: [2]int{1, 2}}},                         // padding beyond the kernel
+	{n: 2, c: 2, h: 5, w: 4, o: 2, kh: 5, kw: 3, opt: Conv2dOptions{Padding: [2]int{2, 1}}},
 }
 
 func (tc convCase) String() string {
