@@ -153,7 +153,7 @@ func TestConvTranspose2dMatchesDirectLoops(t *testing.T) {
 		g := max(tc.opt.Groups, 1)
 		// The transposed convolution's input has the convolution's output
 		// channels and its weight is laid out [in, out/groups, kh, kw].
-		x := randn(uint64(i), tc.n, tc.o, 3+i%3, 4)
+		x := randn(uint64(i), tc.n, tc.o, 3+i%3, 5+i%2)
 		w, b := randn(uint64(i+50), tc.o, tc.c/g, tc.kh, tc.kw), randn(uint64(i+90), tc.c)
 		opt := tc.tOpts()
 		assertClose(t, "ConvTranspose2d "+tc.String(), ConvTranspose2d(x, w, b, opt), convTranspose2dRef(x, w, b, opt), 1e-5)
