@@ -254,8 +254,35 @@ func convWeightGrad(x, g *Tensor, p convGeom) *Tensor {
 // channelSum sums an [N, C, H, W] tensor to [C], the gradient of a
 // per-channel bias.
 func channelSum(g *Tensor) *Tensor {
-	c := g.shape[1]
-	return Reshape(SumTo(g, []int{1, c, 1, 1}), c)
+	n, c := g.shape[0], g.shape[1]
+	hw := g.shape[2] * g.shape[3]
+	out := empty([]int{c})
+	for i := 0; i < n; i++ {
+		for j := 0; j < c; j++ {
+			out.data[j] += sum32(g.data[(i*c+j)*hw:][:hw])
+		}
+	}
+	return record(out, "ChannelSum", func(gg *Tensor) []*Tensor {
+		return []*Tensor{Expand(Reshape(gg, 1, c, 1, 1), g.shape)}
+	}, g)
+}
+
+// sum32 adds s with four accumulators, so the additions do not wait on
+// each other.
+func sum32(s []float32) float32 {
+	var a, b, c, d float32
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		q := s[i : i+4 : i+4]
+		a += q[0]
+		b += q[1]
+		c += q[2]
+		d += q[3]
+	}
+	for ; i < len(s); i++ {
+		a += s[i]
+	}
+	return (a + b) + (c + d)
 }
 
 // batchChunks splits the batch into at most Threads() contiguous ranges.
@@ -424,9 +451,15 @@ func convWeightGradData(p *convGeom, x, g, gw []float32) {
 	}
 }
 
+// fill sets every element of s to v by doubling copies, which run at
+// memmove speed where a plain loop would store one float at a time.
 func fill(s []float32, v float32) {
-	for i := range s {
-		s[i] = v
+	if len(s) == 0 {
+		return
+	}
+	s[0] = v
+	for n := 1; n < len(s); n *= 2 {
+		copy(s[n:], s[:n])
 	}
 }
 
@@ -495,15 +528,18 @@ func im2col(p *convGeom, xs, col []float32) {
 func (p *convGeom) sameRows() bool { return p.sh == 1 && p.sw == 1 && p.ow == p.w }
 
 // zeroColumns zeroes columns outside [wlo, whi) of rows [hlo, hhi) of the
-// row-major plane m with width w.
+// row-major plane m with width w. It walks down columns because only the
+// few padding columns at the edges are touched.
 func zeroColumns(m []float32, w, hlo, hhi, wlo, whi int) {
-	for oh := hlo; oh < hhi; oh++ {
-		r := m[oh*w : (oh+1)*w]
-		for i := range wlo {
-			r[i] = 0
+	end := hhi * w
+	for c := 0; c < wlo; c++ {
+		for i := hlo*w + c; i < end; i += w {
+			m[i] = 0
 		}
-		for i := whi; i < w; i++ {
-			r[i] = 0
+	}
+	for c := whi; c < w; c++ {
+		for i := hlo*w + c; i < end; i += w {
+			m[i] = 0
 		}
 	}
 }
