@@ -227,11 +227,18 @@ func trajectory(o Optimizer, ps []nn.Param, rng *tensor.Stream, steps int) {
 
 func TestStateRoundTripContinuesBitForBit(t *testing.T) {
 	makers := map[string]func([]nn.Param) (Optimizer, error){
-		"sgd":      func(ps []nn.Param) (Optimizer, error) { return NewSGD(ps, SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true}) },
-		"adam":     func(ps []nn.Param) (Optimizer, error) { return NewAdam(ps, AdamConfig{LR: 0.01, WeightDecay: 0.01}) },
-		"adamw":    func(ps []nn.Param) (Optimizer, error) { return NewAdamW(ps, AdamConfig{LR: 0.01, WeightDecay: 0.01}) },
-		"rmsprop":  func(ps []nn.Param) (Optimizer, error) { return NewRMSProp(ps, RMSPropConfig{LR: 0.01, Momentum: 0.9, Centered: true}) },
-		"schedule": func(ps []nn.Param) (Optimizer, error) { o, err := NewAdam(ps, AdamConfig{}); return Scheduled{o, StepDecay(0.01, 3, 0.5)}, err },
+		"sgd": func(ps []nn.Param) (Optimizer, error) {
+			return NewSGD(ps, SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true})
+		},
+		"adam":  func(ps []nn.Param) (Optimizer, error) { return NewAdam(ps, AdamConfig{LR: 0.01, WeightDecay: 0.01}) },
+		"adamw": func(ps []nn.Param) (Optimizer, error) { return NewAdamW(ps, AdamConfig{LR: 0.01, WeightDecay: 0.01}) },
+		"rmsprop": func(ps []nn.Param) (Optimizer, error) {
+			return NewRMSProp(ps, RMSPropConfig{LR: 0.01, Momentum: 0.9, Centered: true})
+		},
+		"schedule": func(ps []nn.Param) (Optimizer, error) {
+			o, err := NewAdam(ps, AdamConfig{})
+			return Scheduled{o, StepDecay(0.01, 3, 0.5)}, err
+		},
 	}
 	build := func() []nn.Param {
 		rng := tensor.NewRngs(1).Params()
