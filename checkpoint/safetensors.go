@@ -305,7 +305,7 @@ func Encode(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 func writeJSONString(b *bytes.Buffer, s string) {
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(s) // a string always encodes
+	enc.Encode(s)           // a string always encodes
 	b.Truncate(b.Len() - 1) // Encode appends a newline
 }
 
