@@ -97,7 +97,8 @@ func (o *Adam) Step() {
 	}
 }
 
-// adamKernel is one Adam/AdamW update with its per-step constants.
+// adamKernel is one Adam/AdamW update with its per-step constants. The
+// assembly version reads the fields by offset: keep their order.
 type adamKernel struct {
 	b1, c1, b2, c2   float32 // β1, 1-β1, β2, 1-β2
 	stepSize, invBC2 float32 // lr/(1-β1ᵗ), 1/√(1-β2ᵗ)
@@ -105,16 +106,26 @@ type adamKernel struct {
 	l2, shrink       float32 // Adam: g += l2·p; AdamW: p *= shrink
 }
 
+// run updates w, m and v from g, eight lanes at a time where the CPU has
+// vector instructions, and in Go for the rest. Both give the same bits.
 func (k *adamKernel) run(w, g, m, v []float32) {
+	n := adamVector(k, w, g, m, v)
+	k.runGo(w[n:], g[n:], m[n:], v[n:])
+}
+
+// runGo is the portable update. The float32 conversions round every product
+// on its own, forbidding fused multiply-adds, so the result does not depend
+// on GOAMD64 and matches the vector version bit for bit.
+func (k *adamKernel) runGo(w, g, m, v []float32) {
 	b1, c1, b2, c2 := k.b1, k.c1, k.b2, k.c2
 	stepSize, invBC2, eps, l2, shrink := k.stepSize, k.invBC2, k.eps, k.l2, k.shrink
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	for j, wj := range w {
-		gj := g[j] + l2*wj
-		mj := b1*m[j] + c1*gj
-		vj := b2*v[j] + c2*gj*gj
+		gj := g[j] + float32(l2*wj)
+		mj := float32(b1*m[j]) + float32(c1*gj)
+		vj := float32(b2*v[j]) + float32(float32(c2*gj)*gj)
 		m[j], v[j] = mj, vj
-		denom := float32(math.Sqrt(float64(vj)))*invBC2 + eps
-		w[j] = wj*shrink - stepSize*(mj/denom)
+		denom := float32(float32(math.Sqrt(float64(vj)))*invBC2) + eps
+		w[j] = float32(wj*shrink) - float32(stepSize*(mj/denom))
 	}
 }
