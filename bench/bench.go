@@ -33,7 +33,9 @@ type Workload struct {
 
 // workloads lists every benchmark in one place.
 var workloads = map[string]Workload{
-	"gemm": gemmWorkload(),
+	"gemm":    gemmWorkload(),
+	"mlp-vae": mlpVAEWorkload(),
+	"conv2":   conv2Workload(),
 }
 
 // Names lists the workloads, sorted.
