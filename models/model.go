@@ -8,6 +8,7 @@ package models
 import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/optim"
 	"github.com/artifex-go/artifex/tensor"
 )
 
@@ -42,4 +43,15 @@ type ImageSampler interface {
 // log-likelihood in nats, bits/dim) on a data set.
 type Evaluator interface {
 	Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[string]float64, error)
+}
+
+// Stepper is a model that performs its own parameter update per batch with
+// optimizers it owns, because its objectives cannot be one loss (GANs:
+// alternating discriminator and generator steps). The trainer runs the
+// same loop, checkpointing and logging for it; Optimizers names the
+// optimizers so their state is saved ("generator", "discriminator").
+type Stepper interface {
+	Model
+	TrainStep(batch data.Batch, rngs *tensor.Rngs) (logs map[string]float64, err error)
+	Optimizers() map[string]optim.Optimizer
 }
