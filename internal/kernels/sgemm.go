@@ -76,11 +76,18 @@ func (kn *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a [
 		bufPool.Put(buf)
 		return
 	}
-	// Split the larger dimension (in whole register tiles) so that each
-	// worker runs the serial algorithm on an independent block of C. Each
-	// repacks the operand it shares, which costs O(k*(m+n)) against the
-	// O(m*n*k/workers) it computes.
-	if (n+kn.nr-1)/kn.nr >= (m+kn.mr-1)/kn.mr {
+	// Split C into independent blocks of whole register tiles, each run by
+	// the serial algorithm. Every worker repacks the operand it shares:
+	// all of A (k*m elements) when splitting n, all of B (k*n) when
+	// splitting m. Packing B with the assembly packers costs about a quarter
+	// as much per element as packing A in Go, so split m unless B is much
+	// wider than A is tall, or m is too short to give every worker a tile.
+	bCost := 1
+	if kn.packN != nil {
+		bCost = 4
+	}
+	mTiles := (m + kn.mr - 1) / kn.mr
+	if mTiles < workers || n > bCost*m {
 		tiles := (n + kn.nr - 1) / kn.nr
 		Parallel(tiles, 1, func(lo, hi int) {
 			j0, j1 := lo*kn.nr, min(hi*kn.nr, n)
@@ -94,8 +101,7 @@ func (kn *gemmKernel) sgemm(transA, transB bool, m, n, k int, alpha float32, a [
 		})
 		return
 	}
-	tiles := (m + kn.mr - 1) / kn.mr
-	Parallel(tiles, 1, func(lo, hi int) {
+	Parallel(mTiles, 1, func(lo, hi int) {
 		i0, i1 := lo*kn.mr, min(hi*kn.mr, m)
 		as := a[i0:]
 		if !transA {
