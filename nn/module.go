@@ -28,7 +28,11 @@ var tensorType = reflect.TypeOf((*tensor.Tensor)(nil))
 // Walk calls fn for every tensor of m with its path, in a stable order
 // (field order; map keys sorted). A tensor reachable twice (shared weights)
 // is reported once, under its first path.
-func Walk(m Module, fn func(p Param)) {
+func Walk(m Module, fn func(p Param)) { walk(m, fn, nil) }
+
+// walk visits every tensor of m (onTensor) and every struct reachable
+// through a pointer (onStruct, with the pointer), each once.
+func walk(m Module, onTensor func(p Param), onStruct func(v reflect.Value)) {
 	seen := make(map[*tensor.Tensor]bool)
 	visited := make(map[uintptr]bool)
 	var walk func(v reflect.Value, path string)
@@ -40,9 +44,9 @@ func Walk(m Module, fn func(p Param)) {
 			}
 			if v.Type() == tensorType {
 				t := v.Interface().(*tensor.Tensor)
-				if !seen[t] {
+				if !seen[t] && onTensor != nil {
 					seen[t] = true
-					fn(Param{Name: path, Tensor: t})
+					onTensor(Param{Name: path, Tensor: t})
 				}
 				return
 			}
@@ -51,6 +55,9 @@ func Walk(m Module, fn func(p Param)) {
 					return
 				}
 				visited[v.Pointer()] = true
+				if onStruct != nil {
+					onStruct(v)
+				}
 			}
 			walk(v.Elem(), path)
 		case reflect.Interface:
@@ -93,6 +100,23 @@ func Walk(m Module, fn func(p Param)) {
 		}
 	}
 	walk(reflect.ValueOf(m), "")
+}
+
+// trainingSetter is implemented by layers that behave differently in
+// training and evaluation (dropout, batch norm).
+type trainingSetter interface{ SetTraining(on bool) }
+
+// SetTraining switches every layer of m between training (on) and
+// evaluation mode, like PyTorch's module.train() / module.eval().
+func SetTraining(m Module, on bool) {
+	if ts, ok := m.(trainingSetter); ok {
+		ts.SetTraining(on)
+	}
+	walk(m, nil, func(v reflect.Value) {
+		if ts, ok := v.Interface().(trainingSetter); ok {
+			ts.SetTraining(on)
+		}
+	})
 }
 
 // Parameters returns the trainable tensors of m (those that require a

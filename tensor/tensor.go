@@ -142,12 +142,12 @@ func (t *Tensor) Clone() *Tensor {
 
 // axis normalises a possibly negative axis, panicking with op's name.
 func (t *Tensor) axis(a int, op string) int {
-	n := len(t.shape)
+	n, given := len(t.shape), a
 	if a < 0 {
 		a += n
 	}
 	if a < 0 || a >= n {
-		panic(fmt.Sprintf("%s: axis %d out of range for shape %v", op, a, t.shape))
+		panic(fmt.Sprintf("%s: axis %d out of range for shape %v", op, given, t.shape))
 	}
 	return a
 }

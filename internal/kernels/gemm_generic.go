@@ -4,14 +4,8 @@
 // that the tensor package owns all memory.
 package kernels
 
-// Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
-// op(X) is X or its transpose. op(A) is m×k, op(B) is k×n and C is m×n; lda,
-// ldb and ldc are the row strides of A, B and C as stored.
-func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-}
-
-// sgemmGeneric is the portable reference implementation.
+// sgemmGeneric is the portable reference implementation. The fast path is
+// tested against it.
 func sgemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		crow := c[i*ldc : i*ldc+n]

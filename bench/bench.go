@@ -1,0 +1,86 @@
+// Package bench runs the speed workloads that are compared against PyTorch
+// (../shared/bench/torch_reference.py): the same shapes, the same optimizer,
+// and the median time of repeated steps after a warm-up.
+package bench
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/artifex-go/artifex/internal/kernels"
+)
+
+// Result is one workload's measurement. Its JSON keys match the PyTorch
+// reference script so the two can be compared line by line.
+type Result struct {
+	Workload  string  `json:"workload"`
+	MsPerStep float64 `json:"ms_per_step"`
+	GFLOPS    float64 `json:"gflops,omitempty"`
+	Threads   int     `json:"threads"`
+}
+
+// Workload is a named benchmark: setup builds the state and returns the step
+// to time; flops, when non-zero, is the work of one step.
+type Workload struct {
+	Name        string
+	Description string
+	Warmup      int
+	Reps        int
+	Setup       func() (step func(), flops float64)
+}
+
+// workloads lists every benchmark in one place.
+var workloads = map[string]Workload{
+	"gemm":    gemmWorkload(),
+	"mlp-vae": mlpVAEWorkload(),
+	"conv2":   conv2Workload(),
+}
+
+// Names lists the workloads, sorted.
+func Names() []string {
+	names := make([]string, 0, len(workloads))
+	for n := range workloads {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup returns the workload called name.
+func Lookup(name string) (Workload, bool) {
+	w, ok := workloads[name]
+	return w, ok
+}
+
+// Run measures the named workload.
+func Run(name string) (Result, error) {
+	w, ok := workloads[name]
+	if !ok {
+		return Result{}, fmt.Errorf("bench: unknown workload %q (available: %v)", name, Names())
+	}
+	step, flops := w.Setup()
+	dt := Median(step, w.Warmup, w.Reps)
+	r := Result{Workload: name, MsPerStep: dt.Seconds() * 1e3, Threads: kernels.Threads()}
+	if flops > 0 {
+		r.GFLOPS = flops / dt.Seconds() / 1e9
+	}
+	return r, nil
+}
+
+// Median runs step warmup times untimed, then reps times, and returns the
+// median duration.
+func Median(step func(), warmup, reps int) time.Duration {
+	for range warmup {
+		step()
+	}
+	times := make([]time.Duration, reps)
+	for i := range times {
+		t := time.Now()
+		step()
+		times[i] = time.Since(t)
+	}
+	slices.Sort(times)
+	return times[len(times)/2]
+}

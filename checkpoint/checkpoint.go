@@ -1,0 +1,199 @@
+package checkpoint
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/optim"
+	"github.com/artifex-go/artifex/tensor"
+)
+
+// Format is the value of the "format" metadata key of training checkpoints.
+const Format = "artifex-checkpoint/1"
+
+// Checkpoint is everything needed to resume training exactly. In the file,
+// model tensors are named "model/<path>", optimizer buffers
+// "optim/<buffer>/<path>", EMA averages "ema/<path>" (all F32) and random
+// stream states "rng/<stream>" (U8); the step, the configuration, the
+// optimizer's and EMA's scalars and the data position are JSON in the
+// metadata under "step", "config", "optim", "ema" and "data".
+type Checkpoint struct {
+	// Step is the training step the checkpoint was taken after.
+	Step int64
+	// Model is the model's tensors, as returned by nn.State(model).
+	Model []nn.Param
+	// Optim is the optimizer's state (Optimizer.State()), or nil.
+	Optim *optim.State
+	// EMA is the parameter average's state (EMA.State()), or nil.
+	EMA *optim.State
+	// RNG is the position of the random streams (tensor.Rngs.State()).
+	RNG map[string][]byte
+	// Data is the data iterator's position, as named counters (epoch,
+	// batch, ...).
+	Data map[string]int64
+	// Config is the model's configuration as JSON (config.ModelConfiguration
+	// marshalled), or nil.
+	Config json.RawMessage
+	// Metadata holds further string metadata; the keys above are reserved.
+	Metadata map[string]string
+
+	path string // the file it was read from, for error messages
+}
+
+var reserved = []string{"format", "step", "config", "optim", "ema", "data"}
+
+// Save writes the checkpoint to path atomically.
+func (c *Checkpoint) Save(path string) error {
+	meta := map[string]string{"format": Format, "step": strconv.FormatInt(c.Step, 10)}
+	for k, v := range c.Metadata {
+		if slices.Contains(reserved, k) {
+			return fmt.Errorf("checkpoint: %s: metadata key %q is reserved", path, k)
+		}
+		meta[k] = v
+	}
+	if c.Config != nil {
+		if !json.Valid(c.Config) {
+			return fmt.Errorf("checkpoint: %s: config is not valid JSON", path)
+		}
+		meta["config"] = string(c.Config)
+	}
+	tensors := Params("model/", c.Model)
+	for _, part := range []struct {
+		key   string
+		state *optim.State
+	}{{"optim", c.Optim}, {"ema", c.EMA}} {
+		if part.state == nil {
+			continue
+		}
+		scalars, err := json.Marshal(part.state.Scalars)
+		if err != nil {
+			return fmt.Errorf("checkpoint: %s: %s scalars: %w", path, part.key, err)
+		}
+		meta[part.key] = string(scalars)
+		tensors = append(tensors, Params(part.key+"/", part.state.Tensors)...)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.RNG)) {
+		tensors = append(tensors, Bytes("rng/"+name, c.RNG[name]))
+	}
+	if c.Data != nil {
+		data, _ := json.Marshal(c.Data) // a map of int64 always marshals
+		meta["data"] = string(data)
+	}
+	return Save(path, tensors, meta)
+}
+
+// Read loads a checkpoint written by Save.
+func Read(path string) (*Checkpoint, error) {
+	f, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(format string, args ...any) (*Checkpoint, error) {
+		return nil, fmt.Errorf("checkpoint: %s: "+format, append([]any{path}, args...)...)
+	}
+	if f.Metadata["format"] != Format {
+		return fail("format %q, want %q", f.Metadata["format"], Format)
+	}
+	c := &Checkpoint{path: path, Metadata: map[string]string{}}
+	if c.Step, err = strconv.ParseInt(f.Metadata["step"], 10, 64); err != nil {
+		return fail("step: %v", err)
+	}
+	for k, v := range f.Metadata {
+		if !slices.Contains(reserved, k) {
+			c.Metadata[k] = v
+		}
+	}
+	if s, ok := f.Metadata["config"]; ok {
+		c.Config = json.RawMessage(s)
+	}
+	if s, ok := f.Metadata["data"]; ok {
+		if err := json.Unmarshal([]byte(s), &c.Data); err != nil {
+			return fail("data position: %v", err)
+		}
+	}
+	for _, part := range []struct {
+		key   string
+		state **optim.State
+	}{{"optim", &c.Optim}, {"ema", &c.EMA}} {
+		if s, ok := f.Metadata[part.key]; ok {
+			*part.state = &optim.State{}
+			if err := json.Unmarshal([]byte(s), &(*part.state).Scalars); err != nil {
+				return fail("%s scalars: %v", part.key, err)
+			}
+		}
+	}
+	for _, t := range f.Tensors {
+		prefix, name, _ := strings.Cut(t.Name, "/")
+		if prefix == "rng" {
+			if t.DType != U8 {
+				return fail("%s: dtype %s in file, want U8", t.Name, t.DType)
+			}
+			if c.RNG == nil {
+				c.RNG = map[string][]byte{}
+			}
+			c.RNG[name] = t.Data
+			continue
+		}
+		var dst *[]nn.Param
+		switch {
+		case prefix == "model":
+			dst = &c.Model
+		case prefix == "optim" && c.Optim != nil:
+			dst = &c.Optim.Tensors
+		case prefix == "ema" && c.EMA != nil:
+			dst = &c.EMA.Tensors
+		default:
+			return fail("%s: unexpected tensor", t.Name)
+		}
+		if t.DType != F32 {
+			return fail("%s: dtype %s in file, want F32", t.Name, t.DType)
+		}
+		v, _ := t.ToTensor()
+		*dst = append(*dst, nn.Param{Name: name, Tensor: v})
+	}
+	return c, nil
+}
+
+// RestoreModel copies the checkpoint's model tensors into model. Every
+// tensor of nn.State(model) must be in the checkpoint with the same shape,
+// and the checkpoint must hold no others; on error model is unchanged.
+func (c *Checkpoint) RestoreModel(model nn.Module) error {
+	where := "checkpoint: "
+	if c.path != "" {
+		where += c.path + ": "
+	}
+	saved := make(map[string]*tensor.Tensor, len(c.Model))
+	for _, p := range c.Model {
+		saved[p.Name] = p.Tensor
+	}
+	want := nn.State(model)
+	for _, p := range want {
+		s, ok := saved[p.Name]
+		if !ok {
+			return fmt.Errorf("%smodel/%s: missing from the checkpoint", where, p.Name)
+		}
+		if !tensor.SameShape(s.Shape(), p.Tensor.Shape()) {
+			return fmt.Errorf("%smodel/%s: shape %v in file, model expects %v", where, p.Name, s.Shape(), p.Tensor.Shape())
+		}
+	}
+	if len(saved) > len(want) {
+		expected := make(map[string]bool, len(want))
+		for _, p := range want {
+			expected[p.Name] = true
+		}
+		for _, p := range c.Model {
+			if !expected[p.Name] {
+				return fmt.Errorf("%smodel/%s: in the checkpoint but not in the model", where, p.Name)
+			}
+		}
+	}
+	for _, p := range want {
+		copy(p.Tensor.Data(), saved[p.Name].Data())
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+var activations = []string{
+	"celu", "elu", "gelu", "glu", "hard_tanh", "leaky_relu", "relu", "relu6",
+	"selu", "sigmoid", "silu", "softplus", "softsign", "swish", "tanh",
+}
+
+// Activations returns the activation names a configuration may use,
+// sorted. An empty Activation is also valid and means the family's default.
+func Activations() []string { return slices.Clone(activations) }
+
+// Validate checks what every model needs whatever its family: a model
+// class, positive dimensions, a known activation, a known document type,
+// and model parameters kept out of Metadata. All problems found are
+// reported together, each naming its field and bad value. Family-specific
+// parameter names are checked against a ParameterSchema (see
+// ParameterSchema.Check), which the factory does for registered families.
+func (c ModelConfiguration) Validate() error {
+	var errs []error
+	if strings.TrimSpace(c.ModelClass) == "" {
+		errs = append(errs, ErrMissingModelClass)
+	}
+	if c.Type != "" && c.Type != "model" {
+		errs = append(errs, fmt.Errorf("type must be \"model\" (or omitted), got %q", c.Type))
+	}
+	errs = append(errs, checkDims("input_dim", c.InputDim)...)
+	errs = append(errs, checkDims("hidden_dims", c.HiddenDims)...)
+	errs = append(errs, checkDims("output_dim", c.OutputDim)...)
+	if c.Activation != "" && !slices.Contains(activations, c.Activation) {
+		errs = append(errs, fmt.Errorf("activation %q is not known; known activations: %s",
+			c.Activation, strings.Join(activations, ", ")))
+	}
+	errs = append(errs, checkMetadata(c.Metadata)...)
+	return errors.Join(errs...)
+}
+
+// checkDims reports every non-positive size. A one-element Dims reads as
+// a scalar in files, so it is named without an index; hidden_dims is
+// always a list.
+func checkDims[S ~[]int](field string, dims S) []error {
+	var errs []error
+	_, isDims := any(dims).(Dims)
+	for i, d := range dims {
+		if d > 0 {
+			continue
+		}
+		if isDims && len(dims) == 1 {
+			errs = append(errs, fmt.Errorf("%s must be > 0, got %d", field, d))
+		} else {
+			errs = append(errs, fmt.Errorf("%s[%d] must be > 0, got %d", field, i, d))
+		}
+	}
+	return errs
+}
+
+// checkMetadata rejects model parameters nested in Metadata, the pattern
+// the seed forbids: builders never read them there, so they would be
+// silently ignored.
+func checkMetadata(md map[string]any) []error {
+	keys := make([]string, 0, len(md))
+	for k := range md {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var errs []error
+	for _, k := range keys {
+		_, isMap := md[k].(map[string]any)
+		if k == "parameters" || k == "model_params" || (isMap && strings.HasSuffix(k, "_params")) {
+			errs = append(errs, fmt.Errorf("metadata[%q] nests model parameters; put them in the top-level 'parameters' field: builders read model parameters only from there, metadata is for non-functional information", k))
+		}
+	}
+	return errs
+}

@@ -1,0 +1,54 @@
+package factory
+
+import "github.com/artifex-go/artifex/tensor"
+
+// Option changes how CreateModel builds a model. Builders read the options
+// they understand with ApplyOptions and ignore the rest.
+type Option func(*Options)
+
+// Options is the set of build options; new options add fields here.
+type Options struct {
+	// Modality names the modality adapter to apply ("image", "protein",
+	// ...); empty applies none.
+	Modality string
+	// Backbone is the denoising network of a diffusion model; nil lets the
+	// builder make the one its configuration names.
+	Backbone Backbone
+}
+
+// ApplyOptions returns the options that opts set, in order; nil options
+// are skipped.
+func ApplyOptions(opts ...Option) Options {
+	var o Options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o
+}
+
+// WithModality adapts the built model to a modality registered in the
+// registry (see Registry.RegisterModality).
+func WithModality(name string) Option {
+	return func(o *Options) { o.Modality = name }
+}
+
+// WithBackbone gives a diffusion model the network that predicts noise
+// (or the score) from a noisy batch x and its timesteps t.
+func WithBackbone(b Backbone) Option {
+	return func(o *Options) { o.Backbone = b }
+}
+
+// Backbone is the network a diffusion model wraps: Forward maps a noisy
+// batch x and its timesteps t to a tensor of x's shape. Any type with this
+// method satisfies it, so backbone packages need not import factory.
+type Backbone interface {
+	Forward(x, t *tensor.Tensor) *tensor.Tensor
+}
+
+// BackboneFunc adapts a function to the Backbone interface.
+type BackboneFunc func(x, t *tensor.Tensor) *tensor.Tensor
+
+// Forward calls f.
+func (f BackboneFunc) Forward(x, t *tensor.Tensor) *tensor.Tensor { return f(x, t) }

@@ -1,0 +1,181 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
+)
+
+// EMA keeps an exponential moving average ("shadow" copy) of parameters,
+// the weights diffusion models are usually evaluated with:
+//
+//	shadow = decay·shadow + (1-decay)·param
+//
+// Its fields choose how the decay of update number n (counted from 1) is
+// found, following diffusers' EMAModel: with t = n - UpdateAfterStep - 1,
+// the decay is 0 (a plain copy) while t ≤ 0; otherwise it is Decay, or with
+// warm-up 1 - (1 + t/InvGamma)^-Power, capped at Decay and floored at
+// MinDecay.
+type EMA struct {
+	Decay           float64
+	MinDecay        float64
+	UpdateAfterStep int
+	// Power > 0 enables the warm-up; diffusers suggests 2/3 for long runs
+	// and 3/4 for short ones.
+	Power float64
+	// InvGamma scales the warm-up; zero means 1.
+	InvGamma float64
+
+	names   []string
+	index   map[string]int
+	shadows [][]float32
+	shapes  [][]int
+	updates int
+}
+
+// NewEMA starts an average of params at their current values, with a
+// constant decay.
+func NewEMA(params []nn.Param, decay float64) (*EMA, error) {
+	if !(decay >= 0 && decay <= 1) {
+		return nil, fmt.Errorf("optim: EMA: invalid decay %g (want 0 ≤ decay ≤ 1)", decay)
+	}
+	e := &EMA{Decay: decay, index: make(map[string]int, len(params))}
+	for i, p := range params {
+		if p.Tensor == nil {
+			return nil, fmt.Errorf("optim: EMA: parameter %q has no tensor", p.Name)
+		}
+		if _, dup := e.index[p.Name]; dup {
+			return nil, fmt.Errorf("optim: EMA: duplicate parameter name %q", p.Name)
+		}
+		e.index[p.Name] = i
+		e.names = append(e.names, p.Name)
+		e.shadows = append(e.shadows, append([]float32(nil), p.Tensor.Data()...))
+		e.shapes = append(e.shapes, append([]int(nil), p.Tensor.Shape()...))
+	}
+	return e, nil
+}
+
+// Updates returns how many times Update has been called.
+func (e *EMA) Updates() int { return e.updates }
+
+// CurrentDecay returns the decay the next Update will use.
+func (e *EMA) CurrentDecay() float64 { return e.decayAt(e.updates + 1) }
+
+func (e *EMA) decayAt(n int) float64 {
+	t := float64(n - e.UpdateAfterStep - 1)
+	if t <= 0 {
+		return 0
+	}
+	d := e.Decay
+	if e.Power > 0 {
+		invGamma := e.InvGamma
+		if invGamma == 0 {
+			invGamma = 1
+		}
+		d = min(d, 1-math.Pow(1+t/invGamma, -e.Power))
+	}
+	return max(d, e.MinDecay)
+}
+
+// Update moves the averages towards params, which must be the parameters
+// the EMA was made from (matched by position; names and sizes are checked).
+func (e *EMA) Update(params []nn.Param) error {
+	if err := e.check(params); err != nil {
+		return err
+	}
+	e.updates++
+	d := float32(e.decayAt(e.updates))
+	c := 1 - d
+	for i, p := range params {
+		s, w := e.shadows[i], p.Tensor.Data()
+		forRange(len(s), func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				s[j] = d*s[j] + c*w[j]
+			}
+		})
+	}
+	return nil
+}
+
+// CopyTo writes the averages into params.
+func (e *EMA) CopyTo(params []nn.Param) error {
+	if err := e.check(params); err != nil {
+		return err
+	}
+	for i, p := range params {
+		copy(p.Tensor.Data(), e.shadows[i])
+	}
+	return nil
+}
+
+// Swap exchanges the averages and the values of params: call it before
+// evaluating with the averaged weights and again afterwards to restore the
+// training weights.
+func (e *EMA) Swap(params []nn.Param) error {
+	if err := e.check(params); err != nil {
+		return err
+	}
+	for i, p := range params {
+		s, w := e.shadows[i], p.Tensor.Data()
+		for j := range s {
+			s[j], w[j] = w[j], s[j]
+		}
+	}
+	return nil
+}
+
+func (e *EMA) check(params []nn.Param) error {
+	if len(params) != len(e.names) {
+		return fmt.Errorf("optim: EMA: %d parameters given, the average has %d", len(params), len(e.names))
+	}
+	for i, p := range params {
+		if p.Name != e.names[i] || p.Tensor == nil || p.Tensor.Size() != len(e.shadows[i]) {
+			return fmt.Errorf("optim: EMA: parameter %d is %q, the average expects %q of shape %v", i, p.Name, e.names[i], e.shapes[i])
+		}
+	}
+	return nil
+}
+
+// State returns copies of the averages, named like the parameters, and the
+// update count as the scalar "step".
+func (e *EMA) State() State {
+	s := State{Scalars: map[string]float64{"step": float64(e.updates)}}
+	for i, name := range e.names {
+		t := tensor.FromSlice(append([]float32(nil), e.shadows[i]...), e.shapes[i]...)
+		s.Tensors = append(s.Tensors, nn.Param{Name: name, Tensor: t})
+	}
+	return s
+}
+
+// LoadState restores averages and update count saved by State. Every
+// parameter must be present with its shape; on error nothing changes.
+func (e *EMA) LoadState(s State) error {
+	step, ok := s.Scalars["step"]
+	if !ok || step < 0 || step != float64(int(step)) {
+		return fmt.Errorf("optim: EMA: state has no valid \"step\" (got %v)", s.Scalars["step"])
+	}
+	shadows := make([][]float32, len(e.names))
+	for _, st := range s.Tensors {
+		i, ok := e.index[st.Name]
+		if !ok {
+			return fmt.Errorf("optim: EMA: state %s matches no parameter", st.Name)
+		}
+		if st.Tensor == nil || !tensor.SameShape(st.Tensor.Shape(), e.shapes[i]) {
+			var got []int
+			if st.Tensor != nil {
+				got = st.Tensor.Shape()
+			}
+			return fmt.Errorf("optim: EMA: state %s: shape %v, parameter has %v", st.Name, got, e.shapes[i])
+		}
+		shadows[i] = append([]float32(nil), st.Tensor.Data()...)
+	}
+	for i, name := range e.names {
+		if shadows[i] == nil {
+			return fmt.Errorf("optim: EMA: state has no average for %s", name)
+		}
+	}
+	e.shadows, e.updates = shadows, int(step)
+	return nil
+}
