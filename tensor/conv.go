@@ -82,7 +82,10 @@ func ConvTranspose2d(x, w, bias *Tensor, opt ConvTranspose2dOptions) *Tensor {
 	if x.NDim() != 4 || w.NDim() != 4 {
 		panic(fmt.Sprintf("%s: input %v and weight %v must both have rank 4 ([N, Cin, H, W] and [Cin, Cout/groups, kh, kw])", op, x.shape, w.shape))
 	}
-	groups := max(opt.Groups, 1)
+	groups := opt.Groups
+	if groups == 0 {
+		groups = 1
+	}
 	if x.shape[1] != w.shape[0] {
 		panic(fmt.Sprintf("%s: input %v has %d channels but weight %v expects %d", op, x.shape, x.shape[1], w.shape, w.shape[0]))
 	}
@@ -101,11 +104,10 @@ func ConvTranspose2d(x, w, bias *Tensor, opt ConvTranspose2dOptions) *Tensor {
 			panic(fmt.Sprintf("%s: output size %v is empty (input %v, weight %v, stride %v, padding %v, dilation %v)", op, size, x.shape, w.shape, opt.Stride, opt.Padding, opt.Dilation))
 		}
 	}
-	wconv := []int{w.shape[0], w.shape[1], w.shape[2], w.shape[3]}
-	p := newConvGeom(op, x.shape, w.shape, x.shape[0], cout, size[0], size[1], wconv,
+	p := newConvGeom(op, x.shape, w.shape, x.shape[0], cout, size[0], size[1], w.shape,
 		opt.Stride, [4]int{opt.Padding[0], opt.Padding[0], opt.Padding[1], opt.Padding[1]}, opt.Dilation, groups)
-	// output_padding makes the natural convolution output one row longer
-	// than x at most; the adjoint only involves the first H rows.
+	// With output_padding, convolving the output can give more rows and
+	// columns than x has; the adjoint involves only the first H×W of them.
 	p.oh, p.ow = x.shape[2], x.shape[3]
 	checkBias(op, bias, cout)
 	return convInputGrad(x, w, bias, p)
@@ -144,7 +146,7 @@ func newConvGeom(op string, xs, ws []int, n, c, h, w int, w4 []int, stride [2]in
 	case pad[0] < 0 || pad[1] < 0 || pad[2] < 0 || pad[3] < 0:
 		panic(fmt.Sprintf("%s: negative padding (input %v, weight %v)", op, xs, ws))
 	case c%groups != 0 || p.o%groups != 0:
-		panic(fmt.Sprintf("%s: input channels %d and output channels %d must be divisible by groups %d (input %v, weight %v)", op, c, p.o, groups, xs, ws))
+		panic(fmt.Sprintf("%s: channels %d and %d must be divisible by groups %d (input %v, weight %v)", op, c, p.o, groups, xs, ws))
 	case w4[1] != c/groups:
 		panic(fmt.Sprintf("%s: weight %v expects %d input channels per group, input %v with %d groups has %d", op, ws, w4[1], xs, groups, c/groups))
 	case p.kh < 1 || p.kw < 1 || p.o < 1:

@@ -342,18 +342,6 @@ func TestConvSteadyStateReusesScratch(t *testing.T) {
 	}
 }
 
-// relu is a local stand-in for the activation so the benchmark needs only
-// this package's conv ops; Mul by a constant mask keeps it differentiable.
-func relu(x *Tensor) *Tensor {
-	mask := empty(x.shape)
-	for i, v := range x.data {
-		if v > 0 {
-			mask.data[i] = 1
-		}
-	}
-	return Mul(x, mask)
-}
-
 // conv2Net is the convolutional part of the shared "conv2" benchmark
 // workload: 1→32 and 32→32 3×3 convolutions over a 28×28 batch of 32.
 type conv2Net struct{ x, w1, b1, w2, b2 *Tensor }
@@ -371,7 +359,7 @@ func newConv2Net() *conv2Net {
 
 func (m *conv2Net) forward() *Tensor {
 	pad := Conv2dOptions{Padding: [2]int{1, 1}}
-	return Conv2d(relu(Conv2d(m.x, m.w1, m.b1, pad)), m.w2, m.b2, pad)
+	return Conv2d(ReLU(Conv2d(m.x, m.w1, m.b1, pad)), m.w2, m.b2, pad)
 }
 
 func BenchmarkConv2Forward(b *testing.B) {
