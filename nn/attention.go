@@ -47,12 +47,18 @@ func mergeHeads(x *tensor.Tensor) *tensor.Tensor {
 // self-attention). mask, if not nil, holds 1 where attention is allowed and
 // broadcasts to [B, H, Lq, Lk]; causal forbids attending to later positions.
 func (m *MultiHeadAttention) Forward(q, kv, mask *tensor.Tensor, causal bool) *tensor.Tensor {
-	if q.NDim() != 3 || kv.NDim() != 3 || q.Dim(0) != kv.Dim(0) {
-		panic(fmt.Sprintf("MultiHeadAttention: query %v and key/value %v must be [B, L, E] with the same batch", q.Shape(), kv.Shape()))
+	return m.Attend(q, kv, kv, mask, causal)
+}
+
+// Attend is Forward with keys k [B, Lk, kvDim] and values v [B, Lk, kvDim]
+// given separately, as PyTorch's MultiheadAttention(query, key, value).
+func (m *MultiHeadAttention) Attend(q, k, v, mask *tensor.Tensor, causal bool) *tensor.Tensor {
+	if q.NDim() != 3 || k.NDim() != 3 || !tensor.SameShape(k.Shape(), v.Shape()) || q.Dim(0) != k.Dim(0) {
+		panic(fmt.Sprintf("MultiHeadAttention: query %v, key %v and value %v must be [B, L, E] with the same batch (key and value of one shape)", q.Shape(), k.Shape(), v.Shape()))
 	}
 	qh := m.splitHeads(m.Query.Forward(q))
-	kh := m.splitHeads(m.Key.Forward(kv))
-	vh := m.splitHeads(m.Value.Forward(kv))
+	kh := m.splitHeads(m.Key.Forward(k))
+	vh := m.splitHeads(m.Value.Forward(v))
 	return m.Out.Forward(mergeHeads(tensor.ScaledDotProductAttention(qh, kh, vh, mask, causal)))
 }
 
