@@ -31,9 +31,6 @@ func loadMNIST(t *testing.T, split string) *data.Dataset {
 // test set: the engine, the layers, the optimizer and the data loader
 // working together.
 func TestMLPClassifierReaches97PercentOnMNIST(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains on the full MNIST training set; skipped with -short")
-	}
 	train, test := loadMNIST(t, "train"), loadMNIST(t, "test")
 	start := time.Now()
 
