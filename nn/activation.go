@@ -35,6 +35,10 @@ var activations = map[string]ActivationFunc{
 	},
 }
 
+// gated names the activations that halve the last axis (a·σ(b) over its two
+// halves), so the layer before them must be twice as wide.
+var gated = map[string]bool{"glu": true}
+
 // ActivationNames lists the activation names configurations may use.
 func ActivationNames() []string {
 	names := make([]string, 0, len(activations))
@@ -61,7 +65,9 @@ type MLP struct {
 }
 
 // NewMLP returns an MLP through the given layer sizes (input first), e.g.
-// [784, 512, 256, 10], with the named activation between layers.
+// [784, 512, 256, 10], with the named activation between layers. With a
+// gated activation (glu) each hidden Linear layer is twice as wide as its
+// size, so that the activation's output has that size.
 func NewMLP(rngs *Rngs, sizes []int, activation string) (*MLP, error) {
 	if len(sizes) < 2 {
 		return nil, fmt.Errorf("nn: MLP needs at least input and output sizes, got %v", sizes)
@@ -77,7 +83,11 @@ func NewMLP(rngs *Rngs, sizes []int, activation string) (*MLP, error) {
 	}
 	m := &MLP{activation: act}
 	for i := 0; i+1 < len(sizes); i++ {
-		m.Layers = append(m.Layers, NewLinear(rngs, sizes[i], sizes[i+1]))
+		out := sizes[i+1]
+		if gated[activation] && i+2 < len(sizes) {
+			out *= 2
+		}
+		m.Layers = append(m.Layers, NewLinear(rngs, sizes[i], out))
 	}
 	return m, nil
 }

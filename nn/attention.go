@@ -47,12 +47,18 @@ func mergeHeads(x *tensor.Tensor) *tensor.Tensor {
 // self-attention). mask, if not nil, holds 1 where attention is allowed and
 // broadcasts to [B, H, Lq, Lk]; causal forbids attending to later positions.
 func (m *MultiHeadAttention) Forward(q, kv, mask *tensor.Tensor, causal bool) *tensor.Tensor {
-	if q.NDim() != 3 || kv.NDim() != 3 || q.Dim(0) != kv.Dim(0) {
-		panic(fmt.Sprintf("MultiHeadAttention: query %v and key/value %v must be [B, L, E] with the same batch", q.Shape(), kv.Shape()))
+	return m.Attend(q, kv, kv, mask, causal)
+}
+
+// Attend is Forward with keys k [B, Lk, kvDim] and values v [B, Lk, kvDim]
+// given separately, as PyTorch's MultiheadAttention(query, key, value).
+func (m *MultiHeadAttention) Attend(q, k, v, mask *tensor.Tensor, causal bool) *tensor.Tensor {
+	if q.NDim() != 3 || k.NDim() != 3 || !tensor.SameShape(k.Shape(), v.Shape()) || q.Dim(0) != k.Dim(0) {
+		panic(fmt.Sprintf("MultiHeadAttention: query %v, key %v and value %v must be [B, L, E] with the same batch (key and value of one shape)", q.Shape(), k.Shape(), v.Shape()))
 	}
 	qh := m.splitHeads(m.Query.Forward(q))
-	kh := m.splitHeads(m.Key.Forward(kv))
-	vh := m.splitHeads(m.Value.Forward(kv))
+	kh := m.splitHeads(m.Key.Forward(k))
+	vh := m.splitHeads(m.Value.Forward(v))
 	return m.Out.Forward(mergeHeads(tensor.ScaledDotProductAttention(qh, kh, vh, mask, causal)))
 }
 
@@ -131,20 +137,39 @@ func (b *TransformerBlock) feedForward(x *tensor.Tensor) *tensor.Tensor {
 	return b.Drop.Forward(b.FF2.Forward(tensor.GELU(b.FF1.Forward(b.Norm2.Forward(x)))))
 }
 
-// Forward applies the block to x [B, L, dim]; context (nil without
-// cross-attention) is [B, Lc, crossDim].
+// Forward applies the block to x [B, L, dim]; context is [B, Lc, crossDim]
+// for a block with cross-attention and must be nil for one without.
 func (b *TransformerBlock) Forward(x, context *tensor.Tensor, causal bool) *tensor.Tensor {
+	b.checkContext(context)
 	h := b.Norm1.Forward(x)
 	x = tensor.Add(x, b.Drop.Forward(b.Attn.Forward(h, h, nil, causal)))
-	if b.Cross != nil && context != nil {
-		x = tensor.Add(x, b.Drop.Forward(b.Cross.Forward(b.NormCross.Forward(x), context, nil, false)))
-	}
-	return tensor.Add(x, b.feedForward(x))
+	return b.crossAndFeedForward(x, context)
 }
 
-// ForwardCached applies a causal self-attention block to the newest
-// positions x [B, T, dim] using and extending cache.
-func (b *TransformerBlock) ForwardCached(x *tensor.Tensor, cache *KVCache) *tensor.Tensor {
+// ForwardCached applies the block with causal self-attention to the newest
+// positions x [B, T, dim], using and extending cache; context is as for
+// Forward. The result equals the last T rows of a causal Forward over the
+// whole sequence.
+func (b *TransformerBlock) ForwardCached(x, context *tensor.Tensor, cache *KVCache) *tensor.Tensor {
+	b.checkContext(context)
 	x = tensor.Add(x, b.Drop.Forward(b.Attn.ForwardCached(b.Norm1.Forward(x), cache)))
+	return b.crossAndFeedForward(x, context)
+}
+
+// checkContext rejects a context given to a block without cross-attention,
+// or missing for one with it, rather than silently skipping a layer.
+func (b *TransformerBlock) checkContext(context *tensor.Tensor) {
+	if b.Cross != nil && context == nil {
+		panic("TransformerBlock: the block has cross-attention but no context was given")
+	}
+	if b.Cross == nil && context != nil {
+		panic(fmt.Sprintf("TransformerBlock: context of shape %v given to a block without cross-attention", context.Shape()))
+	}
+}
+
+func (b *TransformerBlock) crossAndFeedForward(x, context *tensor.Tensor) *tensor.Tensor {
+	if b.Cross != nil {
+		x = tensor.Add(x, b.Drop.Forward(b.Cross.Forward(b.NormCross.Forward(x), context, nil, false)))
+	}
 	return tensor.Add(x, b.feedForward(x))
 }

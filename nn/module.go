@@ -30,8 +30,9 @@ var tensorType = reflect.TypeOf((*tensor.Tensor)(nil))
 // is reported once, under its first path.
 func Walk(m Module, fn func(p Param)) { walk(m, fn, nil) }
 
-// walk visits every tensor of m (onTensor) and every struct reachable
-// through a pointer (onStruct, with the pointer), each once.
+// walk visits every tensor of m (onTensor) and every addressable struct
+// (onStruct, with a pointer to it: structs behind pointers and the fields,
+// slice and array elements held by value inside them), each once.
 func walk(m Module, onTensor func(p Param), onStruct func(v reflect.Value)) {
 	seen := make(map[*tensor.Tensor]bool)
 	visited := make(map[uintptr]bool)
@@ -55,9 +56,6 @@ func walk(m Module, onTensor func(p Param), onStruct func(v reflect.Value)) {
 					return
 				}
 				visited[v.Pointer()] = true
-				if onStruct != nil {
-					onStruct(v)
-				}
 			}
 			walk(v.Elem(), path)
 		case reflect.Interface:
@@ -65,6 +63,12 @@ func walk(m Module, onTensor func(p Param), onStruct func(v reflect.Value)) {
 				walk(v.Elem(), path)
 			}
 		case reflect.Struct:
+			// Reached through a pointer, a struct is addressable, whether it
+			// is the pointee or a field held by value inside it, so that
+			// layers embedded by value can be switched too.
+			if onStruct != nil && v.CanAddr() {
+				onStruct(v.Addr())
+			}
 			t := v.Type()
 			for i := 0; i < t.NumField(); i++ {
 				f := t.Field(i)
@@ -107,7 +111,10 @@ func walk(m Module, onTensor func(p Param), onStruct func(v reflect.Value)) {
 type trainingSetter interface{ SetTraining(on bool) }
 
 // SetTraining switches every layer of m between training (on) and
-// evaluation mode, like PyTorch's module.train() / module.eval().
+// evaluation mode, like PyTorch's module.train() / module.eval(). Layers
+// may be held through pointers or by value inside a struct reached through
+// a pointer (pass &model for a model held by value); map values held by
+// value cannot be changed and are left as they are.
 func SetTraining(m Module, on bool) {
 	if ts, ok := m.(trainingSetter); ok {
 		ts.SetTraining(on)

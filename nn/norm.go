@@ -26,25 +26,35 @@ func channelShape(x *tensor.Tensor, c int) []int {
 	return s
 }
 
-// LayerNorm normalises over the last axis and applies a learned scale and
-// shift (Ba et al. 2016).
+// LayerNorm normalises over the trailing axes that its weight spans (the
+// last axis for NewLayerNorm(dim)) and applies a learned elementwise scale
+// and shift (Ba et al. 2016), as PyTorch's LayerNorm(normalized_shape).
 type LayerNorm struct {
 	Weight *tensor.Tensor
 	Bias   *tensor.Tensor
 	Eps    float32 `nn:"-"`
 }
 
-// NewLayerNorm returns a LayerNorm over features of size dim.
-func NewLayerNorm(dim int) *LayerNorm {
-	return &LayerNorm{Weight: param(tensor.Ones(dim)), Bias: param(tensor.Zeros(dim)), Eps: 1e-5}
+// NewLayerNorm returns a LayerNorm over trailing axes of the given shape,
+// usually one feature axis: NewLayerNorm(dim).
+func NewLayerNorm(shape ...int) *LayerNorm {
+	if len(shape) == 0 {
+		panic("LayerNorm: needs the shape of at least one trailing axis")
+	}
+	return &LayerNorm{Weight: param(tensor.Ones(shape...)), Bias: param(tensor.Zeros(shape...)), Eps: 1e-5}
 }
 
-// Forward normalises x [..., dim].
+// Forward normalises x [..., shape...].
 func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
-	if x.Dim(-1) != l.Weight.Dim(0) {
-		panic(fmt.Sprintf("LayerNorm: input shape %v, want last axis %d", x.Shape(), l.Weight.Dim(0)))
+	k := l.Weight.NDim()
+	if x.NDim() < k || !tensor.SameShape(x.Shape()[x.NDim()-k:], l.Weight.Shape()) {
+		panic(fmt.Sprintf("LayerNorm: input shape %v, want trailing axes %v", x.Shape(), l.Weight.Shape()))
 	}
-	return tensor.Add(tensor.Mul(normalize(x, []int{-1}, l.Eps), l.Weight), l.Bias)
+	axes := make([]int, k)
+	for i := range axes {
+		axes[i] = x.NDim() - k + i
+	}
+	return tensor.Add(tensor.Mul(normalize(x, axes, l.Eps), l.Weight), l.Bias)
 }
 
 // GroupNorm normalises [N, C, ...] input over groups of channels and the

@@ -55,6 +55,11 @@ func broadcastStrides(in, out []int) []int {
 // where possible, then fn is called once per innermost run with the offsets
 // of the run's first elements, the run length, and the inner strides.
 func bcastLoop(out, sa, sb []int, fn func(offOut, offA, offB, n, ia, ib int)) {
+	for _, d := range out {
+		if d == 0 {
+			return // an empty output has no runs
+		}
+	}
 	// Coalesce axes so that broadcasting a bias over [B, C, H, W] becomes a
 	// loop over a few long runs rather than many short ones.
 	var shape, as, bs []int
