@@ -161,7 +161,7 @@ func SettingsFromConfig(cfg config.ModelConfiguration) (Settings, error) {
 		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
-		return s, fmt.Errorf("train: metadata.training_defaults: %w", err)
+		return s, errors.Join(fmt.Errorf("train: metadata.training_defaults: %w", err), s.Validate())
 	}
 	return s, s.Validate()
 }
