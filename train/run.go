@@ -99,18 +99,9 @@ func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Config == nil {
-		return nil, fmt.Errorf("train: %s holds no model configuration", file)
-	}
-	var cfg config.ModelConfiguration
-	if err := json.Unmarshal(c.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("train: %s: stored configuration: %w", file, err)
-	}
-	s := DefaultSettings
-	if raw, ok := c.Metadata["settings"]; ok {
-		if err := json.Unmarshal([]byte(raw), &s); err != nil {
-			return nil, fmt.Errorf("train: %s: stored settings: %w", file, err)
-		}
+	cfg, s, err := checkpointSetup(c, file)
+	if err != nil {
+		return nil, err
 	}
 	if reg == nil {
 		reg = factory.DefaultRegistry()
@@ -136,6 +127,38 @@ func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
 	}
 	nn.SetTraining(model, false)
 	return &Checkpointed{Model: model, Checkpoint: c, Config: cfg, Settings: s, Path: file}, nil
+}
+
+// CheckpointSetup returns the model configuration and the training
+// settings stored in a checkpoint (a run's output directory or the file),
+// from which a run can be resumed without naming them again.
+func CheckpointSetup(path string) (config.ModelConfiguration, Settings, error) {
+	file, err := ResolveCheckpoint(path)
+	if err != nil {
+		return config.ModelConfiguration{}, Settings{}, err
+	}
+	c, err := checkpoint.Read(file)
+	if err != nil {
+		return config.ModelConfiguration{}, Settings{}, err
+	}
+	return checkpointSetup(c, file)
+}
+
+func checkpointSetup(c *checkpoint.Checkpoint, file string) (config.ModelConfiguration, Settings, error) {
+	var cfg config.ModelConfiguration
+	if c.Config == nil {
+		return cfg, Settings{}, fmt.Errorf("train: %s holds no model configuration", file)
+	}
+	if err := json.Unmarshal(c.Config, &cfg); err != nil {
+		return cfg, Settings{}, fmt.Errorf("train: %s: stored configuration: %w", file, err)
+	}
+	s := DefaultSettings
+	if raw, ok := c.Metadata["settings"]; ok {
+		if err := json.Unmarshal([]byte(raw), &s); err != nil {
+			return cfg, Settings{}, fmt.Errorf("train: %s: stored settings: %w", file, err)
+		}
+	}
+	return cfg, s, nil
 }
 
 // withAverage runs fn with the parameter average in the model's

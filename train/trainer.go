@@ -231,6 +231,10 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	if err := t.cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
 		return Result{}, fmt.Errorf("train: %w", err)
 	}
+	fmt.Fprintf(t.out, "%s (%s): %d parameters; %s\n", t.cfg.Name, t.cfg.ModelClass, nn.CountParameters(t.model), t.plan())
+	if t.opts.Resume {
+		fmt.Fprintf(t.out, "resuming from step %d\n", t.done)
+	}
 	for _, k := range t.settings.Ignored {
 		fmt.Fprintf(t.out, "note: metadata.training_defaults.%s is not used by this trainer\n", k)
 	}
@@ -266,6 +270,27 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	return res, runErr
+}
+
+// plan describes the run in one line.
+func (t *Trainer) plan() string {
+	s := t.settings
+	length := fmt.Sprintf("%d steps", t.total)
+	if s.Steps == 0 {
+		length = fmt.Sprintf("%d epochs of %d steps", s.Epochs, t.it.BatchesPerEpoch())
+	}
+	prep := ""
+	if s.Binarization != "" {
+		prep = ", " + s.Binarization + " binarisation"
+	}
+	if s.Dequantize {
+		prep += ", dequantised"
+	}
+	if s.Range != [2]float64{0, 1} {
+		prep += fmt.Sprintf(", range %v", s.Range)
+	}
+	return fmt.Sprintf("%s, batch %d, %s lr %g on %s (%d images%s); output in %s",
+		length, s.BatchSize, s.Optimizer, s.LearningRate, s.Dataset, t.it.State().Len, prep, t.opts.OutDir)
 }
 
 // loop runs the steps; see Run.
