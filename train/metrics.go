@@ -105,9 +105,11 @@ func truncateMetrics(path string, upTo int64) error {
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
+	// CreateTemp makes the file private; the result is an ordinary output.
+	merr := tmp.Chmod(0o644)
 	_, werr := tmp.Write(kept.Bytes())
 	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
+	if err := errors.Join(merr, werr, cerr); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("train: rewriting %s: %w", path, err)
 	}

@@ -42,9 +42,11 @@ func PlotLossCurve(records []Record, title, path string) error {
 	if err != nil {
 		return fmt.Errorf("train: loss curve: %w", err)
 	}
+	// CreateTemp makes the file private; the result is an ordinary output.
+	merr := tmp.Chmod(0o644)
 	_, werr := w.WriteTo(tmp)
 	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
+	if err := errors.Join(merr, werr, cerr); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("train: loss curve: %w", err)
 	}

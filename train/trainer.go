@@ -367,7 +367,6 @@ func (t *Trainer) newBar() *progressbar.ProgressBar {
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionSetRenderBlankState(true),
 	)
 	bar.Set64(t.done)
 	return bar
