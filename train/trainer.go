@@ -145,6 +145,8 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	}
 	// The streams are taken before anything draws from the model's, so
 	// that a fresh run and a resumed one create them in the same order.
+	// A short last batch is dropped (unless it is the only one): its loss
+	// would be noisier than the others' and jag the curve every epoch.
 	it, err := data.NewIterator(train, data.BatchOptions{
 		Size:      s.BatchSize,
 		Shuffle:   rngs.Stream("data/shuffle"),
