@@ -279,7 +279,7 @@ func (t *Trainer) plan() string {
 	s := t.settings
 	length := fmt.Sprintf("%d steps", t.total)
 	if s.Steps == 0 {
-		length = fmt.Sprintf("%d epochs of %d steps", s.Epochs, t.it.BatchesPerEpoch())
+		length = fmt.Sprintf("%d epoch%s of %d steps", s.Epochs, plural(s.Epochs), t.it.BatchesPerEpoch())
 	}
 	prep := ""
 	if s.Binarization != "" {
@@ -293,6 +293,13 @@ func (t *Trainer) plan() string {
 	}
 	return fmt.Sprintf("%s, batch %d, %s lr %g on %s (%d images%s); output in %s",
 		length, s.BatchSize, s.Optimizer, s.LearningRate, s.Dataset, t.it.State().Len, prep, t.opts.OutDir)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // loop runs the steps; see Run.
