@@ -1,24 +1,58 @@
 // Command artifex trains, samples, evaluates and benchmarks the generative
-// models of Artifex-Go.
+// models of Artifex-Go, and lists and checks their configurations.
+//
+//	artifex zoo list [--category c]
+//	artifex zoo info NAME
+//	artifex config validate FILE
+//	artifex config show FILE
+//	artifex train --zoo NAME | --config FILE [--epochs --steps --batch-size --lr --seed --data-dir --out DIR --resume --quiet]
+//	artifex sample --checkpoint DIR -n 64 --out samples.png [--seed]
+//	artifex evaluate --checkpoint DIR [--data-dir DIR] [--limit N] [--json]
+//	artifex bench WORKLOAD...
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/artifex-go/artifex/factory"
 )
 
 func main() {
+	// The first Ctrl-C cancels the context: training saves a checkpoint
+	// and returns. Once it has, signals get their default action again, so
+	// a second Ctrl-C ends a process that is slow to stop.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }()
+	err := newRoot(factory.DefaultRegistry()).ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "artifex:", err)
+		os.Exit(1)
+	}
+}
+
+// newRoot returns the command tree. Models are built with reg, so that
+// tests can run the commands with a registry of their own.
+func newRoot(reg *factory.Registry) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "artifex",
 		Short:         "Generative models in pure Go: train, sample, evaluate, benchmark",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(benchCommand())
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "artifex:", err)
-		os.Exit(1)
-	}
+	root.AddCommand(
+		zooCommand(reg),
+		configCommand(reg),
+		trainCommand(reg),
+		sampleCommand(reg),
+		evaluateCommand(reg),
+		benchCommand(),
+	)
+	return root
 }

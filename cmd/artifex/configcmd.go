@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/train"
+)
+
+func configCommand(reg *factory.Registry) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Check model configuration files",
+	}
+	validate := &cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a configuration: syntax, fields, the family's classes and parameters, training defaults",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(args[0])
+			if err != nil {
+				return err
+			}
+			// Both checks run so that one pass reports every problem.
+			_, serr := train.SettingsFromConfig(cfg)
+			if err := errors.Join(reg.Validate(cfg), serr); err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid (%s, family %s)\n", args[0], cfg.ModelClass, factory.DetectModelType(cfg.ModelClass))
+			return nil
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show FILE",
+		Short: "Print the effective configuration: the file with every default the builder applies",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(args[0])
+			if err != nil {
+				return err
+			}
+			m, err := reg.CreateModel(cfg, nn.NewRngs(0))
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			body, err := m.Config().Encode(config.YAML)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(body)
+			return err
+		},
+	}
+	cmd.AddCommand(validate, show)
+	return cmd
+}

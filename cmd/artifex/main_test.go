@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/traintest"
+	"github.com/artifex-go/artifex/train"
+	"github.com/artifex-go/artifex/zoo"
+)
+
+// run executes the command line args in-process with reg and returns what
+// it printed on standard output.
+func run(t *testing.T, reg *factory.Registry, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRoot(reg)
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	err := root.Execute()
+	return out.String(), err
+}
+
+func TestZooListShowsEveryConfigWithItsFamily(t *testing.T) {
+	out, err := run(t, factory.NewRegistry(), "zoo", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range zoo.ListConfigs("") {
+		if !strings.Contains(out, name) {
+			t.Errorf("zoo list lacks %s:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(out, "FAMILY") || !strings.Contains(out, "gan") {
+		t.Errorf("zoo list has no family column:\n%s", out)
+	}
+	out, err = run(t, factory.NewRegistry(), "zoo", "list", "--category", "protein")
+	if err != nil || strings.Contains(out, "vae_mnist") || !strings.Contains(out, "vae_protein") {
+		t.Errorf("zoo list --category protein: err %v\n%s", err, out)
+	}
+	if _, err := run(t, factory.NewRegistry(), "zoo", "list", "--category", "nope"); err == nil || !strings.Contains(err.Error(), "vision") {
+		t.Errorf("an unknown category: err = %v, want the known ones listed", err)
+	}
+}
+
+func TestZooInfoPrintsTheConfigAndWhetherItBuilds(t *testing.T) {
+	out, err := run(t, factory.NewRegistry(), "zoo", "info", "vae_mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"model_class: artifex.generative_models.models.vae.VAE", "training_defaults:", "builds: no: the vae family is not built yet"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("zoo info lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := run(t, factory.NewRegistry(), "zoo", "info", "vae_mnst"); err == nil || !strings.Contains(err.Error(), "did you mean vae_mnist") {
+		t.Errorf("a misspelt name: err = %v", err)
+	}
+	if _, err := run(t, factory.NewRegistry(), "zoo", "info"); err == nil {
+		t.Error("zoo info without a name succeeded")
+	}
+}
+
+// writeFile writes a file in a fresh directory and returns its path.
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const tinyYAML = `name: tiny
+model_class: vae.TinyVAE
+input_dim: [8, 8, 1]
+hidden_dims: [16]
+metadata:
+  training_defaults:
+    dataset: mnist
+    batch_size: 16
+    learning_rate: 0.01
+    binarization: dynamic
+    epochs: 1
+`
+
+func TestConfigValidate(t *testing.T) {
+	reg := traintest.NewRegistry()
+	good := writeFile(t, "good.yaml", tinyYAML)
+	out, err := run(t, reg, "config", "validate", good)
+	if err != nil || !strings.Contains(out, "valid") {
+		t.Errorf("a good file: %v\n%s", err, out)
+	}
+	for _, c := range []struct{ body, want string }{
+		{"name: x\nmodel_class: vae.TinyVAE\nhiden_dims: [3]\n", "bad.yaml:3"},
+		{"name: x\nmodel_class: vae.TinyVAE\ninput_dim: [8, 8, 1]\nhidden_dims: [16, -3]\n", "hidden_dims[1] must be > 0, got -3"},
+		{"name: x\nmodel_class: vae.TinyVAE\nhidden_dims: [16\n", "bad.yaml:"},
+		{"name: x\nmodel_class: gan.DCGAN\n", "No builder registered for type 'gan'. Available types: vae"},
+		{tinyYAML + "    optimizer: adagrad\n", `unknown optimizer "adagrad"`},
+	} {
+		_, err := run(t, reg, "config", "validate", writeFile(t, "bad.yaml", c.body))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("validating\n%s\nerr = %v, want it to contain %q", c.body, err, c.want)
+		}
+	}
+	if _, err := run(t, reg, "config", "validate", filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
+		t.Error("a missing file validated")
+	}
+}
+
+func TestConfigShowPrintsTheDefaultsTheBuilderApplied(t *testing.T) {
+	out, err := run(t, traintest.NewRegistry(), "config", "show", writeFile(t, "tiny.yaml", tinyYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"likelihood: bernoulli", "output_dim: 4", "batch_size: 16"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config show lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTrainSampleEvaluateAndResumeFromTheCommandLine(t *testing.T) {
+	reg := traintest.NewRegistry()
+	dataDir, out := t.TempDir(), filepath.Join(t.TempDir(), "run")
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(64, 8)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, "tiny.yaml", tinyYAML)
+	stdout, err := run(t, reg, "train", "--config", cfg, "--steps", "3", "--data-dir", dataDir, "--out", out, "--quiet", "--seed", "5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, "3 steps") || !strings.Contains(stdout, "samples.png") {
+		t.Errorf("train printed:\n%s", stdout)
+	}
+	records, err := train.ReadMetrics(filepath.Join(out, train.MetricsFile))
+	if err != nil || len(records) != 1 || records[0].Step != 3 {
+		t.Errorf("metrics %+v, err %v", records, err)
+	}
+
+	// Resume from the directory alone: model and settings come from the checkpoint.
+	if _, err := run(t, reg, "train", "--resume", "--out", out, "--steps", "5", "--data-dir", dataDir, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	if records, _ = train.ReadMetrics(filepath.Join(out, train.MetricsFile)); len(records) != 2 || records[1].Step != 5 {
+		t.Errorf("after resuming: %+v", records)
+	}
+	if _, err := run(t, reg, "train", "--config", cfg, "--steps", "3", "--data-dir", dataDir, "--out", out, "--quiet"); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("training over a run: err = %v", err)
+	}
+
+	grid := filepath.Join(t.TempDir(), "s.png")
+	if _, err := run(t, reg, "sample", "--checkpoint", out, "-n", "6", "--out", grid); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Errorf("sample grid: %v", err)
+	}
+
+	stdout, err = run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--limit", "20", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metrics map[string]float64
+	if err := json.Unmarshal([]byte(stdout), &metrics); err != nil || metrics["images"] != 20 || metrics["nelbo"] <= 0 {
+		t.Errorf("evaluate --json printed %q (%v)", stdout, err)
+	}
+	stdout, err = run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--limit", "20")
+	if err != nil || !strings.Contains(stdout, "METRIC") || !strings.Contains(stdout, "nelbo") {
+		t.Errorf("evaluate table: %v\n%s", err, stdout)
+	}
+}
+
+func TestTrainRejectsBadUse(t *testing.T) {
+	reg := traintest.NewRegistry()
+	cfg := writeFile(t, "tiny.yaml", tinyYAML)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train"}, "--zoo NAME"},
+		{[]string{"train", "--zoo", "vae_mnist", "--config", cfg}, "not both"},
+		{[]string{"train", "--resume"}, "--out"},
+		{[]string{"train", "--zoo", "nope"}, "unknown config"},
+		{[]string{"train", "--config", cfg, "--batch-size", "-4", "--out", t.TempDir()}, "batch_size must be > 0"},
+		{[]string{"train", "--config", cfg, "--steps", "x"}, "invalid argument"},
+		{[]string{"sample"}, "checkpoint"},
+		{[]string{"sample", "--checkpoint", t.TempDir()}, "checkpoint.safetensors"},
+		{[]string{"evaluate", "--checkpoint", filepath.Join(t.TempDir(), "none")}, "does not exist"},
+	} {
+		if _, err := run(t, reg, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want it to contain %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestTrainZooVAEOnRealMNIST is the README's main job, cut to three steps.
+// It runs once the VAE family is registered and MNIST is installed.
+func TestTrainZooVAEOnRealMNIST(t *testing.T) {
+	reg := factory.DefaultRegistry()
+	if _, ok := reg.Builder("vae"); !ok {
+		t.Skip("the vae family is not registered in this build")
+	}
+	if _, err := data.Load("mnist", "test", data.LoadOptions{}); errors.Is(err, data.ErrNotFound) {
+		t.Skip("MNIST is not installed")
+	}
+	out := t.TempDir()
+	if _, err := run(t, reg, "train", "--zoo", "vae_mnist", "--steps", "3", "--batch-size", "32", "--out", out, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{train.CheckpointFile, train.MetricsFile, train.LossCurveFile} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestREADMEListsTheZoo keeps the README's zoo table in step with the zoo.
+func TestREADMEListsTheZoo(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range zoo.ListConfigs("") {
+		if !strings.Contains(string(readme), "`"+name+"`") {
+			t.Errorf("README.md does not list the zoo configuration `%s`", name)
+		}
+	}
+}

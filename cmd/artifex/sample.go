@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/modality/image"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/train"
+)
+
+func sampleCommand(reg *factory.Registry) *cobra.Command {
+	var ckpt, out string
+	var n, nrow int
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "sample --checkpoint DIR",
+		Short: "Draw images from a trained model into a PNG grid",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := train.LoadCheckpoint(ckpt, reg)
+			if err != nil {
+				return err
+			}
+			images, err := train.SampleImages(c.Model, n, nn.NewRngs(seed))
+			if err != nil {
+				return err
+			}
+			if nrow <= 0 {
+				nrow = max(1, int(math.Ceil(math.Sqrt(float64(n)))))
+			}
+			if err := image.SaveGrid(out, images, nrow); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d samples of %s (step %d) written to %s\n", n, c.Config.Name, c.Checkpoint.Step, out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
+	f.IntVarP(&n, "num", "n", 64, "number of samples")
+	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
+	f.StringVar(&out, "out", "samples.png", "PNG file to write")
+	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
+	cmd.MarkFlagRequired("checkpoint")
+	return cmd
+}
+
+func evaluateCommand(reg *factory.Registry) *cobra.Command {
+	var ckpt, dataDir string
+	var limit int
+	var seed uint64
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "evaluate --checkpoint DIR",
+		Short: "Compute a trained model's metrics on the test split of its data set",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := train.LoadCheckpoint(ckpt, reg)
+			if err != nil {
+				return err
+			}
+			metrics, err := train.Evaluate(c, dataDir, limit, nn.NewRngs(seed))
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				b, err := json.Marshal(metrics)
+				if err != nil {
+					return fmt.Errorf("metrics: %w", err)
+				}
+				fmt.Fprintln(out, string(b))
+				return nil
+			}
+			fmt.Fprintf(out, "%s (step %d) on the %s test split\n", c.Config.Name, c.Checkpoint.Step, c.Settings.Dataset)
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "METRIC\tVALUE")
+			keys := make([]string, 0, len(metrics))
+			for k := range metrics {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				fmt.Fprintf(w, "%s\t%.6g\n", k, metrics[k])
+			}
+			return w.Flush()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
+	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the data set")
+	f.IntVar(&limit, "limit", 0, "evaluate only the first N test images (0: all)")
+	f.Uint64Var(&seed, "seed", 0, "seed of the evaluation's random streams (importance samples, binarisation)")
+	f.BoolVar(&asJSON, "json", false, "print the metrics as one JSON object")
+	cmd.MarkFlagRequired("checkpoint")
+	return cmd
+}

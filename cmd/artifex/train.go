@@ -1,0 +1,120 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/train"
+	"github.com/artifex-go/artifex/zoo"
+)
+
+func trainCommand(reg *factory.Registry) *cobra.Command {
+	var (
+		zooName, cfgFile, dataDir, out string
+		epochs, steps, batch           int
+		lr                             float64
+		seed                           uint64
+		resume, quiet                  bool
+		ckptEvery, logEvery            int
+	)
+	cmd := &cobra.Command{
+		Use:   "train --zoo NAME | --config FILE",
+		Short: "Train a model on its data set, writing checkpoints, metrics, a loss curve and samples",
+		Long: `Trains the model of a zoo configuration or a configuration file with the
+training defaults in its metadata.training_defaults; the flags override them.
+
+The output directory receives checkpoint.safetensors (after every epoch, or
+every --checkpoint-every steps, and at the end), config.yaml, metrics.jsonl,
+loss.png and samples.png. Ctrl-C saves a checkpoint and stops; --resume
+continues it exactly (same data order, same random draws). With --resume the
+model and settings can be left out: they are read from the checkpoint.
+--epochs and --steps give the total length, earlier runs included.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var cfg config.ModelConfiguration
+			var s train.Settings
+			var err error
+			switch {
+			case zooName != "" && cfgFile != "":
+				return errors.New("train: give --zoo or --config, not both")
+			case zooName != "":
+				cfg, err = zoo.GetConfig(zooName)
+			case cfgFile != "":
+				cfg, err = config.Load(cfgFile)
+			case resume && out != "":
+				cfg, s, err = train.CheckpointSetup(out)
+				if err != nil {
+					return err
+				}
+			case resume:
+				return errors.New("train: --resume without --zoo or --config needs --out DIR, the directory of the run to continue")
+			default:
+				return errors.New("train: name a model with --zoo NAME (see `artifex zoo list`) or --config FILE")
+			}
+			if err != nil {
+				return err
+			}
+			if zooName != "" || cfgFile != "" {
+				if s, err = train.SettingsFromConfig(cfg); err != nil {
+					return err
+				}
+			}
+			flags := cmd.Flags()
+			if flags.Changed("epochs") {
+				s.Epochs, s.Steps = epochs, 0
+			}
+			if flags.Changed("steps") {
+				s.Steps = steps
+			}
+			if flags.Changed("batch-size") {
+				s.BatchSize = batch
+			}
+			if flags.Changed("lr") {
+				s.LearningRate = lr
+			}
+			if flags.Changed("seed") {
+				s.Seed = seed
+			}
+			if out == "" {
+				out = filepath.Join("runs", cfg.Name)
+			}
+			res, err := train.Run(cmd.Context(), cfg, s, train.Options{
+				OutDir: out, Resume: resume, Quiet: quiet, Progress: cmd.ErrOrStderr(),
+				CheckpointEvery: ckptEvery, LogEvery: logEvery, DataDir: dataDir, Registry: reg,
+			})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "trained %s: %d steps (epoch %d) in %.1f s, last loss %.6g\n", cfg.Name, res.Steps, res.Epoch, res.Seconds, res.Loss)
+			for _, f := range []struct{ what, path string }{
+				{"checkpoint", res.Checkpoint}, {"metrics", res.Metrics}, {"loss curve", res.LossCurve}, {"samples", res.Samples},
+			} {
+				if f.path != "" {
+					fmt.Fprintf(w, "%-11s %s\n", f.what+":", f.path)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&zooName, "zoo", "", "zoo configuration to train (artifex zoo list)")
+	f.StringVar(&cfgFile, "config", "", "configuration file (.yaml, .yml or .json) to train")
+	f.IntVar(&epochs, "epochs", 0, "number of epochs (default: training_defaults.epochs)")
+	f.IntVar(&steps, "steps", 0, "total number of steps, instead of epochs")
+	f.IntVar(&batch, "batch-size", 0, "images per step (default: training_defaults.batch_size)")
+	f.Float64Var(&lr, "lr", 0, "learning rate (default: training_defaults.learning_rate)")
+	f.Uint64Var(&seed, "seed", 0, "seed of every random stream (default: training_defaults.seed or 0)")
+	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the data set (then $ARTIFEX_DATA and the default places)")
+	f.StringVar(&out, "out", "", "output directory (default runs/<config name>)")
+	f.BoolVar(&resume, "resume", false, "continue the run whose checkpoint is in --out")
+	f.BoolVar(&quiet, "quiet", false, "no progress bar")
+	f.IntVar(&ckptEvery, "checkpoint-every", 0, "save a checkpoint every so many steps (default: every epoch)")
+	f.IntVar(&logEvery, "log-every", 10, "write a metrics record every so many steps")
+	return cmd
+}

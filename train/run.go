@@ -1,0 +1,223 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/artifex-go/artifex/checkpoint"
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/optim"
+	"github.com/artifex-go/artifex/tensor"
+)
+
+// Run is the whole training job from a configuration: it builds the model
+// with the factory from cfg and the seed of s, loads the training split of
+// s.Dataset with opts.DataDir searched first, and trains (see
+// Trainer.Run).
+func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Options) (Result, error) {
+	if err := s.Validate(); err != nil {
+		return Result{}, err
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = factory.DefaultRegistry()
+	}
+	rngs := nn.NewRngs(s.Seed)
+	model, err := reg.CreateModel(cfg, rngs)
+	if err != nil {
+		return Result{}, err
+	}
+	ds, err := data.Load(s.Dataset, "train", data.LoadOptions{Dir: opts.DataDir})
+	if err != nil {
+		return Result{}, err
+	}
+	t, err := New(model, ds, rngs, s, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	// sample and evaluate find the data set in the checkpoint's
+	// configuration, so the training defaults stay in it even when a
+	// builder's effective configuration leaves the metadata out.
+	if len(t.cfg.Metadata) == 0 {
+		t.cfg.Metadata = cfg.Clone().Metadata
+	}
+	return t.Run(ctx)
+}
+
+// Checkpointed is a model rebuilt from a training checkpoint.
+type Checkpointed struct {
+	Model      models.Model
+	Checkpoint *checkpoint.Checkpoint
+	// Config is the configuration the model was rebuilt from.
+	Config config.ModelConfiguration
+	// Settings are the training settings of the run.
+	Settings Settings
+	// Path is the checkpoint file.
+	Path string
+}
+
+// ResolveCheckpoint returns the checkpoint file a user names: a run's
+// output directory or the file itself.
+func ResolveCheckpoint(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("train: checkpoint %s does not exist", path)
+		}
+		return "", fmt.Errorf("train: %w", err)
+	}
+	if st.IsDir() {
+		file := filepath.Join(path, CheckpointFile)
+		if _, err := os.Stat(file); err != nil {
+			return "", fmt.Errorf("train: %s holds no %s (is it a training output directory?)", path, CheckpointFile)
+		}
+		return file, nil
+	}
+	return path, nil
+}
+
+// LoadCheckpoint rebuilds the model of a checkpoint (a run's output
+// directory or the file) from the configuration stored in it and restores
+// its parameters. When the run kept a parameter average, the model gets
+// the averaged parameters, which are the ones to sample and evaluate.
+// reg nil means factory.DefaultRegistry.
+func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
+	file, err := ResolveCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := checkpoint.Read(file)
+	if err != nil {
+		return nil, err
+	}
+	cfg, s, err := checkpointSetup(c, file)
+	if err != nil {
+		return nil, err
+	}
+	if reg == nil {
+		reg = factory.DefaultRegistry()
+	}
+	model, err := reg.CreateModel(cfg, nn.NewRngs(s.Seed))
+	if err != nil {
+		return nil, fmt.Errorf("train: rebuilding the model of %s: %w", file, err)
+	}
+	if err := c.RestoreModel(model); err != nil {
+		return nil, err
+	}
+	if c.EMA != nil {
+		ema, err := optim.NewEMA(nn.Parameters(model), 0)
+		if err == nil {
+			err = ema.LoadState(*c.EMA)
+		}
+		if err == nil {
+			err = ema.CopyTo(nn.Parameters(model))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("train: %s: parameter average: %w", file, err)
+		}
+	}
+	nn.SetTraining(model, false)
+	return &Checkpointed{Model: model, Checkpoint: c, Config: cfg, Settings: s, Path: file}, nil
+}
+
+// CheckpointSetup returns the model configuration and the training
+// settings stored in a checkpoint (a run's output directory or the file),
+// from which a run can be resumed without naming them again.
+func CheckpointSetup(path string) (config.ModelConfiguration, Settings, error) {
+	file, err := ResolveCheckpoint(path)
+	if err != nil {
+		return config.ModelConfiguration{}, Settings{}, err
+	}
+	c, err := checkpoint.Read(file)
+	if err != nil {
+		return config.ModelConfiguration{}, Settings{}, err
+	}
+	return checkpointSetup(c, file)
+}
+
+func checkpointSetup(c *checkpoint.Checkpoint, file string) (config.ModelConfiguration, Settings, error) {
+	var cfg config.ModelConfiguration
+	if c.Config == nil {
+		return cfg, Settings{}, fmt.Errorf("train: %s holds no model configuration", file)
+	}
+	if err := json.Unmarshal(c.Config, &cfg); err != nil {
+		return cfg, Settings{}, fmt.Errorf("train: %s: stored configuration: %w", file, err)
+	}
+	s := DefaultSettings
+	if raw, ok := c.Metadata["settings"]; ok {
+		if err := json.Unmarshal([]byte(raw), &s); err != nil {
+			return cfg, Settings{}, fmt.Errorf("train: %s: stored settings: %w", file, err)
+		}
+	}
+	return cfg, s, nil
+}
+
+// withAverage runs fn with the parameter average in the model's
+// parameters, if there is one, and puts the trained parameters back.
+func withAverage(model models.Model, ema *optim.EMA, fn func() error) error {
+	if ema == nil {
+		return fn()
+	}
+	params := nn.Parameters(model)
+	if err := ema.Swap(params); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	ferr := fn()
+	if err := ema.Swap(params); err != nil {
+		return errors.Join(ferr, fmt.Errorf("train: %w", err))
+	}
+	return ferr
+}
+
+// SampleImages draws n images from a model that can, with training-mode
+// layers switched off and no gradient recorded.
+func SampleImages(m models.Model, n int, rngs *tensor.Rngs) (*tensor.Tensor, error) {
+	s, ok := m.(models.ImageSampler)
+	if !ok {
+		return nil, fmt.Errorf("train: model %q (%s) does not draw images", m.Config().Name, m.Config().ModelClass)
+	}
+	if n <= 0 {
+		return nil, fmt.Errorf("train: number of samples must be > 0, got %d", n)
+	}
+	nn.SetTraining(m, false)
+	var images *tensor.Tensor
+	tensor.NoGrad(func() { images = s.SampleImages(n, rngs) })
+	return images, nil
+}
+
+// Evaluate computes the model's test metrics on the test split of the
+// data set it was trained on; limit > 0 uses only the first limit images.
+func Evaluate(c *Checkpointed, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, error) {
+	ev, ok := c.Model.(models.Evaluator)
+	if !ok {
+		return nil, fmt.Errorf("train: model %q (%s) has no evaluation metrics", c.Config.Name, c.Config.ModelClass)
+	}
+	test, err := data.Load(c.Settings.Dataset, "test", data.LoadOptions{Dir: dataDir})
+	if err != nil {
+		return nil, err
+	}
+	if limit < 0 {
+		return nil, fmt.Errorf("train: limit must be >= 0, got %d", limit)
+	}
+	if limit > 0 && limit < test.Len() {
+		if test, _, err = test.Split(limit); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+	}
+	nn.SetTraining(c.Model, false)
+	var metrics map[string]float64
+	tensor.NoGrad(func() { metrics, err = ev.Evaluate(test, rngs) })
+	if err != nil {
+		return nil, fmt.Errorf("train: evaluating %q: %w", c.Config.Name, err)
+	}
+	return metrics, nil
+}

@@ -1,0 +1,129 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/internal/traintest"
+	"github.com/artifex-go/artifex/nn"
+)
+
+func TestRunLoadsTheDataSetBuildsTrainsAndTheCheckpointReloads(t *testing.T) {
+	dataDir, out := t.TempDir(), t.TempDir()
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(96, 8)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := traintest.Config(8, 8, "mnist")
+	s := tinySettings(t)
+	s.Steps = 30
+	reg := traintest.NewRegistry()
+	res, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := LoadCheckpoint(out, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Checkpoint.Step != res.Steps || c.Settings.Dataset != "mnist" || c.Settings.Binarization != "dynamic" || c.Config.Name != "tiny_vae" {
+		t.Errorf("reloaded step %d settings %+v config %q", c.Checkpoint.Step, c.Settings, c.Config.Name)
+	}
+	metrics, err := Evaluate(c, dataDir, 40, nn.NewRngs(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if metrics["images"] != 40 || !(metrics["nelbo"] > 0 && metrics["nelbo"] < 60) {
+		t.Errorf("metrics %v", metrics)
+	}
+	images, err := SampleImages(c.Model, 9, nn.NewRngs(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := images.Shape(); len(got) != 4 || got[0] != 9 || got[1] != 1 || got[2] != 8 || got[3] != 8 {
+		t.Errorf("sample shape %v", got)
+	}
+
+	if _, err := LoadCheckpoint(t.TempDir(), reg); err == nil || !strings.Contains(err.Error(), CheckpointFile) {
+		t.Errorf("loading an empty directory: %v", err)
+	}
+	s.Dataset = "cifar10"
+	_, err = Run(context.Background(), cfg, s, Options{OutDir: t.TempDir(), DataDir: dataDir, Registry: reg, Quiet: true})
+	if !errors.Is(err, data.ErrNotFound) {
+		t.Errorf("missing data set: err = %v, want data.ErrNotFound", err)
+	}
+}
+
+func TestParameterAverageIsUsedForSamplesAfterReload(t *testing.T) {
+	dataDir, out := t.TempDir(), t.TempDir()
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(32, 8)); err != nil {
+		t.Fatal(err)
+	}
+	s := tinySettings(t)
+	s.Steps, s.EMADecay = 6, 0.5
+	reg := traintest.NewRegistry()
+	if _, err := Run(context.Background(), traintest.Config(8, 8, "mnist"), s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCheckpoint(out, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	avg := map[string][]float32{}
+	for _, p := range c.Checkpoint.EMA.Tensors {
+		avg[p.Name] = p.Tensor.Data()
+	}
+	for _, p := range nn.Parameters(c.Model) {
+		for i, v := range p.Tensor.Data() {
+			if math.Float32bits(v) != math.Float32bits(avg[p.Name][i]) {
+				t.Fatalf("%s holds the trained values, not the average", p.Name)
+			}
+		}
+	}
+}
+
+// TestTrainsOnRealMNIST trains the tiny VAE on real, dynamically binarised
+// MNIST digits for a few dozen steps.
+func TestTrainsOnRealMNIST(t *testing.T) {
+	train, err := data.Load("mnist", "train", data.LoadOptions{})
+	if errors.Is(err, data.ErrNotFound) {
+		t.Skipf("MNIST is not installed: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int, 2048)
+	for i := range idx {
+		idx[i] = i
+	}
+	train, _ = train.Subset(idx)
+	cfg := traintest.Config(28, 28, "mnist")
+	s, err := SettingsFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.BatchSize, s.Steps, s.LearningRate = 64, 60, 3e-3
+	rngs := nn.NewRngs(0)
+	m, err := traintest.NewRegistry().CreateModel(cfg, rngs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(m, train, rngs, s, Options{OutDir: t.TempDir(), Quiet: true, LogEvery: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, _ := ReadMetrics(res.Metrics)
+	first, last := records[0].Loss, records[len(records)-1].Loss
+	t.Logf("negative ELBO on binarised MNIST: %.1f → %.1f nats in %d steps (%.0f img/s)", first, last, res.Steps, records[len(records)-1].ImagesPerSec)
+	if !(last < first-100) {
+		t.Errorf("loss fell only from %.1f to %.1f", first, last)
+	}
+}

@@ -1,0 +1,149 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/optim"
+	"github.com/artifex-go/artifex/tensor"
+)
+
+// ErrNonFinite is wrapped by the error a Step returns when a loss or a
+// gradient is NaN or infinite. The step must return it before changing
+// any parameter, so that the model still holds the last good values.
+var ErrNonFinite = errors.New("non-finite value")
+
+// Step is the family-specific part of training: one optimisation update
+// on a batch. The Trainer owns everything around it (data, the loop,
+// logging, checkpoints, interruption), so a family with its own update
+// (a GAN's alternating generator and discriminator steps, each with its
+// optimizer) implements Step and reuses the loop unchanged.
+type Step interface {
+	// Run updates the model on one batch, drawing randomness from rngs,
+	// and returns the loss to report with named values to log.
+	Run(batch data.Batch, rngs *tensor.Rngs) (loss float64, logs map[string]float64, err error)
+	// LR returns the learning rate of the last update, for the log.
+	LR() float64
+	// State returns what a checkpoint must hold to resume the step's
+	// optimisation exactly: the optimizer state and, if one is kept, the
+	// parameter average (nil otherwise). A step with several optimizers
+	// stores them in one State with prefixed names.
+	State() (opt, ema *optim.State)
+	// LoadState restores what State returned.
+	LoadState(opt, ema *optim.State) error
+	// Average returns the exponential moving average of the parameters,
+	// or nil when the step keeps none. Samples and evaluations use it in
+	// place of the raw parameters.
+	Average() *optim.EMA
+}
+
+// LossStep is the Step of a Trainable model: the gradient of its
+// TrainLoss, optionally clipped, applied by one optimizer, optionally
+// followed by an update of the parameter average.
+type LossStep struct {
+	Model models.Trainable
+	Opt   optim.Optimizer
+	// GradClip, when positive, is the largest global gradient norm.
+	GradClip float64
+	// EMA, when not nil, is updated after every step.
+	EMA *optim.EMA
+
+	params []nn.Param
+}
+
+// NewLossStep builds the optimizer (and average) that s asks for over
+// the model's parameters, for a run of totalSteps steps.
+func NewLossStep(m models.Trainable, s Settings, totalSteps int) (*LossStep, error) {
+	params := nn.Parameters(m)
+	if len(params) == 0 {
+		return nil, fmt.Errorf("train: model %q has no trainable parameters", m.Config().Name)
+	}
+	opt, err := NewOptimizer(params, s, totalSteps)
+	if err != nil {
+		return nil, err
+	}
+	st := &LossStep{Model: m, Opt: opt, GradClip: s.GradClip, params: params}
+	if s.EMADecay > 0 {
+		if st.EMA, err = optim.NewEMA(params, s.EMADecay); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+	}
+	return st, nil
+}
+
+// Run computes the loss, checks it and the gradient norm are finite,
+// and only then updates the parameters.
+func (st *LossStep) Run(batch data.Batch, rngs *tensor.Rngs) (float64, map[string]float64, error) {
+	st.Opt.ZeroGrad()
+	loss, logs := st.Model.TrainLoss(batch, rngs)
+	v := float64(loss.Item())
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return v, logs, fmt.Errorf("loss is %v: %w", v, ErrNonFinite)
+	}
+	loss.Backward()
+	// The norm is computed even without clipping: an infinite gradient
+	// with a finite loss would otherwise corrupt every parameter at once.
+	var norm float64
+	if st.GradClip > 0 {
+		norm = optim.ClipGradNorm(st.params, st.GradClip)
+	} else {
+		norm = optim.GradNorm(st.params)
+	}
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return v, logs, fmt.Errorf("gradient norm is %v (loss %g): %w", norm, v, ErrNonFinite)
+	}
+	st.Opt.Step()
+	if st.EMA != nil {
+		if err := st.EMA.Update(st.params); err != nil {
+			return v, logs, fmt.Errorf("train: %w", err)
+		}
+	}
+	if logs == nil {
+		logs = map[string]float64{}
+	}
+	logs["grad_norm"] = norm
+	return v, logs, nil
+}
+
+// LR returns the optimizer's current learning rate.
+func (st *LossStep) LR() float64 { return st.Opt.LR() }
+
+// State returns the optimizer's and the average's states.
+func (st *LossStep) State() (opt, ema *optim.State) {
+	o := st.Opt.State()
+	if st.EMA != nil {
+		e := st.EMA.State()
+		return &o, &e
+	}
+	return &o, nil
+}
+
+// LoadState restores the optimizer and average. A checkpoint without an
+// average restores into a step that keeps one only as a fresh average,
+// which is an error: the run would silently change its samples.
+func (st *LossStep) LoadState(opt, ema *optim.State) error {
+	if opt == nil {
+		return errors.New("train: checkpoint holds no optimizer state")
+	}
+	if err := st.Opt.LoadState(*opt); err != nil {
+		return fmt.Errorf("train: restoring the optimizer: %w", err)
+	}
+	switch {
+	case st.EMA == nil && ema != nil:
+		return errors.New("train: checkpoint holds a parameter average (ema_decay) but this run keeps none")
+	case st.EMA != nil && ema == nil:
+		return errors.New("train: this run keeps a parameter average (ema_decay) but the checkpoint holds none")
+	case st.EMA != nil:
+		if err := st.EMA.LoadState(*ema); err != nil {
+			return fmt.Errorf("train: restoring the parameter average: %w", err)
+		}
+	}
+	return nil
+}
+
+// Average returns the parameter average, nil without ema_decay.
+func (st *LossStep) Average() *optim.EMA { return st.EMA }

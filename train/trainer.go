@@ -1,0 +1,509 @@
+// Package train runs the training of the models the factory builds: one
+// loop for every family (data, logging, checkpoints, resumption,
+// interruption), with the family-specific update behind the Step
+// interface.
+//
+// A run writes into its output directory:
+//
+//	checkpoint.safetensors  latest checkpoint: model, optimizer, random streams, data position, config
+//	config.yaml             the effective model configuration (defaults filled in)
+//	metrics.jsonl           one Record per LogEvery steps
+//	loss.png                the loss curve
+//	samples.png             a grid of samples, for models that draw images
+//
+// Resuming (Options.Resume) continues exactly where the checkpoint
+// stopped: the same batches in the same order, the same random draws, so
+// that N steps, a resume and N more steps give the parameters of 2N steps
+// without a stop, bit for bit.
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/artifex-go/artifex/checkpoint"
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/modality/image"
+	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
+)
+
+// The files a run writes in its output directory.
+const (
+	CheckpointFile = "checkpoint.safetensors"
+	ConfigFile     = "config.yaml"
+	MetricsFile    = "metrics.jsonl"
+	LossCurveFile  = "loss.png"
+	SamplesFile    = "samples.png"
+)
+
+// ErrInterrupted is wrapped by Run's error when its context is cancelled
+// (Ctrl-C in the CLI); the checkpoint has been saved by then.
+var ErrInterrupted = errors.New("training interrupted")
+
+// Options control how a run is carried out, as opposed to Settings, what
+// is learnt. The zero value (with OutDir set) is a usable default.
+type Options struct {
+	// OutDir receives the checkpoint, metrics and pictures; it is created
+	// if missing. It must not hold a checkpoint unless Resume is set.
+	OutDir string
+	// Resume continues from OutDir's checkpoint.
+	Resume bool
+	// Quiet turns off the progress bar and notices.
+	Quiet bool
+	// Progress receives the progress bar and notices; nil means os.Stderr.
+	Progress io.Writer
+	// CheckpointEvery saves a checkpoint every so many steps; zero saves
+	// at the end of every epoch. The last step is always saved.
+	CheckpointEvery int
+	// LogEvery writes a metrics record every so many steps; zero means 10.
+	// The last step is always logged.
+	LogEvery int
+	// Samples is the number of images in the final sample grid; zero
+	// means 64 and a negative number none.
+	Samples int
+	// NewStep makes the Step for models that are not models.Trainable, or
+	// that train differently; nil means NewLossStep.
+	NewStep func(m models.Model, s Settings, totalSteps int) (Step, error)
+	// OnStep, when not nil, is called after every step.
+	OnStep func(StepInfo)
+
+	// DataDir is searched first for data sets (Run only).
+	DataDir string
+	// Registry builds models (Run only); nil means factory.DefaultRegistry.
+	Registry *factory.Registry
+}
+
+// StepInfo describes a step that has just been done.
+type StepInfo struct {
+	Step  int64              // steps done, this one included
+	Epoch int                // from 1
+	Loss  float64            // this step's loss
+	Logs  map[string]float64 // the model's values for this step
+}
+
+// Result summarises a run.
+type Result struct {
+	Steps      int64   // steps done in total, earlier runs included
+	Epoch      int     // the epoch of the last step, from 1
+	Loss       float64 // mean loss of the last metrics record
+	Seconds    float64 // training time, earlier runs included
+	Checkpoint string  // path of the last checkpoint written, "" if none
+	Metrics    string  // path of the metrics log
+	LossCurve  string  // path of the loss curve, "" if not drawn
+	Samples    string  // path of the sample grid, "" if not drawn
+}
+
+// Trainer trains one model on one data set.
+type Trainer struct {
+	model    models.Model
+	cfg      config.ModelConfiguration
+	step     Step
+	rngs     *tensor.Rngs
+	it       *data.Iterator
+	settings Settings
+	opts     Options
+	out      io.Writer
+	total    int64
+
+	done      int64   // steps done
+	epoch     int     // epoch of the last step, from 1
+	seconds   float64 // training time before this run (resume)
+	lastSaved int64   // step of the last checkpoint written here or resumed from, -1 for none
+	lastLoss  float64
+}
+
+// New prepares the training of model on train. rngs must be the streams
+// the model was built with: models may keep a stream for their own
+// sampling, and a checkpoint restores every stream in place.
+func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings, opts Options) (*Trainer, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.OutDir == "" {
+		return nil, errors.New("train: an output directory is needed")
+	}
+	if train == nil || train.Len() == 0 {
+		return nil, errors.New("train: the training set is empty")
+	}
+	if err := checkInputShape(model, train); err != nil {
+		return nil, err
+	}
+	// The streams are taken before anything draws from the model's, so
+	// that a fresh run and a resumed one create them in the same order.
+	// A short last batch is dropped (unless it is the only one): its loss
+	// would be noisier than the others' and jag the curve every epoch.
+	it, err := data.NewIterator(train, data.BatchOptions{
+		Size:      s.BatchSize,
+		Shuffle:   rngs.Stream("data/shuffle"),
+		DropLast:  train.Len() >= s.BatchSize,
+		Transform: s.Transform(rngs),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	total := int64(s.Steps)
+	if total == 0 {
+		total = int64(s.Epochs) * int64(it.BatchesPerEpoch())
+	}
+	newStep := opts.NewStep
+	if newStep == nil {
+		newStep = func(m models.Model, s Settings, total int) (Step, error) {
+			tm, ok := m.(models.Trainable)
+			if !ok {
+				return nil, fmt.Errorf("train: model %q (%s) has no single training loss (models.Trainable); its family needs its own train.Step",
+					m.Config().Name, m.Config().ModelClass)
+			}
+			return NewLossStep(tm, s, total)
+		}
+	}
+	step, err := newStep(model, s, int(total))
+	if err != nil {
+		return nil, err
+	}
+	out := opts.Progress
+	if out == nil {
+		out = os.Stderr
+	}
+	if opts.Quiet {
+		out = io.Discard
+	}
+	if opts.LogEvery <= 0 {
+		opts.LogEvery = 10
+	}
+	if opts.Samples == 0 {
+		opts.Samples = 64
+	}
+	return &Trainer{
+		model: model, cfg: model.Config(), step: step, rngs: rngs, it: it, settings: s, opts: opts,
+		out: out, total: total, lastSaved: -1,
+	}, nil
+}
+
+// checkInputShape rejects a data set whose images do not have the size
+// of the model's input, which would otherwise fail deep in a layer.
+func checkInputShape(model models.Model, train *data.Dataset) error {
+	if _, ok := model.(models.Trainable); !ok {
+		return nil // a GAN's input_dim is its latent size
+	}
+	in := model.Config().InputDim
+	shape := train.ImageShape()
+	if n := shape[0] * shape[1] * shape[2]; len(in) > 0 && in.Size() != n {
+		return fmt.Errorf("train: model %q takes inputs of shape %v (%d values) but the data set's images are %v (%d values)",
+			model.Config().Name, []int(in), in.Size(), shape, n)
+	}
+	return nil
+}
+
+// TotalSteps returns the number of steps the run ends at.
+func (t *Trainer) TotalSteps() int64 { return t.total }
+
+// Run trains until the total number of steps is done, the context is
+// cancelled (a checkpoint is saved, and the error wraps ErrInterrupted) or
+// a step fails (a non-finite loss wraps ErrNonFinite; the last checkpoint
+// is left as it was). The loss curve is drawn in every case where there
+// are records, the sample grid only after a successful run.
+func (t *Trainer) Run(ctx context.Context) (Result, error) {
+	dir := t.opts.OutDir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Result{}, fmt.Errorf("train: %w", err)
+	}
+	ckpt := filepath.Join(dir, CheckpointFile)
+	if t.opts.Resume {
+		if err := t.resume(ckpt); err != nil {
+			return Result{}, err
+		}
+	} else if st, err := os.Stat(ckpt); err == nil && !st.IsDir() {
+		return Result{}, fmt.Errorf("train: %s already holds a checkpoint; resume it (--resume) or choose another output directory", dir)
+	}
+	if err := t.cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
+		return Result{}, fmt.Errorf("train: %w", err)
+	}
+	fmt.Fprintf(t.out, "%s (%s): %d parameters; %s\n", t.cfg.Name, t.cfg.ModelClass, nn.CountParameters(t.model), t.plan())
+	if t.opts.Resume {
+		fmt.Fprintf(t.out, "resuming from step %d\n", t.done)
+	}
+	for _, k := range t.settings.Ignored {
+		fmt.Fprintf(t.out, "note: metadata.training_defaults.%s is not used by this trainer\n", k)
+	}
+	metricsPath := filepath.Join(dir, MetricsFile)
+	log, err := openMetrics(metricsPath, t.opts.Resume, t.done)
+	if err != nil {
+		return Result{}, err
+	}
+	nn.SetTraining(t.model, true)
+	runErr := t.loop(ctx, log, ckpt)
+	runErr = errors.Join(runErr, log.close())
+
+	res := Result{Steps: t.done, Epoch: t.epoch, Loss: t.lastLoss, Seconds: t.seconds, Metrics: metricsPath}
+	if t.lastSaved >= 0 {
+		res.Checkpoint = ckpt
+	}
+	if records, err := ReadMetrics(metricsPath); err == nil && len(records) > 0 {
+		res.Loss = records[len(records)-1].Loss
+		path := filepath.Join(dir, LossCurveFile)
+		if err := PlotLossCurve(records, t.cfg.Name+" training loss", path); err != nil {
+			runErr = errors.Join(runErr, err)
+		} else {
+			res.LossCurve = path
+		}
+	}
+	if runErr == nil && t.opts.Samples > 0 {
+		if sampler, ok := t.model.(models.ImageSampler); ok {
+			path := filepath.Join(dir, SamplesFile)
+			if err := t.sampleGrid(sampler, path); err != nil {
+				return res, err
+			}
+			res.Samples = path
+		}
+	}
+	return res, runErr
+}
+
+// plan describes the run in one line.
+func (t *Trainer) plan() string {
+	s := t.settings
+	length := fmt.Sprintf("%d steps", t.total)
+	if s.Steps == 0 {
+		length = fmt.Sprintf("%d epoch%s of %d steps", s.Epochs, plural(s.Epochs), t.it.BatchesPerEpoch())
+	}
+	prep := ""
+	if s.Binarization != "" {
+		prep = ", " + s.Binarization + " binarisation"
+	}
+	if s.Dequantize {
+		prep += ", dequantised"
+	}
+	if s.Range != [2]float64{0, 1} {
+		prep += fmt.Sprintf(", range %v", s.Range)
+	}
+	return fmt.Sprintf("%s, batch %d, %s lr %g on %s (%d images%s); output in %s",
+		length, s.BatchSize, s.Optimizer, s.LearningRate, s.Dataset, t.it.State().Len, prep, t.opts.OutDir)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// loop runs the steps; see Run.
+func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) error {
+	bar := t.newBar()
+	defer bar.Exit()
+	start := time.Now()
+	elapsed := func() float64 { return t.seconds + time.Since(start).Seconds() }
+	defer func() { t.seconds = elapsed() }()
+	var m meter
+	since := time.Now()
+	for t.done < t.total {
+		if ctx.Err() != nil {
+			if err := t.save(ckpt, elapsed()); err != nil {
+				return fmt.Errorf("train: interrupted at step %d and the checkpoint could not be saved: %w", t.done, err)
+			}
+			fmt.Fprintln(t.out)
+			return fmt.Errorf("train: %w at step %d; checkpoint saved to %s (continue with --resume): %w", ErrInterrupted, t.done, ckpt, context.Cause(ctx))
+		}
+		batch, ok := t.it.Next()
+		if !ok { // an epoch has ended
+			if t.opts.CheckpointEvery == 0 && t.done > t.lastSaved {
+				if err := t.save(ckpt, elapsed()); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		t.epoch = t.it.Epoch() + 1
+		loss, logs, err := t.step.Run(batch, t.rngs)
+		if err != nil {
+			return t.failed(err)
+		}
+		t.done++
+		t.lastLoss = loss
+		m.add(loss, logs, batch.Images.Dim(0))
+		if t.done%int64(t.opts.LogEvery) == 0 || t.done == t.total {
+			meanLoss, meanLogs, images := m.means()
+			now := time.Now()
+			ips := float64(images) / max(now.Sub(since).Seconds(), 1e-9)
+			since = now
+			rec := Record{Step: t.done, Epoch: t.epoch, Loss: meanLoss, LR: t.step.LR(), Seconds: elapsed(), ImagesPerSec: ips, Logs: meanLogs}
+			if err := log.write(rec); err != nil {
+				return err
+			}
+			bar.Describe(fmt.Sprintf("epoch %d  loss %.4g  %.0f img/s", t.epoch, meanLoss, ips))
+		}
+		bar.Set64(t.done)
+		if t.opts.OnStep != nil {
+			t.opts.OnStep(StepInfo{Step: t.done, Epoch: t.epoch, Loss: loss, Logs: logs})
+		}
+		if t.opts.CheckpointEvery > 0 && t.done%int64(t.opts.CheckpointEvery) == 0 {
+			if err := t.save(ckpt, elapsed()); err != nil {
+				return err
+			}
+		}
+	}
+	if t.done > t.lastSaved {
+		if err := t.save(ckpt, elapsed()); err != nil {
+			return err
+		}
+	}
+	bar.Finish()
+	fmt.Fprintln(t.out)
+	return nil
+}
+
+func (t *Trainer) newBar() *progressbar.ProgressBar {
+	bar := progressbar.NewOptions64(t.total,
+		progressbar.OptionSetWriter(t.out),
+		progressbar.OptionSetVisibility(!t.opts.Quiet),
+		progressbar.OptionSetDescription(fmt.Sprintf("%s  epoch %d", t.cfg.Name, max(t.epoch, 1))),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(200*time.Millisecond),
+	)
+	bar.Set64(t.done)
+	return bar
+}
+
+// failed turns a step's error into Run's, saying which checkpoint holds
+// the last good parameters.
+func (t *Trainer) failed(err error) error {
+	kept := "no checkpoint had been written yet"
+	if t.lastSaved >= 0 {
+		kept = fmt.Sprintf("the last good checkpoint (step %d) is kept in %s", t.lastSaved, filepath.Join(t.opts.OutDir, CheckpointFile))
+	}
+	if errors.Is(err, ErrNonFinite) {
+		return fmt.Errorf("train: step %d (epoch %d): training diverged: %w; %s; try a lower learning rate or grad_clip",
+			t.done+1, t.epoch, err, kept)
+	}
+	return fmt.Errorf("train: step %d (epoch %d): %w; %s", t.done+1, t.epoch, err, kept)
+}
+
+// save writes a checkpoint of the current step.
+func (t *Trainer) save(path string, seconds float64) error {
+	opt, ema := t.step.State()
+	cfg, err := json.Marshal(t.cfg)
+	if err != nil {
+		return fmt.Errorf("train: checkpoint config: %w", err)
+	}
+	settings, err := json.Marshal(t.settings)
+	if err != nil {
+		return fmt.Errorf("train: checkpoint settings: %w", err)
+	}
+	st := t.it.State()
+	c := checkpoint.Checkpoint{
+		Step:   t.done,
+		Model:  nn.State(t.model),
+		Optim:  opt,
+		EMA:    ema,
+		RNG:    t.rngs.State(),
+		Config: cfg,
+		Data: map[string]int64{
+			"seed": int64(st.Seed), "shuffle": boolInt(st.Shuffle),
+			"epoch": int64(st.Epoch), "position": int64(st.Position), "len": int64(st.Len),
+		},
+		Metadata: map[string]string{
+			"settings": string(settings),
+			"seconds":  strconv.FormatFloat(seconds, 'g', -1, 64),
+		},
+	}
+	if err := c.Save(path); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	t.lastSaved = t.done
+	return nil
+}
+
+// resume restores the state of the checkpoint at path.
+func (t *Trainer) resume(path string) error {
+	c, err := checkpoint.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("train: nothing to resume: %s does not exist", path)
+	}
+	if err != nil {
+		return fmt.Errorf("train: resume: %w", err)
+	}
+	if err := c.RestoreModel(t.model); err != nil {
+		return fmt.Errorf("train: resume: %w", err)
+	}
+	if err := t.step.LoadState(c.Optim, c.EMA); err != nil {
+		return fmt.Errorf("train: resume %s: %w", path, err)
+	}
+	if err := t.rngs.SetState(c.RNG); err != nil {
+		return fmt.Errorf("train: resume %s: %w", path, err)
+	}
+	st, err := iteratorState(c.Data)
+	if err != nil {
+		return fmt.Errorf("train: resume %s: %w", path, err)
+	}
+	if err := t.it.SetState(st); err != nil {
+		return fmt.Errorf("train: resume %s: %w", path, err)
+	}
+	if s, ok := c.Metadata["seconds"]; ok {
+		if t.seconds, err = strconv.ParseFloat(s, 64); err != nil || math.IsNaN(t.seconds) {
+			return fmt.Errorf("train: resume %s: bad training time %q", path, s)
+		}
+	}
+	t.done, t.lastSaved, t.epoch = c.Step, c.Step, st.Epoch+1
+	if st.Position == 0 {
+		t.epoch = st.Epoch // the checkpoint was taken at the end of the previous epoch
+	}
+	return nil
+}
+
+// iteratorState reads the data position a checkpoint stores.
+func iteratorState(d map[string]int64) (data.IteratorState, error) {
+	for _, k := range []string{"seed", "shuffle", "epoch", "position", "len"} {
+		if _, ok := d[k]; !ok {
+			return data.IteratorState{}, fmt.Errorf("checkpoint has no data position %q", k)
+		}
+	}
+	return data.IteratorState{
+		Seed: uint64(d["seed"]), Shuffle: d["shuffle"] != 0,
+		Epoch: int(d["epoch"]), Position: int(d["position"]), Len: int(d["len"]),
+	}, nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sampleGrid draws the final samples with the parameter average if there
+// is one, from streams forked off the training ones so that drawing them
+// changes nothing a resumed run would see.
+func (t *Trainer) sampleGrid(s models.ImageSampler, path string) error {
+	return withAverage(t.model, t.step.Average(), func() error {
+		nn.SetTraining(t.model, false)
+		defer nn.SetTraining(t.model, true)
+		var images *tensor.Tensor
+		tensor.NoGrad(func() { images = s.SampleImages(t.opts.Samples, t.rngs.Fork("samples")) })
+		if err := image.SaveGrid(path, images, gridRow(t.opts.Samples)); err != nil {
+			return fmt.Errorf("train: sample grid: %w", err)
+		}
+		return nil
+	})
+}
+
+// gridRow returns the images per row of a near-square grid of n.
+func gridRow(n int) int {
+	return max(1, int(math.Ceil(math.Sqrt(float64(n)))))
+}
