@@ -3,6 +3,7 @@ package vae_test
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/artifex-go/artifex/config"
@@ -390,5 +391,38 @@ func TestVAELearnsRealMNIST(t *testing.T) {
 	t.Logf("loss %.1f → %.1f nats after 40 steps", first, last)
 	if !(last < 0.6*first) {
 		t.Errorf("loss %.1f → %.1f: did not fall clearly", first, last)
+	}
+}
+
+func TestVQVAEEvaluationReportsNELBOAndCodeUsage(t *testing.T) {
+	m := build(t, "VQVAE", "mlp", map[string]any{"num_embeddings": 8, "embedding_dim": 4}, 0).(*vae.VQVAE)
+	r, err := m.EvaluateWith(dataset(t, images(1, 5)), vae.EvalOptions{Chunk: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kl := 4 * math.Log(8); math.Abs(r["kl"]-kl) > 1e-5 || math.Abs(r["nelbo"]-r["reconstruction"]-kl) > 1e-4 {
+		t.Errorf("kl %v nelbo %v reconstruction %v; want kl = 4·log 8 and nelbo = reconstruction + kl", r["kl"], r["nelbo"], r["reconstruction"])
+	}
+	if p := r["perplexity"]; p < 1 || p > 8 {
+		t.Errorf("perplexity %v outside [1, 8]", p)
+	}
+}
+
+func TestEvaluateRejectsMismatchedTestSets(t *testing.T) {
+	m := build(t, "VAE", "mlp", nil, 0).(*vae.VAE)
+	other, err := data.NewDataset(make([]float32, 2*28*28), nil, 1, 28, 28)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Evaluate(other, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), "do not fit input_dim") {
+		t.Errorf("28×28 test set for a 12×12 model: %v", err)
+	}
+	if _, err := m.Evaluate(dataset(t, images(1, 2)), nil); err == nil {
+		t.Error("nil rngs accepted")
+	}
+	c := build(t, "CVAE", "mlp", nil, 0).(*vae.ConditionalVAE)
+	unlabelled, _ := data.NewDataset(make([]float32, 2*144), nil, 1, 12, 12)
+	if _, err := c.Evaluate(unlabelled, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), "labelled") {
+		t.Errorf("unlabelled test set for a conditional model: %v", err)
 	}
 }

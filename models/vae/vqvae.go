@@ -285,7 +285,10 @@ func (m *VQVAE) EvaluateWith(test *data.Dataset, o EvalOptions, rngs *tensor.Rng
 	if err != nil {
 		return nil, err
 	}
-	bin := m.binarizer(rngs)
+	bin, err := m.binarizer(rngs)
+	if err != nil {
+		return nil, err
+	}
 	usage := make([]float64, m.vq.NumEmbeddings)
 	var rec float64
 	m.eval(func() {
