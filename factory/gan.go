@@ -49,19 +49,40 @@ func ganDefaults(class string) map[string]any {
 	case "ConditionalGAN":
 		d["num_classes"] = 10
 		d["class_embedding_dim"] = 50
+	case "CycleGAN":
+		// Zhu et al. 2017: least squares, λ 10, Adam 2e-4. The identity
+		// loss is off: it helps domains that share colours (the paper's
+		// photo↔painting) but contradicts the inverted and rotated domains,
+		// where a generator must change every image it is given.
+		return map[string]any{
+			"discriminator_features": []int{64, 128}, "leaky_relu_slope": 0.2,
+			"loss_type": string(gan.LeastSquares), "cycle_weight": 10.0, "identity_weight": 0.0,
+			"residual_blocks": 2, "domain_b": gan.DomainInverted,
+			"generator_lr": 2e-4, "discriminator_lr": 2e-4, "beta1": 0.5, "beta2": 0.999,
+		}
 	}
 	return d
 }
 
+// cycleParams are the parameters CycleGAN reads.
+var cycleParams = []string{
+	"discriminator_features", "leaky_relu_slope", "loss_type", "cycle_weight",
+	"identity_weight", "residual_blocks", "domain_b", "generator_lr",
+	"discriminator_lr", "beta1", "beta2",
+}
+
 // Classes lists the GAN classes.
 func (ganBuilder) Classes() []string {
-	return []string{"GAN", "DCGAN", "WGAN", "LSGAN", "ConditionalGAN"}
+	return []string{"GAN", "DCGAN", "WGAN", "LSGAN", "ConditionalGAN", "CycleGAN"}
 }
 
 // ParameterSchema lists the parameters of a GAN class.
 func (ganBuilder) ParameterSchema(class string) config.ParameterSchema {
 	known := slices.Clone(ganCommon)
-	if class == "ConditionalGAN" {
+	switch class {
+	case "CycleGAN":
+		known = slices.Clone(cycleParams)
+	case "ConditionalGAN":
 		known = append(known, "num_classes", "class_embedding_dim")
 	}
 	return config.ParameterSchema{Family: "gan " + class, Known: known}
@@ -74,6 +95,9 @@ func (b ganBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opt
 		return nil, fmt.Errorf("unknown gan class %q; gan classes: %v", class, b.Classes())
 	}
 	cfg.Parameters = WithDefaults(cfg.Parameters, ganDefaults(class))
+	if class == "CycleGAN" {
+		return buildCycleGAN(cfg, rngs)
+	}
 	if cfg.Activation == "" {
 		cfg.Activation = "relu"
 	}
@@ -131,4 +155,46 @@ func ganOptions(cfg config.ModelConfiguration) (gan.Options, error) {
 		}
 	}
 	return o, nil
+}
+
+// buildCycleGAN reads a CycleGAN configuration: input_dim is the image
+// shape [H, W, C] of both domains (output_dim, when given, must be the
+// same) and hidden_dims[0] the generators' filters (32 when omitted).
+func buildCycleGAN(cfg config.ModelConfiguration, rngs *nn.Rngs) (Model, error) {
+	if len(cfg.HiddenDims) == 0 {
+		cfg.HiddenDims = []int{32}
+	}
+	if len(cfg.InputDim) != 3 {
+		return nil, fmt.Errorf("input_dim must be the image shape [H, W, C] of both domains, got %v", []int(cfg.InputDim))
+	}
+	if len(cfg.OutputDim) > 0 && !slices.Equal(cfg.OutputDim, cfg.InputDim) {
+		return nil, fmt.Errorf("a CycleGAN translates between images of one shape: output_dim %v must equal input_dim %v (or be omitted)", []int(cfg.OutputDim), []int(cfg.InputDim))
+	}
+	o := gan.CycleOptions{Config: cfg, ImageShape: [3]int{cfg.InputDim[0], cfg.InputDim[1], cfg.InputDim[2]}, Filters: cfg.HiddenDims[0]}
+	p := cfg.Parameters
+	var errs []error
+	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
+	o.LeakySlope = num("leaky_relu_slope")
+	o.CycleWeight = num("cycle_weight")
+	o.IdentityWeight = num("identity_weight")
+	o.GeneratorLR = num("generator_lr")
+	o.DiscriminatorLR = num("discriminator_lr")
+	o.Beta1 = num("beta1")
+	o.Beta2 = num("beta2")
+	blocks, err := GetInt(p, "residual_blocks", 0)
+	errs = append(errs, err)
+	o.ResidualBlocks = blocks
+	loss, err := GetString(p, "loss_type", "")
+	errs = append(errs, err)
+	o.Loss = gan.LossType(loss)
+	o.DomainB, err = GetString(p, "domain_b", "")
+	errs = append(errs, err)
+	o.DiscriminatorDims, err = GetInts(p, "discriminator_features", nil)
+	errs = append(errs, err)
+	for _, e := range errs {
+		if e != nil {
+			return nil, e
+		}
+	}
+	return gan.NewCycleGAN(o, rngs)
 }
