@@ -204,3 +204,53 @@ func TestBadConfigurationsAreErrorsNamingTheProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestConditionalGANGeneratesTheGivenClasses(t *testing.T) {
+	m := build(t, small("ConditionalGAN", nil), 0)
+	x, err := m.GenerateConditional([]int{3, 3, 7}, nn.NewRngs(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(x.Shape(), []int{3, 1, 16, 16}) {
+		t.Fatalf("shape %v, want [3 1 16 16]", x.Shape())
+	}
+	// The same noise with another label gives another image, and the
+	// projection discriminator scores an image differently per class.
+	z := nn.NewRngs(2).Sample().Normal(1, 8)
+	a, _ := m.GenerateFrom(z, []int{3})
+	b, _ := m.GenerateFrom(z, []int{7})
+	if slices.Equal(a.Data(), b.Data()) {
+		t.Error("the label does not change the generated image")
+	}
+	var s3, s7 *tensor.Tensor
+	tensor.NoGrad(func() { s3, s7 = m.Discriminator.Forward(a, []int{3}), m.Discriminator.Forward(a, []int{7}) })
+	if s3.Item() == s7.Item() {
+		t.Error("the label does not change the discriminator's score")
+	}
+}
+
+func TestInterpolateRunsFromTheFirstLatentToTheSecond(t *testing.T) {
+	m := build(t, small("DCGAN", nil), 0)
+	s := nn.NewRngs(3).Sample()
+	z0, z1 := s.Normal(8), s.Normal(8)
+	path, err := m.Interpolate(z0, z1, 5, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(path.Shape(), []int{5, 1, 16, 16}) {
+		t.Fatalf("shape %v, want [5 1 16 16]", path.Shape())
+	}
+	ends, _ := m.GenerateFrom(tensor.Concat(0, tensor.Reshape(z0, 1, 8), tensor.Reshape(z1, 1, 8)), nil)
+	size := 16 * 16
+	for i := range size {
+		if d0, d1 := path.Data()[i]-ends.Data()[i], path.Data()[4*size+i]-ends.Data()[size+i]; math.Abs(float64(d0)) > 1e-5 || math.Abs(float64(d1)) > 1e-5 {
+			t.Fatalf("pixel %d: the path's ends differ from the images of z0 and z1", i)
+		}
+	}
+	if _, err := m.Interpolate(z0, z1, 1, 0); err == nil {
+		t.Error("1 step: no error")
+	}
+	if _, err := m.Interpolate(z0, s.Normal(3), 4, 0); err == nil {
+		t.Error("latent of the wrong size: no error")
+	}
+}
