@@ -92,7 +92,7 @@ func TestCycleGANLearnsColourInversionOnMNIST(t *testing.T) {
 	}
 	var first, last map[string]float64
 	for i := range 40 {
-		b, _ := it.Next()
+		b := nextBatch(it)
 		logs, err := m.TrainStep(b, rngs)
 		if err != nil {
 			t.Fatal(err)
