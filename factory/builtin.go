@@ -20,6 +20,7 @@ var builtinFamilies = []struct {
 	builder Builder
 }{
 	{"vae", vaeBuilder{}},
+	{"gan", ganBuilder{}},
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a

@@ -1,0 +1,200 @@
+package factory
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/models/gan"
+	"github.com/artifex-go/artifex/nn"
+)
+
+// ganBuilder builds the GAN family (models/gan). input_dim is the latent
+// size, hidden_dims the generator's hidden sizes and output_dim the image
+// shape [H, W, C] ([H, W] means one channel).
+type ganBuilder struct{}
+
+// ganCommon are the parameters every adversarial class reads.
+var ganCommon = []string{
+	"architecture", "discriminator_features", "use_batch_norm", "dropout_rate",
+	"leaky_relu_slope", "output_activation", "loss_type", "generator_lr",
+	"discriminator_lr", "beta1", "beta2", "critic_iterations",
+	"gradient_penalty_weight", "label_smoothing",
+}
+
+// ganDefaults returns the defaults of a class: DCGAN's settings (Radford et
+// al. 2016: Adam 2e-4, β1 0.5), WGAN-GP's (Gulrajani et al. 2017: λ 10,
+// 5 critic steps, Adam 1e-4, β 0 and 0.9), LSGAN's loss, and for the base
+// GAN fully connected networks.
+func ganDefaults(class string) map[string]any {
+	d := map[string]any{
+		"architecture": "conv", "discriminator_features": []int{64, 128},
+		"use_batch_norm": true, "dropout_rate": 0.0, "leaky_relu_slope": 0.2,
+		"output_activation": "tanh", "loss_type": string(gan.NonSaturating),
+		"generator_lr": 2e-4, "discriminator_lr": 2e-4, "beta1": 0.5, "beta2": 0.999,
+		"critic_iterations": 1, "gradient_penalty_weight": 0.0, "label_smoothing": 0.0,
+	}
+	switch class {
+	case "GAN":
+		d["architecture"] = "mlp"
+		d["discriminator_features"] = []int{512, 256}
+	case "WGAN":
+		d["loss_type"] = string(gan.Wasserstein)
+		d["critic_iterations"] = 5
+		d["gradient_penalty_weight"] = 10.0
+		d["generator_lr"], d["discriminator_lr"] = 1e-4, 1e-4
+		d["beta1"], d["beta2"] = 0.0, 0.9
+	case "LSGAN":
+		d["loss_type"] = string(gan.LeastSquares)
+	case "ConditionalGAN":
+		d["num_classes"] = 10
+		d["class_embedding_dim"] = 50
+	case "CycleGAN":
+		// Zhu et al. 2017: least squares, λ 10, Adam 2e-4. The identity
+		// loss is off: it helps domains that share colours (the paper's
+		// photo↔painting) but contradicts the inverted and rotated domains,
+		// where a generator must change every image it is given.
+		return map[string]any{
+			"discriminator_features": []int{64, 128}, "leaky_relu_slope": 0.2,
+			"loss_type": string(gan.LeastSquares), "cycle_weight": 10.0, "identity_weight": 0.0,
+			"residual_blocks": 2, "domain_b": gan.DomainInverted,
+			"generator_lr": 2e-4, "discriminator_lr": 2e-4, "beta1": 0.5, "beta2": 0.999,
+		}
+	}
+	return d
+}
+
+// cycleParams are the parameters CycleGAN reads.
+var cycleParams = []string{
+	"discriminator_features", "leaky_relu_slope", "loss_type", "cycle_weight",
+	"identity_weight", "residual_blocks", "domain_b", "generator_lr",
+	"discriminator_lr", "beta1", "beta2",
+}
+
+// Classes lists the GAN classes.
+func (ganBuilder) Classes() []string {
+	return []string{"GAN", "DCGAN", "WGAN", "LSGAN", "ConditionalGAN", "CycleGAN"}
+}
+
+// ParameterSchema lists the parameters of a GAN class.
+func (ganBuilder) ParameterSchema(class string) config.ParameterSchema {
+	known := slices.Clone(ganCommon)
+	switch class {
+	case "CycleGAN":
+		known = slices.Clone(cycleParams)
+	case "ConditionalGAN":
+		known = append(known, "num_classes", "class_embedding_dim")
+	}
+	return config.ParameterSchema{Family: "gan " + class, Known: known}
+}
+
+// Build fills in the class's defaults and builds the GAN.
+func (b ganBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Option) (Model, error) {
+	class := ClassName(cfg.ModelClass)
+	if !slices.Contains(b.Classes(), class) {
+		return nil, fmt.Errorf("unknown gan class %q; gan classes: %v", class, b.Classes())
+	}
+	cfg.Parameters = WithDefaults(cfg.Parameters, ganDefaults(class))
+	if class == "CycleGAN" {
+		return buildCycleGAN(cfg, rngs)
+	}
+	if cfg.Activation == "" {
+		cfg.Activation = "relu"
+	}
+	opts, err := ganOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return gan.New(opts, rngs)
+}
+
+// ganOptions reads a configuration whose parameters hold every default.
+func ganOptions(cfg config.ModelConfiguration) (gan.Options, error) {
+	o := gan.Options{Config: cfg, GeneratorDims: cfg.HiddenDims, Activation: cfg.Activation}
+	if len(cfg.InputDim) != 1 {
+		return o, fmt.Errorf("input_dim must be the latent size (one number), got %v", []int(cfg.InputDim))
+	}
+	o.LatentDim = cfg.InputDim[0]
+	switch len(cfg.OutputDim) {
+	case 2:
+		o.ImageShape = [3]int{cfg.OutputDim[0], cfg.OutputDim[1], 1}
+	case 3:
+		o.ImageShape = [3]int{cfg.OutputDim[0], cfg.OutputDim[1], cfg.OutputDim[2]}
+	default:
+		return o, fmt.Errorf("output_dim must be the image shape [H, W, C] (or [H, W]), got %v", []int(cfg.OutputDim))
+	}
+	p := cfg.Parameters
+	var (
+		errs []error
+		err  error
+	)
+	str := func(name string) string { v, err := GetString(p, name, ""); errs = append(errs, err); return v }
+	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
+	integer := func(name string) int { v, err := GetInt(p, name, 0); errs = append(errs, err); return v }
+	o.Architecture = str("architecture")
+	o.OutputActivation = str("output_activation")
+	o.Loss = gan.LossType(str("loss_type"))
+	o.DiscriminatorDims, err = GetInts(p, "discriminator_features", nil)
+	errs = append(errs, err)
+	o.UseBatchNorm, err = GetBool(p, "use_batch_norm", true)
+	errs = append(errs, err)
+	o.DropoutRate = num("dropout_rate")
+	o.LeakySlope = num("leaky_relu_slope")
+	o.GeneratorLR = num("generator_lr")
+	o.DiscriminatorLR = num("discriminator_lr")
+	o.Beta1 = num("beta1")
+	o.Beta2 = num("beta2")
+	o.CriticIterations = integer("critic_iterations")
+	o.GradientPenaltyWeight = num("gradient_penalty_weight")
+	o.LabelSmoothing = num("label_smoothing")
+	o.NumClasses = integer("num_classes")
+	o.ClassEmbeddingDim = integer("class_embedding_dim")
+	for _, e := range errs {
+		if e != nil {
+			return o, e
+		}
+	}
+	return o, nil
+}
+
+// buildCycleGAN reads a CycleGAN configuration: input_dim is the image
+// shape [H, W, C] of both domains (output_dim, when given, must be the
+// same) and hidden_dims[0] the generators' filters (32 when omitted).
+func buildCycleGAN(cfg config.ModelConfiguration, rngs *nn.Rngs) (Model, error) {
+	if len(cfg.HiddenDims) == 0 {
+		cfg.HiddenDims = []int{32}
+	}
+	if len(cfg.InputDim) != 3 {
+		return nil, fmt.Errorf("input_dim must be the image shape [H, W, C] of both domains, got %v", []int(cfg.InputDim))
+	}
+	if len(cfg.OutputDim) > 0 && !slices.Equal(cfg.OutputDim, cfg.InputDim) {
+		return nil, fmt.Errorf("a CycleGAN translates between images of one shape: output_dim %v must equal input_dim %v (or be omitted)", []int(cfg.OutputDim), []int(cfg.InputDim))
+	}
+	o := gan.CycleOptions{Config: cfg, ImageShape: [3]int{cfg.InputDim[0], cfg.InputDim[1], cfg.InputDim[2]}, Filters: cfg.HiddenDims[0]}
+	p := cfg.Parameters
+	var errs []error
+	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
+	o.LeakySlope = num("leaky_relu_slope")
+	o.CycleWeight = num("cycle_weight")
+	o.IdentityWeight = num("identity_weight")
+	o.GeneratorLR = num("generator_lr")
+	o.DiscriminatorLR = num("discriminator_lr")
+	o.Beta1 = num("beta1")
+	o.Beta2 = num("beta2")
+	blocks, err := GetInt(p, "residual_blocks", 0)
+	errs = append(errs, err)
+	o.ResidualBlocks = blocks
+	loss, err := GetString(p, "loss_type", "")
+	errs = append(errs, err)
+	o.Loss = gan.LossType(loss)
+	o.DomainB, err = GetString(p, "domain_b", "")
+	errs = append(errs, err)
+	o.DiscriminatorDims, err = GetInts(p, "discriminator_features", nil)
+	errs = append(errs, err)
+	for _, e := range errs {
+		if e != nil {
+			return nil, e
+		}
+	}
+	return gan.NewCycleGAN(o, rngs)
+}
