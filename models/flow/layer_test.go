@@ -110,7 +110,9 @@ func must[L any](l L, err error) L {
 
 func TestEveryLayerInvertsAndHasTheJacobiansLogDet(t *testing.T) {
 	rngs := nn.NewRngs(1)
-	img := func(seed uint64, shape ...int) *tensor.Tensor { return tensor.NewRngs(seed).Stream("x").Normal(shape...) }
+	img := func(seed uint64, shape ...int) *tensor.Tensor {
+		return tensor.NewRngs(seed).Stream("x").Normal(shape...)
+	}
 	vec := img(2, 3, 6)
 	cases := []struct {
 		name  string

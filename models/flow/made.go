@@ -135,8 +135,8 @@ type BatchNormFlow struct {
 	Beta        *tensor.Tensor
 	RunningMean *tensor.Tensor // state
 	RunningVar  *tensor.Tensor // state
-	Momentum    float32 `nn:"-"`
-	Eps         float32 `nn:"-"`
+	Momentum    float32        `nn:"-"`
+	Eps         float32        `nn:"-"`
 	training    bool
 }
 
