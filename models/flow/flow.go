@@ -74,15 +74,19 @@ func (f *NormalizingFlow) Sample(n int, temperature float32, rngs *tensor.Rngs) 
 			labels[i] = i % f.spec.NumClasses
 		}
 	}
-	return f.SampleClass(labels, temperature, rngs)
+	return f.sample(n, labels, temperature, rngs)
 }
 
-// SampleClass draws one sample per label from a class-conditional flow
-// (labels nil: as Sample with len(labels) samples, unconditional).
+// SampleClass draws one sample per label from a class-conditional flow,
+// as Sample does.
 func (f *NormalizingFlow) SampleClass(labels []int, temperature float32, rngs *tensor.Rngs) *tensor.Tensor {
+	return f.sample(len(labels), labels, temperature, rngs)
+}
+
+func (f *NormalizingFlow) sample(n int, labels []int, temperature float32, rngs *tensor.Rngs) *tensor.Tensor {
 	var x *tensor.Tensor
 	tensor.NoGrad(func() {
-		z := f.Base.Sample(append([]int{len(labels)}, f.shape...), labels, temperature, rngs.Sample())
+		z := f.Base.Sample(append([]int{n}, f.shape...), labels, temperature, rngs.Sample())
 		x = f.Inverse(z)
 	})
 	return x
