@@ -36,6 +36,7 @@ var workloads = map[string]Workload{
 	"gemm":    gemmWorkload(),
 	"mlp-vae": mlpVAEWorkload(),
 	"conv2":   conv2Workload(),
+	"realnvp": realNVPWorkload(),
 }
 
 // Names lists the workloads, sorted.
