@@ -37,6 +37,7 @@ var workloads = map[string]Workload{
 	"mlp-vae": mlpVAEWorkload(),
 	"conv2":   conv2Workload(),
 	"dcgan":   dcganWorkload(),
+	"realnvp": realNVPWorkload(),
 }
 
 // Names lists the workloads, sorted.

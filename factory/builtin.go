@@ -21,6 +21,7 @@ var builtinFamilies = []struct {
 }{
 	{"vae", vaeBuilder{}},
 	{"gan", ganBuilder{}},
+	{"flow", flowBuilder{}},
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a

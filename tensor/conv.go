@@ -502,7 +502,9 @@ func im2col(p *convGeom, xs, col []float32) {
 					lo, hi := hlo*p.ow, hhi*p.ow
 					off := offH*p.w + offW
 					lo, hi = max(lo, -off), min(hi, hw-off)
-					copy(dst[lo:hi], plane[lo+off:hi+off])
+					if lo < hi { // a tap may see no pixel of a tiny plane
+						copy(dst[lo:hi], plane[lo+off:hi+off])
+					}
 					zeroColumns(dst, p.ow, hlo, hhi, wlo, whi)
 					continue
 				}

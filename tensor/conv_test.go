@@ -416,3 +416,18 @@ func BenchmarkConv2Im2col(b *testing.B) {
 func TestChannelSumGradients(t *testing.T) {
 	checkGrad(t, "channelSum", func(xs []*Tensor) *Tensor { return channelSum(xs[0]) }, randn(1, 2, 3, 4, 5))
 }
+
+func TestConv2dOnPlanesSmallerThanTheKernel(t *testing.T) {
+	// A padded 3×3 convolution of a 1×1 (or 1×2) plane sees only the
+	// centre taps; the outer taps fall wholly in the padding.
+	for _, w := range []int{1, 2} {
+		x, k := randn(1, 2, 3, 1, w), randn(2, 4, 3, 3, 3)
+		got := Conv2d(x, k, nil, Conv2dOptions{Padding: [2]int{1, 1}})
+		want := Conv2d(Pad(x, [][2]int{{0, 0}, {0, 0}, {1, 1}, {1, 1}}, "constant", 0), k, nil, Conv2dOptions{})
+		for i, v := range want.Data() {
+			if math.Abs(float64(got.Data()[i]-v)) > 1e-5 {
+				t.Fatalf("width %d: element %d = %v, want %v", w, i, got.Data()[i], v)
+			}
+		}
+	}
+}

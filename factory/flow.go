@@ -1,0 +1,102 @@
+package factory
+
+import (
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/models/flow"
+	"github.com/artifex-go/artifex/nn"
+)
+
+// flowBuilder builds the flow family (models/flow): RealNVP, Glow, MAF,
+// IAF and NeuralSplineFlow.
+type flowBuilder struct{}
+
+// flowParameters are the parameters every flow class reads.
+var flowParameters = []string{
+	"num_scales", "num_layers", "lu_decomposed", "batch_norm", "num_bins", "tail_bound",
+	"base_distribution", "num_classes", "dequantize", "logit_alpha", "sample_temperature",
+}
+
+// Classes returns the flow classes.
+func (flowBuilder) Classes() []string { return flow.Classes }
+
+// ParameterSchema returns the flow parameters; all classes share them.
+func (flowBuilder) ParameterSchema(string) config.ParameterSchema {
+	return config.ParameterSchema{Family: "flow", Known: flowParameters}
+}
+
+// flowDefaults returns the defaults of a class: image data are dequantised
+// and logit-transformed (RealNVP's alpha 0.05; MAF's 1e-6, as its paper
+// did on MNIST), vector data are neither.
+func flowDefaults(class string, image bool) map[string]any {
+	d := map[string]any{
+		"num_scales": 2, "num_layers": 3, "lu_decomposed": true, "batch_norm": false,
+		"num_bins": 8, "tail_bound": 3.0, "base_distribution": "normal", "num_classes": 0,
+		"dequantize": image, "logit_alpha": 0.0, "sample_temperature": 1.0,
+	}
+	switch class {
+	case "Glow":
+		d["num_layers"] = 4
+	case "MAF", "IAF":
+		d["num_layers"] = 5
+		d["batch_norm"] = class == "MAF"
+	case "NeuralSplineFlow":
+		d["num_layers"] = 4
+	}
+	if image {
+		d["logit_alpha"] = 0.05
+		if class == "MAF" || class == "IAF" {
+			d["logit_alpha"] = 1e-6
+		}
+	}
+	return d
+}
+
+// Build reads the configuration into a flow.Spec. input_dim is [H, W, C]
+// (or [C, H, W] when only the first entry is a plausible channel count)
+// for images and [D] for vectors; hidden_dims are the conditioner widths
+// (default [64, 64]).
+func (flowBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Option) (Model, error) {
+	class := ClassName(cfg.ModelClass)
+	shape, image := flowShape(cfg.InputDim)
+	cfg.Parameters = WithDefaults(cfg.Parameters, flowDefaults(class, image != nil))
+	if len(cfg.HiddenDims) == 0 {
+		cfg.HiddenDims = []int{64, 64}
+	}
+	p := cfg.Parameters
+	spec := flow.Spec{Class: class, Shape: shape, Image: image, Hidden: cfg.HiddenDims}
+	var err error
+	get := func(f func() error) {
+		if err == nil {
+			err = f()
+		}
+	}
+	get(func() (e error) { spec.NumScales, e = GetInt(p, "num_scales", 0); return })
+	get(func() (e error) { spec.NumLayers, e = GetInt(p, "num_layers", 0); return })
+	get(func() (e error) { spec.LU, e = GetBool(p, "lu_decomposed", false); return })
+	get(func() (e error) { spec.BatchNorm, e = GetBool(p, "batch_norm", false); return })
+	get(func() (e error) { spec.NumBins, e = GetInt(p, "num_bins", 0); return })
+	get(func() (e error) { spec.TailBound, e = GetFloat(p, "tail_bound", 0); return })
+	get(func() (e error) { spec.BaseDist, e = GetString(p, "base_distribution", ""); return })
+	get(func() (e error) { spec.NumClasses, e = GetInt(p, "num_classes", 0); return })
+	get(func() (e error) { spec.Dequantize, e = GetBool(p, "dequantize", false); return })
+	get(func() (e error) { spec.LogitAlpha, e = GetFloat(p, "logit_alpha", 0); return })
+	get(func() (e error) { spec.Temperature, e = GetFloat(p, "sample_temperature", 1); return })
+	if err != nil {
+		return nil, err
+	}
+	return flow.New(cfg, spec, rngs)
+}
+
+// flowShape returns the layers' sample shape and, for images, [C, H, W].
+func flowShape(dims config.Dims) (shape, image []int) {
+	d := []int(dims)
+	if len(d) != 3 {
+		return d, nil
+	}
+	small := func(c int) bool { return c <= 4 }
+	chw := []int{d[2], d[0], d[1]}
+	if !small(d[2]) && small(d[0]) {
+		chw = []int{d[0], d[1], d[2]}
+	}
+	return chw, chw
+}

@@ -1,0 +1,241 @@
+package flow
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/nn"
+)
+
+// Classes lists the flow architectures New builds.
+var Classes = []string{"RealNVP", "Glow", "MAF", "IAF", "NeuralSplineFlow"}
+
+// Spec is the architecture of a flow, as the factory reads it from a
+// configuration (input_dim, hidden_dims and parameters).
+type Spec struct {
+	// Class is one of Classes.
+	Class string
+	// Shape is one sample's shape: [C, H, W] for images, [D] for vectors.
+	Shape []int
+	// Image is [C, H, W] when the data are images (SampleImages and
+	// bits/dim need it), nil otherwise.
+	Image []int
+	// Hidden are the widths of the conditioner networks (convolutions for
+	// RealNVP and Glow on images, dense layers otherwise).
+	Hidden []int
+	// NumScales is the number of levels of the multi-scale architecture
+	// (RealNVP, Glow); each level but the last squeezes and factors out
+	// half of the channels.
+	NumScales int
+	// NumLayers is, for RealNVP, the couplings per stage (the last level
+	// has one more); for Glow the steps of flow per level; for MAF, IAF and
+	// NeuralSplineFlow the number of autoregressive or coupling layers.
+	NumLayers int
+	// LU selects Glow's LU-parametrised 1×1 convolution.
+	LU bool
+	// BatchNorm puts a BatchNormFlow after every MAF/IAF layer.
+	BatchNorm bool
+	// NumBins and TailBound shape the splines of NeuralSplineFlow.
+	NumBins   int
+	TailBound float64
+	// BaseDist is "normal" or "uniform" (the flow then ends in a Sigmoid).
+	BaseDist string
+	// NumClasses > 0 makes the base distribution class-conditional.
+	NumClasses int
+	// Dequantize adds uniform noise to 8-bit data and makes likelihoods
+	// those of the discrete pixels (bits/dim).
+	Dequantize bool
+	// LogitAlpha > 0 applies the logit transform with that alpha.
+	LogitAlpha float64
+	// Temperature is the sampling temperature of SampleImages.
+	Temperature float64
+}
+
+// validate checks the numbers a build needs.
+func (s Spec) validate() error {
+	if !slices.Contains(Classes, s.Class) {
+		return fmt.Errorf("flow: unknown class %q; classes: %v", s.Class, Classes)
+	}
+	if len(s.Shape) == 0 {
+		return fmt.Errorf("flow: %s needs an input shape", s.Class)
+	}
+	for _, d := range s.Shape {
+		if d <= 0 {
+			return fmt.Errorf("flow: input shape %v must be positive", s.Shape)
+		}
+	}
+	if len(s.Hidden) == 0 {
+		return fmt.Errorf("flow: %s needs at least one hidden width (hidden_dims)", s.Class)
+	}
+	switch {
+	case s.NumLayers < 1:
+		return fmt.Errorf("flow: num_layers must be ≥ 1, got %d", s.NumLayers)
+	case (s.Class == "RealNVP" || s.Class == "Glow") && len(s.Shape) == 3 && s.NumScales < 1:
+		return fmt.Errorf("flow: num_scales must be ≥ 1, got %d", s.NumScales)
+	case s.BaseDist != "normal" && s.BaseDist != "uniform":
+		return fmt.Errorf("flow: base_distribution must be normal or uniform, got %q", s.BaseDist)
+	case s.NumClasses < 0:
+		return fmt.Errorf("flow: num_classes must be ≥ 0, got %d", s.NumClasses)
+	case s.NumClasses > 0 && s.BaseDist != "normal":
+		return fmt.Errorf("flow: class conditioning needs the normal base distribution")
+	case s.LogitAlpha < 0 || s.LogitAlpha >= 0.5:
+		return fmt.Errorf("flow: logit_alpha must be in [0, 0.5), got %g", s.LogitAlpha)
+	case s.Class == "NeuralSplineFlow" && (s.NumBins < 1 || s.TailBound <= 0):
+		return fmt.Errorf("flow: num_bins must be ≥ 1 and tail_bound > 0, got %d and %g", s.NumBins, s.TailBound)
+	case s.Dequantize && s.Image == nil:
+		return fmt.Errorf("flow: dequantize needs image input (input_dim [H, W, C])")
+	}
+	return nil
+}
+
+// New builds the flow spec describes; cfg is kept as the model's
+// effective configuration.
+func New(cfg config.ModelConfiguration, spec Spec, rngs *nn.Rngs) (*NormalizingFlow, error) {
+	if err := spec.validate(); err != nil {
+		return nil, err
+	}
+	f := &NormalizingFlow{cfg: cfg, spec: spec}
+	var err error
+	switch spec.Class {
+	case "RealNVP":
+		f.shape = spec.Shape
+		if len(spec.Shape) == 3 {
+			var l Layer
+			l, err = realNVPLevel(rngs, spec, spec.Shape, 0)
+			f.Layers = Sequence{l}
+		} else {
+			f.Layers, err = vectorCouplings(rngs, spec)
+		}
+	case "Glow":
+		f.shape = spec.Shape
+		if len(spec.Shape) != 3 {
+			return nil, fmt.Errorf("flow: Glow needs image input, got shape %v", spec.Shape)
+		}
+		var l Layer
+		l, err = glowLevel(rngs, spec, spec.Shape, 0)
+		f.Layers = Sequence{l}
+	default:
+		f.shape = []int{product(spec.Shape)}
+		f.Layers, err = vectorCouplings(rngs, spec)
+	}
+	if err != nil {
+		return nil, err
+	}
+	f.Base = NewNormal(spec.NumClasses, f.dims())
+	if spec.BaseDist == "uniform" {
+		f.Base = Uniform{}
+		f.Layers = append(f.Layers, Sigmoid{})
+	}
+	return f, nil
+}
+
+func product(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// realNVPLevel builds level s of RealNVP on shape [C, H, W]: NumLayers
+// checkerboard couplings, a squeeze, NumLayers channel couplings and the
+// next level on half the channels; the last level (or one whose size is
+// odd) has NumLayers+1 checkerboard couplings only.
+func realNVPLevel(rngs *nn.Rngs, spec Spec, shape []int, s int) (Layer, error) {
+	c, h, w := shape[0], shape[1], shape[2]
+	last := s == spec.NumScales-1 || h%2 != 0 || w%2 != 0
+	m := &MultiScale{}
+	n := spec.NumLayers
+	if last {
+		n++
+	}
+	for i := range n {
+		l, err := NewAffineCoupling(rngs, shape, Checkerboard, i%2 == 1, spec.Hidden)
+		if err != nil {
+			return nil, err
+		}
+		m.Pre = append(m.Pre, l)
+	}
+	if last {
+		return m, nil
+	}
+	m.Squeeze = true
+	sq := []int{4 * c, h / 2, w / 2}
+	for i := range spec.NumLayers {
+		l, err := NewAffineCoupling(rngs, sq, ChannelMask, i%2 == 1, spec.Hidden)
+		if err != nil {
+			return nil, err
+		}
+		m.Post = append(m.Post, l)
+	}
+	next, err := realNVPLevel(rngs, spec, []int{4*c - 2*c, h / 2, w / 2}, s+1)
+	m.Next = next
+	return m, err
+}
+
+// glowLevel builds level l of Glow on shape [C, H, W]: a squeeze,
+// NumLayers steps of flow, and, but at the last level, the next level on
+// half the channels.
+func glowLevel(rngs *nn.Rngs, spec Spec, shape []int, l int) (Layer, error) {
+	c, h, w := shape[0], shape[1], shape[2]
+	if h%2 != 0 || w%2 != 0 {
+		return nil, fmt.Errorf("flow: Glow level %d needs even height and width, got %v (use fewer num_scales)", l+1, shape)
+	}
+	sq := []int{4 * c, h / 2, w / 2}
+	m := &MultiScale{Squeeze: true}
+	for range spec.NumLayers {
+		step, err := NewGlowStep(rngs, sq, spec.Hidden, spec.LU)
+		if err != nil {
+			return nil, err
+		}
+		m.Post = append(m.Post, step...)
+	}
+	if l == spec.NumScales-1 {
+		return m, nil
+	}
+	next, err := glowLevel(rngs, spec, []int{2 * c, h / 2, w / 2}, l+1)
+	m.Next = next
+	return m, err
+}
+
+// vectorCouplings builds the flows on flat vectors: alternating affine
+// couplings (RealNVP), MAF or IAF layers with reversals between them, or
+// spline couplings.
+func vectorCouplings(rngs *nn.Rngs, spec Spec) (Sequence, error) {
+	d := product(spec.Shape)
+	var seq Sequence
+	for i := range spec.NumLayers {
+		switch spec.Class {
+		case "RealNVP":
+			l, err := NewAffineCoupling(rngs, []int{d}, ChannelMask, i%2 == 1, spec.Hidden)
+			if err != nil {
+				return nil, err
+			}
+			seq = append(seq, l)
+		case "NeuralSplineFlow":
+			l, err := NewSplineCoupling(rngs, d, spec.NumBins, float32(spec.TailBound), i%2 == 1, spec.Hidden)
+			if err != nil {
+				return nil, err
+			}
+			seq = append(seq, NewActNorm(d), l)
+		case "MAF", "IAF":
+			if i > 0 {
+				seq = append(seq, Reverse{})
+			}
+			made, err := NewMADE(rngs, d, spec.Hidden)
+			if err != nil {
+				return nil, err
+			}
+			if spec.Class == "MAF" {
+				seq = append(seq, &MAF{Net: made})
+			} else {
+				seq = append(seq, &IAF{Net: made})
+			}
+			if spec.BatchNorm {
+				seq = append(seq, NewBatchNormFlow(d))
+			}
+		}
+	}
+	return seq, nil
+}
