@@ -18,7 +18,9 @@ import (
 var builtinFamilies = []struct {
 	name    string
 	builder Builder
-}{}
+}{
+	{"diffusion", diffusionBuilder{}},
+}
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
 // modality package lands with one line here, e.g. image.Modality{}.
