@@ -33,9 +33,11 @@ type Workload struct {
 
 // workloads lists every benchmark in one place.
 var workloads = map[string]Workload{
-	"gemm":    gemmWorkload(),
-	"mlp-vae": mlpVAEWorkload(),
-	"conv2":   conv2Workload(),
+	"gemm":        gemmWorkload(),
+	"mlp-vae":     mlpVAEWorkload(),
+	"conv2":       conv2Workload(),
+	"ddpm-unet":   ddpmUNetWorkload(),
+	"ddim-sample": ddimSampleWorkload(),
 }
 
 // Names lists the workloads, sorted.
