@@ -48,7 +48,7 @@ func TestUNetTrainsEveryParameter(t *testing.T) {
 func TestUNetRejectsImpossibleConfigurations(t *testing.T) {
 	for _, c := range []UNetConfig{
 		{InChannels: 1, OutChannels: 1, Height: 28, Width: 28, Channels: []int{8, 8, 8, 8}}, // 28 does not halve 3 times
-		{InChannels: 1, OutChannels: 1, Height: 8, Width: 8},                               // no levels
+		{InChannels: 1, OutChannels: 1, Height: 8, Width: 8},                                // no levels
 		{InChannels: 1, OutChannels: 1, Height: 8, Width: 8, Channels: []int{8, -1}},
 		{InChannels: 1, OutChannels: 1, Height: 8, Width: 8, Channels: []int{10}, Groups: 4},
 		{InChannels: 1, OutChannels: 1, Height: 8, Width: 8, Channels: []int{8}, Dropout: 1},

@@ -332,3 +332,43 @@ func TestDDIMInversionRoundTrips(t *testing.T) {
 		t.Errorf("DDIM inversion round trip: relative RMS error %.3g, want < 0.02", rel)
 	}
 }
+
+// TestClassifierFreeGuidanceSteersToTheLabelledMode trains a
+// class-conditional MLP DDPM whose labels are the mixture's components,
+// with 20% label dropout, then draws every sample with label 0: with
+// guidance they land in the (-1, -1) quadrant, and unconditional
+// samples (no labels) do not.
+func TestClassifierFreeGuidanceSteersToTheLabelledMode(t *testing.T) {
+	d := newMLPModel(t, 6, Config{NumClasses: 4, LabelDropout: 0.2})
+	trainMixture(t, d, 2000, true)
+	frac := func(o SampleOptions) float64 {
+		x, err := d.Sample(200, o, tensor.NewRngs(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := 0
+		for _, q := range quadrant(x) {
+			if q == 0 {
+				in++
+			}
+		}
+		return float64(in) / 200
+	}
+	zeros := make([]int, 200)
+	guided := frac(SampleOptions{Sampler: SamplerDDIM, Steps: 50, Labels: zeros, GuidanceScale: 3})
+	cond := frac(SampleOptions{Sampler: SamplerDDIM, Steps: 50, Labels: zeros})
+	uncond := frac(SampleOptions{Sampler: SamplerDDIM, Steps: 50})
+	t.Logf("share of samples in mode 0: guided (w=3) %.2f, conditional %.2f, unconditional %.2f", guided, cond, uncond)
+	if guided < 0.95 || uncond > 0.5 {
+		t.Errorf("mode-0 share guided %.2f (want ≥ 0.95), unconditional %.2f (want ≤ 0.5)", guided, uncond)
+	}
+}
+
+func TestSampleRejectsBadOptions(t *testing.T) {
+	d := newMLPModel(t, 1, Config{Timesteps: 10})
+	for _, o := range []SampleOptions{{Sampler: "euler"}, {Steps: 11}, {Labels: []int{0}}, {Noise: tensor.Zeros(2, 3)}} {
+		if _, err := d.Sample(2, o, tensor.NewRngs(0)); err == nil {
+			t.Errorf("Sample with %+v gave no error", o)
+		}
+	}
+}
