@@ -14,7 +14,7 @@ import (
 )
 
 var embeddedNames = []string{
-	"diffusion_celeba", "diffusion_foldingdiff", "ebm_cifar", "gan_cifar10",
+	"diffusion_celeba", "diffusion_foldingdiff", "diffusion_mnist", "ebm_cifar", "gan_cifar10",
 	"gan_mnist", "pixel_cnn_cifar10", "vae_mnist", "vae_protein",
 }
 
@@ -26,10 +26,10 @@ func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
 
 func TestListConfigsByFolderOrTag(t *testing.T) {
 	for category, want := range map[string][]string{
-		"vision":  {"diffusion_celeba", "ebm_cifar", "gan_cifar10", "gan_mnist", "pixel_cnn_cifar10", "vae_mnist"},
+		"vision":  {"diffusion_celeba", "diffusion_mnist", "ebm_cifar", "gan_cifar10", "gan_mnist", "pixel_cnn_cifar10", "vae_mnist"},
 		"protein": {"diffusion_foldingdiff", "vae_protein"},
 		"gan":     {"gan_cifar10", "gan_mnist"},
-		"mnist":   {"gan_mnist", "vae_mnist"},
+		"mnist":   {"diffusion_mnist", "gan_mnist", "vae_mnist"},
 		"audio":   {},
 	} {
 		got := ListConfigs(category)
