@@ -56,7 +56,10 @@ func TestDiffusionMNISTQuality(t *testing.T) {
 	start, deadline := time.Now(), time.Now().Add(time.Duration(minutes*float64(time.Minute)))
 	steps, avg := 0, 0.0
 	for time.Now().Before(deadline) {
-		b, _ := it.Next()
+		b, ok := it.Next()
+		if !ok { // end of an epoch; the next call starts the next one
+			b, _ = it.Next()
+		}
 		opt.ZeroGrad()
 		loss, logs := d.TrainLoss(b, rngs)
 		loss.Backward()
