@@ -33,11 +33,13 @@ type Workload struct {
 
 // workloads lists every benchmark in one place.
 var workloads = map[string]Workload{
-	"gemm":    gemmWorkload(),
-	"mlp-vae": mlpVAEWorkload(),
-	"conv2":   conv2Workload(),
-	"dcgan":   dcganWorkload(),
-	"realnvp": realNVPWorkload(),
+	"gemm":        gemmWorkload(),
+	"mlp-vae":     mlpVAEWorkload(),
+	"conv2":       conv2Workload(),
+	"dcgan":       dcganWorkload(),
+	"realnvp":     realNVPWorkload(),
+	"ddpm-unet":   ddpmUNetWorkload(),
+	"ddim-sample": ddimSampleWorkload(),
 }
 
 // Names lists the workloads, sorted.

@@ -21,6 +21,7 @@ var builtinFamilies = []struct {
 }{
 	{"vae", vaeBuilder{}},
 	{"gan", ganBuilder{}},
+	{"diffusion", diffusionBuilder{}},
 	{"flow", flowBuilder{}},
 }
 

@@ -1,6 +1,9 @@
 package factory
 
-import "github.com/artifex-go/artifex/tensor"
+import (
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
+)
 
 // Option changes how CreateModel builds a model. Builders read the options
 // they understand with ApplyOptions and ignore the rest.
@@ -14,6 +17,9 @@ type Options struct {
 	// Backbone is the denoising network of a diffusion model; nil lets the
 	// builder make the one its configuration names.
 	Backbone Backbone
+	// BackboneFn is a denoising function with the seed's backbone_fn
+	// signature; the builder wraps it into a Backbone (see WithBackboneFn).
+	BackboneFn BackboneFn
 }
 
 // ApplyOptions returns the options that opts set, in order; nil options
@@ -52,3 +58,18 @@ type BackboneFunc func(x, t *tensor.Tensor) *tensor.Tensor
 
 // Forward calls f.
 func (f BackboneFunc) Forward(x, t *tensor.Tensor) *tensor.Tensor { return f(x, t) }
+
+// BackboneFn is the seed's backbone_fn: it maps a noisy batch x and the
+// sinusoidal embedding of its timesteps [B, time_embedding_dim] to a
+// tensor of x's shape, with the model's random streams at hand.
+type BackboneFn func(x, timeEmb *tensor.Tensor, rngs *nn.Rngs) *tensor.Tensor
+
+// WithBackboneFn gives a diffusion model a denoising function written as
+// the seed's backbone_fn(x, time_emb, rngs). The builder passes it the
+// sinusoidal embedding of the timesteps (time_embedding_dim values, 128 by
+// default) and the rngs given to CreateModel. Parameters the function
+// closes over are not found by nn.Parameters; a network with its own
+// weights should be given to WithBackbone as a struct of layers instead.
+func WithBackboneFn(fn BackboneFn) Option {
+	return func(o *Options) { o.BackboneFn = fn }
+}
