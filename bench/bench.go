@@ -42,6 +42,20 @@ var workloads = map[string]Workload{
 	"ddim-sample": ddimSampleWorkload(),
 }
 
+// twins names the PyTorch twin script (in this package's folder, bench/) of
+// each workload that is not in the shared reference script; the twins take
+// the workload's name as their argument and print the same JSON keys.
+var twins = map[string]string{
+	"dcgan":       "torch_dcgan.py",
+	"realnvp":     "torch_realnvp.py",
+	"ddpm-unet":   "torch_diffusion.py",
+	"ddim-sample": "torch_diffusion.py",
+}
+
+// Twin returns the file name of the workload's PyTorch twin in bench/, or ""
+// when its reference is the shared ../shared/bench/torch_reference.py.
+func Twin(name string) string { return twins[name] }
+
 // Names lists the workloads, sorted.
 func Names() []string {
 	names := make([]string, 0, len(workloads))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,16 +17,19 @@ import (
 
 func benchCommand() *cobra.Command {
 	var asJSON bool
-	var torchScript, python string
+	var torchScript, twinsDir, python string
+	var compare bool
 	var threads int
 	cmd := &cobra.Command{
 		Use:   "bench WORKLOAD...",
 		Short: "Time a workload (" + strings.Join(bench.Names(), ", ") + ") and optionally compare with PyTorch",
 		Long: `Runs the named workloads with the same shapes, optimizer and timing rule
 (median of repeated steps after warm-up) as the PyTorch reference script.
-With --torch PATH the reference script is run right after each workload, on
+With --compare the PyTorch version of each workload runs right after it, on
 the same machine, and the ratio Go/PyTorch is printed (ms/step; for gemm the
-GFLOP/s ratio).`,
+GFLOP/s ratio). gemm, mlp-vae and conv2 are timed by the shared reference
+script named with --torch (which implies --compare); the other workloads by
+their twins in the repository's bench/ folder (--twins).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if threads > 0 {
@@ -52,10 +56,16 @@ GFLOP/s ratio).`,
 					}
 					fmt.Fprintf(out, "  (%d threads)\n", r.Threads)
 				}
-				if torchScript == "" {
+				if !compare && torchScript == "" {
 					continue
 				}
-				ref, err := runTorchReference(python, torchScript, name)
+				script := torchScript
+				if twin := bench.Twin(name); twin != "" {
+					script = filepath.Join(twinsDir, twin)
+				} else if script == "" {
+					return fmt.Errorf("%s is timed by the shared PyTorch reference script: pass --torch PATH (../shared/bench/torch_reference.py)", name)
+				}
+				ref, err := runTorchReference(python, script, name)
 				if err != nil {
 					return err
 				}
@@ -74,7 +84,9 @@ GFLOP/s ratio).`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON line per workload, with the reference script's keys")
-	cmd.Flags().StringVar(&torchScript, "torch", "", "path of torch_reference.py to run after each workload for a side-by-side ratio")
+	cmd.Flags().BoolVar(&compare, "compare", false, "run the PyTorch version of each workload after it and print the ratio")
+	cmd.Flags().StringVar(&torchScript, "torch", "", "path of the shared torch_reference.py (gemm, mlp-vae, conv2); implies --compare")
+	cmd.Flags().StringVar(&twinsDir, "twins", "bench", "folder of the PyTorch twins of the other workloads")
 	cmd.Flags().StringVar(&python, "python", "/usr/bin/python3", "Python interpreter that has torch (with --torch)")
 	cmd.Flags().IntVar(&threads, "threads", 0, "kernel threads (default: ARTIFEX_THREADS or all cores)")
 	return cmd
