@@ -150,13 +150,14 @@ func (s Schema) Width() int {
 	return w
 }
 
-// MaxOrdinalLevels is the largest number of distinct integer values
-// Infer takes for an ordinal column; more make it numerical.
+// MaxOrdinalLevels is the widest range of integer values (max - min + 1)
+// Infer takes for an ordinal column; wider makes it numerical.
 const MaxOrdinalLevels = 10
 
 // Infer guesses a schema from a table's values: a column whose values all
 // parse as numbers is binary with two distinct values, ordinal when they
-// are integers with at most MaxOrdinalLevels distinct values, numerical
+// are integers spanning at most MaxOrdinalLevels values (ratings 1–5),
+// numerical
 // otherwise; any other column is binary with two distinct values and
 // categorical otherwise. Levels and categories are sorted (numerically
 // when numbers). A column with one distinct value is an error: it carries
@@ -169,14 +170,16 @@ func Infer(t *Table) (Schema, error) {
 	for j, name := range t.Header {
 		distinct := map[string]bool{}
 		numeric, integer := true, true
+		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, row := range t.Rows {
 			v := row[j]
 			distinct[v] = true
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				numeric = false
-			} else if f != math.Trunc(f) {
-				integer = false
+			} else {
+				integer = integer && f == math.Trunc(f)
+				lo, hi = min(lo, f), max(hi, f)
 			}
 		}
 		values := make([]string, 0, len(distinct))
@@ -199,7 +202,7 @@ func Infer(t *Table) (Schema, error) {
 		switch {
 		case len(values) == 2:
 			c.Kind, c.Categories = Binary, values
-		case numeric && integer && len(values) <= MaxOrdinalLevels:
+		case numeric && integer && hi-lo+1 <= MaxOrdinalLevels:
 			c.Kind, c.Categories = Ordinal, values
 		case numeric:
 			c.Kind = Numerical
