@@ -296,9 +296,10 @@ func (f *Flow) Dequantize(x *tensor.Tensor, s *tensor.Stream) *tensor.Tensor {
 	return tensor.FromSlice(y, n, w)
 }
 
-// quantize maps the flow's samples to data space (the input of
-// Encoder.Decode): the inverse of Dequantize's cells.
-func (f *Flow) quantize(y []float32) []float32 {
+// Quantize maps the flow's samples [n·width] to valid encodings (the
+// input of Encoder.Decode): each value becomes the one whose Dequantize
+// cell holds it (a categorical group the one-hot of its largest entry).
+func (f *Flow) Quantize(y []float32) []float32 {
 	w := f.src.Encoder.Width()
 	out := append([]float32(nil), y...)
 	for i := 0; i < len(out); i += w {
@@ -313,6 +314,9 @@ func (f *Flow) quantize(y []float32) []float32 {
 			}
 		}
 	}
+	// The width divides len(out) since y came from the flow; Project only
+	// fails otherwise.
+	_ = f.src.Encoder.Project(out)
 	return out
 }
 
@@ -335,7 +339,7 @@ func (f *Flow) SampleEncoded(n int, rngs *tensor.Rngs) []float32 {
 	nn.SetTraining(f.Model, false)
 	defer nn.SetTraining(f.Model, true)
 	y := f.Model.Sample(n, float32(f.Model.Spec().Temperature), rngs)
-	return f.quantize(y.Data())
+	return f.Quantize(y.Data())
 }
 
 // SampleTable implements Sampler.
