@@ -54,4 +54,4 @@ cases["dcr"] = {
     "median": float(np.quantile(dcr, 0.5)), "p5": float(np.quantile(dcr, 0.05)),
 }
 
-print(json.dumps(cases, indent=1))
+print(json.dumps(cases))
