@@ -161,6 +161,9 @@ func (t Tensor) ToTensor() (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(t.Shape) == 0 { // a scalar; FromSlice without a shape would make it [1]
+		return tensor.Scalar(vals[0]), nil
+	}
 	return tensor.FromSlice(vals, t.Shape...), nil
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/config"
-	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
@@ -32,11 +31,15 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 		reg = factory.DefaultRegistry()
 	}
 	rngs := nn.NewRngs(s.Seed)
-	model, err := reg.CreateModel(cfg, rngs)
+	bopts, err := buildOptions(cfg)
 	if err != nil {
 		return Result{}, err
 	}
-	ds, err := data.Load(s.Dataset, "train", data.LoadOptions{Dir: opts.DataDir})
+	model, err := reg.CreateModel(cfg, rngs, bopts...)
+	if err != nil {
+		return Result{}, err
+	}
+	ds, err := loadDataset(s.Dataset, "train", opts.DataDir)
 	if err != nil {
 		return Result{}, err
 	}
@@ -106,7 +109,11 @@ func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
 	if reg == nil {
 		reg = factory.DefaultRegistry()
 	}
-	model, err := reg.CreateModel(cfg, nn.NewRngs(s.Seed))
+	bopts, err := buildOptions(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("train: %s: %w", file, err)
+	}
+	model, err := reg.CreateModel(cfg, nn.NewRngs(s.Seed), bopts...)
 	if err != nil {
 		return nil, fmt.Errorf("train: rebuilding the model of %s: %w", file, err)
 	}
@@ -201,7 +208,7 @@ func Evaluate(c *Checkpointed, dataDir string, limit int, rngs *tensor.Rngs) (ma
 	if !ok {
 		return nil, fmt.Errorf("train: model %q (%s) has no evaluation metrics", c.Config.Name, c.Config.ModelClass)
 	}
-	test, err := data.Load(c.Settings.Dataset, "test", data.LoadOptions{Dir: dataDir})
+	test, err := loadDataset(c.Settings.Dataset, "test", dataDir)
 	if err != nil {
 		return nil, err
 	}
