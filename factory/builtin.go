@@ -23,6 +23,7 @@ var builtinFamilies = []struct {
 	{"gan", ganBuilder{}},
 	{"diffusion", diffusionBuilder{}},
 	{"flow", flowBuilder{}},
+	{"ebm", ebmBuilder{}},
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
