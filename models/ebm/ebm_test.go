@@ -284,7 +284,7 @@ func TestSampleImagesAreInTheUnitRangeAndLeaveParametersTrainable(t *testing.T) 
 // adam returns an Adam optimizer over the model's parameters.
 func adam(t *testing.T, m *ebm.EBM, lr float64) optim.Optimizer {
 	t.Helper()
-	opt, err := optim.NewAdam(nn.Parameters(m), optim.AdamConfig{LR: lr, Betas: [2]float64{0, 0.999}})
+	opt, err := optim.NewAdam(nn.Parameters(m), optim.AdamConfig{LR: lr, Betas: [2]float64{0.9, 0.999}})
 	if err != nil {
 		t.Fatal(err)
 	}
