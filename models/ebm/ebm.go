@@ -97,6 +97,9 @@ func (o Options) check() error {
 			return fmt.Errorf("hidden_dims[%d] must be > 0, got %d", i, d)
 		}
 	}
+	if err := o.Langevin.check(); err != nil {
+		return err
+	}
 	switch {
 	case !slices.Contains(Networks, o.Network):
 		return fmt.Errorf("parameter %q must be one of %s, got %q", "energy_network", strings.Join(Networks, ", "), o.Network)
@@ -115,7 +118,7 @@ func (o Options) check() error {
 	case o.Langevin.Min == o.Langevin.Max:
 		return fmt.Errorf("parameter %q must be [low, high] with low < high, got [%g, %g]", "data_range", o.Langevin.Min, o.Langevin.Max)
 	}
-	return o.Langevin.check()
+	return nil
 }
 
 // shape returns the tensor layout of one example.
