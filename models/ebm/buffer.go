@@ -61,12 +61,23 @@ func (b *ReplayBuffer) Capacity() int { return b.capacity }
 // chosen stored sample, or, with probability reinit (always while the
 // buffer is empty), uniform noise. fresh counts the noise starts.
 func (b *ReplayBuffer) Draw(n int, s *tensor.Stream) (x *tensor.Tensor, fresh int) {
+	return b.draw(n, s, b.reinit)
+}
+
+// Stored returns n uniformly chosen stored samples, without the
+// reinitialisation of training (uniform noise while the buffer is empty).
+func (b *ReplayBuffer) Stored(n int, s *tensor.Stream) *tensor.Tensor {
+	x, _ := b.draw(n, s, 0)
+	return x
+}
+
+func (b *ReplayBuffer) draw(n int, s *tensor.Stream, reinit float64) (x *tensor.Tensor, fresh int) {
 	shape := append([]int{n}, b.Samples.Shape()[1:]...)
 	out := make([]float32, n*b.rowSize)
 	stored, filled := b.Samples.Data(), b.Len()
 	for i := range n {
 		row := out[i*b.rowSize : (i+1)*b.rowSize]
-		if filled == 0 || s.Float64() < b.reinit {
+		if filled == 0 || s.Float64() < reinit {
 			b.noise(row, s)
 			fresh++
 			continue

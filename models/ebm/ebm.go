@@ -258,9 +258,9 @@ func (m *EBM) Langevin(x0 *tensor.Tensor, steps int, rngs *tensor.Rngs) *tensor.
 }
 
 // Sample draws n examples [n, example shape...] by Langevin dynamics for
-// sample_steps steps, starting from the replay buffer (with its
-// reinitialisation) or from uniform noise as sample_init says. It does
-// not change the buffer.
+// sample_steps steps, starting from stored chains of the replay buffer
+// (without training's reinitialisation; from noise while it is empty) or
+// from uniform noise, as sample_init says. It does not change the buffer.
 func (m *EBM) Sample(n int, rngs *tensor.Rngs) *tensor.Tensor {
 	return m.Langevin(m.starts(n, m.opts.SampleInit, rngs), m.opts.SampleSteps, rngs)
 }
@@ -271,8 +271,7 @@ func (m *EBM) starts(n int, init string, rngs *tensor.Rngs) *tensor.Tensor {
 	if init == FromNoise {
 		return m.Buffer.Noise(n, s)
 	}
-	x, _ := m.Buffer.Draw(n, s)
-	return x
+	return m.Buffer.Stored(n, s)
 }
 
 // SampleImages implements models.ImageSampler: Sample mapped from the

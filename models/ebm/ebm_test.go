@@ -341,3 +341,17 @@ func TestDenoisingScoreMatchingGradientMatchesFiniteDifferences(t *testing.T) {
 		})
 	}
 }
+
+func TestSampleContinuesStoredChainsWithoutReinitialising(t *testing.T) {
+	m := build(t, vectorConfig(2, map[string]any{"replay_buffer_size": 4, "reinit_probability": 1.0, "sample_steps": 0}), 1)
+	stored := []float32{7, 7, 7, 7, 7, 7, 7, 7}
+	m.Buffer.Push(tensor.FromSlice(stored, 4, 2))
+	for i, v := range m.Sample(50, nn.NewRngs(2)).Data() {
+		if v != 7 {
+			t.Fatalf("sample value %d is %g: a chain was reinitialised although the buffer is full", i, v)
+		}
+	}
+	if _, fresh := m.Buffer.Draw(50, tensor.NewRngs(2).Stream("b")); fresh != 50 {
+		t.Errorf("training's Draw with reinit_probability 1 gave %d fresh starts of 50", fresh)
+	}
+}
