@@ -26,6 +26,7 @@ var builtinFamilies = []struct {
 	{"gan", ganBuilder{}},
 	{"diffusion", diffusionBuilder{}},
 	{"flow", flowBuilder{}},
+	{"ebm", ebmBuilder{}},
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
