@@ -1,0 +1,5 @@
+// Package metrics measures generative models: sample quality on learned
+// features (FID, KID, an Inception-style score, precision, recall, density
+// and coverage) computed with a classifier trained in this project
+// (FeatureNet, whose weights ship in metrics/weights).
+package metrics
