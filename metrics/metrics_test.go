@@ -270,3 +270,34 @@ func TestMetricsRejectBadInput(t *testing.T) {
 
 func second[T any](_ T, err error) error        { return err }
 func third[T, U any](_ T, _ U, err error) error { return err }
+
+func TestLikelihoodConversionsHaveKnownAnswers(t *testing.T) {
+	// A uniform distribution over 8-bit pixels: 8 bits per dimension.
+	nll := 784 * math.Log(256)
+	bpd, err := BitsPerDim(nll, 784)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "bits/dim of uniform bytes", bpd, 8, 1e-12)
+	// A uniform density on [0, 1]^D has log-density 0; the integers it
+	// dequantises get probability 256^-D.
+	near(t, "discrete NLL", DiscreteNLL(0, 784), nll, 1e-12)
+	if _, err := BitsPerDim(1, 0); err == nil {
+		t.Error("zero dimensions accepted")
+	}
+
+	// Equal weights: the bound is −log w whatever k is.
+	b, err := IWAEBound([]float64{-90, -90, -90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "IWAE bound of equal weights", b, 90, 1e-12)
+	// Weights 1 and 3 (log 0, log 3): −log 2. Huge magnitudes stay finite.
+	b, _ = IWAEBound([]float64{0, math.Log(3)})
+	near(t, "IWAE bound", b, -math.Log(2), 1e-12)
+	b, _ = IWAEBound([]float64{-1e4, -1e4 + math.Log(3)})
+	near(t, "IWAE bound far from 0", b, 1e4-math.Log(2), 1e-12)
+	if _, err := IWAEBound(nil); err == nil {
+		t.Error("no samples accepted")
+	}
+}
