@@ -1,6 +1,7 @@
 // Package image is the image modality: how images are represented for the
 // models (value ranges), how model outputs become pictures (PNG grids), and
-// the adapter that fits images to the model families (Modality).
+// the adapter that fits images to the model families (Modality), and
+// reference image-quality metrics (PSNR, SSIM).
 package image
 
 import (
