@@ -1,7 +1,8 @@
 // Package image is the image modality: how images are represented for the
-// models (value ranges), how model outputs become pictures (PNG grids), and
-// the adapter that fits images to the model families (Modality), and
-// reference image-quality metrics (PSNR, SSIM).
+// models (value ranges, layouts), the adapter that fits a program's images
+// to the model families (Modality, with training augmentation), how model
+// outputs become pictures (PNG and JPEG grids), and reference
+// image-quality metrics (PSNR, SSIM).
 package image
 
 import (
