@@ -110,3 +110,38 @@ func TestFeatureNetLoadRejectsMismatchedWeights(t *testing.T) {
 		t.Errorf("RGB input: error %v", err)
 	}
 }
+
+func TestTrainFeatureNetLearnsOnASmallRealBatch(t *testing.T) {
+	train := loadSplit(t, "mnist", "train")
+	head, rest, err := train.Split(1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, _, _ := rest.Split(500)
+	epochs := 0
+	net, err := TrainFeatureNet(head, TrainOptions{Epochs: 2, Seed: 1, AfterEpoch: func(int, float64, *FeatureNet) error {
+		epochs++
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := net.Accuracy(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("held-out accuracy after 2 epochs on 1024 images: %.1f%%", 100*acc)
+	if epochs != 2 || acc < 0.6 { // chance is 10%
+		t.Errorf("%d epochs reported, held-out accuracy %.1f%%, want 2 and ≥ 60%%", epochs, 100*acc)
+	}
+	rgb, err := data.NewDataset(make([]float32, 2*3*28*28), []int{0, 1}, 3, 28, 28)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TrainFeatureNet(rgb, TrainOptions{Epochs: 1}); err == nil || !strings.Contains(err.Error(), "[1, 28, 28]") {
+		t.Errorf("RGB data: error %v", err)
+	}
+	if _, err := TrainFeatureNet(head, TrainOptions{}); err == nil || !strings.Contains(err.Error(), "epochs must be > 0") {
+		t.Errorf("no epochs: error %v", err)
+	}
+}

@@ -12,16 +12,12 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/metrics"
-	"github.com/artifex-go/artifex/nn"
-	"github.com/artifex-go/artifex/optim"
-	"github.com/artifex-go/artifex/tensor"
 )
 
 func main() {
@@ -42,9 +38,6 @@ func main() {
 }
 
 func run(dataset, dataDir, out string, epochs int, lr float64, seed uint64) error {
-	if epochs <= 0 {
-		return fmt.Errorf("epochs must be > 0, got %d", epochs)
-	}
 	train, err := data.Load(dataset, "train", data.LoadOptions{Dir: dataDir})
 	if err != nil {
 		return err
@@ -53,37 +46,20 @@ func run(dataset, dataDir, out string, epochs int, lr float64, seed uint64) erro
 	if err != nil {
 		return err
 	}
-	rngs := nn.NewRngs(seed)
-	net := metrics.NewFeatureNet(rngs)
-	opt, err := optim.NewAdam(nn.Parameters(net), optim.AdamConfig{LR: lr})
-	if err != nil {
-		return err
-	}
-	it, err := data.NewIterator(train, data.BatchOptions{Size: 64, Shuffle: rngs.Stream("data"), DropLast: true})
-	if err != nil {
-		return err
-	}
-	total := epochs * it.BatchesPerEpoch()
 	start := time.Now()
-	for step := 0; step < total; step++ {
-		b, ok := it.Next()
-		if !ok { // the end of an epoch: the next call starts the following one
-			b, _ = it.Next()
-		}
-		opt.SetLR(lr * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total))))
-		nn.ZeroGrad(net)
-		_, logits := net.Forward(b.Images)
-		loss := tensor.Mean(tensor.CrossEntropy(logits, b.Labels))
-		loss.Backward()
-		opt.Step()
-		if (step+1)%it.BatchesPerEpoch() == 0 {
+	net, err := metrics.TrainFeatureNet(train, metrics.TrainOptions{
+		Epochs: epochs, LearningRate: lr, Seed: seed,
+		AfterEpoch: func(epoch int, loss float64, net *metrics.FeatureNet) error {
 			acc, err := net.Accuracy(test)
 			if err != nil {
 				return err
 			}
-			fmt.Printf("epoch %d: loss %.4f, test accuracy %.2f%% (%.0f s)\n",
-				(step+1)/it.BatchesPerEpoch(), loss.Item(), 100*acc, time.Since(start).Seconds())
-		}
+			fmt.Printf("epoch %d: loss %.4f, test accuracy %.2f%% (%.0f s)\n", epoch, loss, 100*acc, time.Since(start).Seconds())
+			return nil
+		},
+	})
+	if err != nil {
+		return err
 	}
 	acc, err := net.Accuracy(test)
 	if err != nil {
