@@ -100,6 +100,9 @@ func KID(x, y [][]float64, opts KIDOptions, s *tensor.Stream) (mean, std float64
 		return 0, 0, err
 	}
 	size := min(opts.SubsetSize, len(x), len(y))
+	if s == nil && (size < len(x) || size < len(y)) {
+		return 0, 0, fmt.Errorf("metrics: KID draws subsets of %d from sets of %d and %d but was given no random stream", size, len(x), len(y))
+	}
 	k := PolynomialKernel(d)
 	vals := make([]float64, opts.Subsets)
 	for i := range vals {

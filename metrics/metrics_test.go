@@ -261,6 +261,7 @@ func TestMetricsRejectBadInput(t *testing.T) {
 		{"PRDC with k too large", second(ComputePRDC(g.X[:5], g.Y, 5)), "1 ≤ k < set sizes"},
 		{"IS with too many splits", third(InceptionScore(g.Probs[:2], 3)), "splits must be in [1, 2]"},
 		{"KID with negative subsets", third(KID(g.X, g.Y, KIDOptions{Subsets: -1}, nil)), "must be ≥ 0"},
+		{"KID subsets without a stream", third(KID(g.X, g.Y, KIDOptions{SubsetSize: 50}, nil)), "no random stream"},
 	} {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, c.err, c.want)

@@ -218,13 +218,14 @@ func (a *Adapted) Samples(n int, rngs *tensor.Rngs) (*tensor.Tensor, error) {
 }
 
 // trainBatch converts a training batch and augments it with the
-// "image/augment" stream of rngs.
+// "image/augment" stream of rngs. A loss computed without gradients (a
+// validation loss) sees the batch unaugmented.
 func (a *Adapted) trainBatch(b data.Batch, rngs *tensor.Rngs) (data.Batch, error) {
 	x, err := a.ToModel(b.Images)
 	if err != nil {
 		return b, err
 	}
-	if a.opts.Augment.Active() {
+	if a.opts.Augment.Active() && tensor.GradEnabled() {
 		if x, err = a.opts.Augment.Apply(x, rngs.Stream("image/augment")); err != nil {
 			return b, err
 		}

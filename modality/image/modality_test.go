@@ -252,3 +252,29 @@ func TestAdaptedVAELearnsOnAugmentedMNIST(t *testing.T) {
 		t.Errorf("loss went from %.1f to %.1f, want a drop of more than 20%%", first, last)
 	}
 }
+
+func TestAugmentationOnlyChangesLossesThatTrain(t *testing.T) {
+	plain, err := factory.CreateModel(smallVAE(nil), nn.NewRngs(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aug, err := factory.CreateModel(smallVAE(map[string]any{"flip": true, "crop_padding": 3}), nn.NewRngs(1), factory.WithModality("image"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := data.Batch{Images: batch(8)}
+	var want, still float32
+	tensor.NoGrad(func() {
+		l, _ := plain.(models.Trainable).TrainLoss(x, nn.NewRngs(5))
+		want = l.Item()
+		l, _ = aug.(models.Trainable).TrainLoss(x, nn.NewRngs(5))
+		still = l.Item()
+	})
+	if still != want {
+		t.Errorf("validation loss %g with augmentation configured, %g without: it should not augment", still, want)
+	}
+	l, _ := aug.(models.Trainable).TrainLoss(x, nn.NewRngs(5))
+	if l.Item() == want {
+		t.Error("the training loss is the same as on unaugmented images")
+	}
+}
