@@ -7,7 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/traintest"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
 )
 
 const tiny28YAML = `name: tiny28
@@ -98,5 +103,51 @@ func TestEvaluateRejectsBadMetricRequests(t *testing.T) {
 		if _, err := run(t, reg, args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.want)
 		}
+	}
+}
+
+// samplerOnly is the tiny VAE without its Evaluate, standing for a model
+// with no family metrics (a GAN).
+type samplerOnly struct{ VAE *traintest.VAE }
+
+func (m *samplerOnly) Config() config.ModelConfiguration { return m.VAE.Config() }
+func (m *samplerOnly) TrainLoss(b data.Batch, rngs *tensor.Rngs) (*tensor.Tensor, map[string]float64) {
+	return m.VAE.TrainLoss(b, rngs)
+}
+func (m *samplerOnly) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
+	return m.VAE.SampleImages(n, rngs)
+}
+
+func TestEvaluateOfAModelWithoutFamilyMetricsScoresItsSamples(t *testing.T) {
+	reg := factory.NewRegistry()
+	if err := reg.Register("vae", factory.BuilderFunc(func(cfg config.ModelConfiguration, rngs *nn.Rngs, opts ...factory.Option) (factory.Model, error) {
+		m, err := traintest.Build(cfg, rngs, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return &samplerOnly{m.(*traintest.VAE)}, nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	dataDir, out := t.TempDir(), filepath.Join(t.TempDir(), "run")
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(32, 28)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, reg, "train", "--config", writeFile(t, "tiny28.yaml", tiny28YAML), "--steps", "1", "--data-dir", dataDir, "--out", out, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--samples", "20", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]float64
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m["fid"]; !ok || m["num_samples"] != 20 {
+		t.Errorf("evaluate printed %v, want the sample-quality metrics of 20 images", m)
+	}
+	if _, err := run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--metrics", "nll"); err == nil || !strings.Contains(err.Error(), "has no evaluation metrics") {
+		t.Errorf("--metrics nll without family metrics: error %v", err)
 	}
 }
