@@ -9,7 +9,7 @@ import (
 )
 
 // TestRealDataFloor scores each test split against its training split on
-// the shipped feature networks (go test -tags long -run Floor ./metrics;
+// the shipped feature networks (go test -tags long -run Floor ./metrics, or go run ./metrics/cmd/fid;
 // minutes): the FID a perfect generator would get, which the README
 // reports. It must stay small next to any model's.
 func TestRealDataFloor(t *testing.T) {
