@@ -17,8 +17,8 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"maps"
+	"os"
 	"slices"
 	"time"
 
