@@ -142,8 +142,18 @@ func (f *FeatureNet) Load(file []byte) error {
 //go:embed weights/*.safetensors
 var weights embed.FS
 
-// FeatureDatasets lists the data sets a trained feature network ships for.
-var FeatureDatasets = []string{"mnist", "fashion-mnist"}
+// FeatureDatasets returns the data sets a trained feature network ships
+// for (the files in metrics/weights), sorted.
+func FeatureDatasets() []string {
+	entries, _ := weights.ReadDir("weights")
+	var names []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".safetensors"); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
 
 // TrainedFeatureNet returns the feature network trained on the named data
 // set (mnist or fashion-mnist), whose weights ship with the package
@@ -155,7 +165,7 @@ func TrainedFeatureNet(dataset string) (*FeatureNet, error) {
 	}
 	file, err := weights.ReadFile("weights/" + name + ".safetensors")
 	if err != nil {
-		return nil, fmt.Errorf("metrics: no trained feature network for data set %q; available: %s", dataset, strings.Join(FeatureDatasets, ", "))
+		return nil, fmt.Errorf("metrics: no trained feature network for data set %q; available: %s", dataset, strings.Join(FeatureDatasets(), ", "))
 	}
 	f := NewFeatureNet(nn.NewRngs(0))
 	if err := f.Load(bytes.Clone(file)); err != nil {

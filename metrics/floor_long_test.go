@@ -3,6 +3,7 @@
 package metrics
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/artifex-go/artifex/tensor"
@@ -18,6 +19,9 @@ func TestRealDataFloor(t *testing.T) {
 		maxFID  float64
 	}{{"mnist", 5}, {"fashion-mnist", 5}} {
 		t.Run(c.dataset, func(t *testing.T) {
+			if !slices.Contains(FeatureDatasets(), c.dataset) {
+				t.Skipf("no %s feature weights in metrics/weights", c.dataset)
+			}
 			train, test := loadSplit(t, c.dataset, "train"), loadSplit(t, c.dataset, "test")
 			net, err := TrainedFeatureNet(c.dataset)
 			if err != nil {
