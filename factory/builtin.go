@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/modality/multimodal"
 	"github.com/artifex-go/artifex/modality/tabular"
 )
@@ -31,7 +32,7 @@ var builtinFamilies = []struct {
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
 // modality package lands with one line here, e.g. image.Modality{}.
-var builtinModalities = []Modality{tabular.Modality{}, multimodal.Modality{}}
+var builtinModalities = []Modality{image.Modality{}, tabular.Modality{}, multimodal.Modality{}}
 
 var defaultRegistry = sync.OnceValue(func() *Registry {
 	r := NewRegistry()

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -73,55 +70,4 @@ func sampleRows(cmd *cobra.Command, c *train.Checkpointed, ts tabular.Sampler, n
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%d rows of %s (step %d) written to %s\n", n, c.Config.Name, c.Checkpoint.Step, out)
 	return nil
-}
-
-func evaluateCommand(reg *factory.Registry) *cobra.Command {
-	var ckpt, dataDir string
-	var limit int
-	var seed uint64
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "evaluate --checkpoint DIR",
-		Short: "Compute a trained model's metrics on the test split of its data set",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := train.LoadCheckpoint(ckpt, reg)
-			if err != nil {
-				return err
-			}
-			metrics, err := train.Evaluate(c, dataDir, limit, nn.NewRngs(seed))
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				b, err := json.Marshal(metrics)
-				if err != nil {
-					return fmt.Errorf("metrics: %w", err)
-				}
-				fmt.Fprintln(out, string(b))
-				return nil
-			}
-			fmt.Fprintf(out, "%s (step %d) on the %s test split\n", c.Config.Name, c.Checkpoint.Step, c.Settings.Dataset)
-			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "METRIC\tVALUE")
-			keys := make([]string, 0, len(metrics))
-			for k := range metrics {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				fmt.Fprintf(w, "%s\t%.6g\n", k, metrics[k])
-			}
-			return w.Flush()
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
-	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the data set")
-	f.IntVar(&limit, "limit", 0, "evaluate only the first N test images (0: all)")
-	f.Uint64Var(&seed, "seed", 0, "seed of the evaluation's random streams (importance samples, binarisation)")
-	f.BoolVar(&asJSON, "json", false, "print the metrics as one JSON object")
-	cmd.MarkFlagRequired("checkpoint")
-	return cmd
 }

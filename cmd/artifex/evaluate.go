@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/metrics"
+	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
+	"github.com/artifex-go/artifex/train"
+)
+
+// defaultSamples is how many images --fid draws without --samples.
+const defaultSamples = 1000
+
+// metricGroups are the names --metrics accepts: the family's own test
+// metrics and the sample-quality metrics on the feature network.
+var metricGroups = []string{"family", "fid", "kid", "is", "prdc"}
+
+// metricAliases map other names of the groups to them.
+var metricAliases = map[string]string{
+	"nll": "family", "likelihood": "family", "inception_score": "is",
+	"precision_recall": "prdc", "precision": "prdc", "recall": "prdc",
+}
+
+func evaluateCommand(reg *factory.Registry) *cobra.Command {
+	var ckpt, dataDir, jsonOut, which string
+	var limit, samples int
+	var seed uint64
+	var asJSON, fid bool
+	cmd := &cobra.Command{
+		Use:   "evaluate --checkpoint DIR",
+		Short: "Compute a trained model's metrics on the test split of its data set",
+		Long: `Computes the family's own test metrics (e.g. a VAE's IWAE bound in nats, a
+flow's bits/dim) on the test split of the data set the model was trained on.
+
+With --fid, or --samples N, an image model also draws N images (1000 by
+default) and scores them against the whole test split on the features of the
+classifier trained for the data set (metrics/weights; MNIST and
+Fashion-MNIST): FID, KID (mean and std over subsets), the Inception-style
+score, and precision, recall, density and coverage (k = 5). A model without
+family metrics (a GAN) gets these by default. --metrics picks groups:
+family (alias nll), fid, kid, is, prdc (alias precision_recall).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := train.LoadCheckpoint(ckpt, reg)
+			if err != nil {
+				return err
+			}
+			_, hasFamily := c.Model.(models.Evaluator)
+			_, draws := c.Model.(models.ImageSampler)
+			groups := map[string]bool{}
+			switch {
+			case which != "":
+				if groups, err = parseMetricGroups(which); err != nil {
+					return err
+				}
+			default:
+				groups["family"] = hasFamily
+				quality := fid || cmd.Flags().Changed("samples") || (!hasFamily && draws)
+				for _, g := range []string{"fid", "kid", "is", "prdc"} {
+					groups[g] = quality
+				}
+			}
+			if samples <= 0 {
+				return fmt.Errorf("evaluate: --samples must be > 0, got %d", samples)
+			}
+			result := map[string]float64{}
+			if groups["family"] {
+				if result, err = train.Evaluate(c, dataDir, limit, nn.NewRngs(seed)); err != nil {
+					return err
+				}
+			}
+			if groups["fid"] || groups["kid"] || groups["is"] || groups["prdc"] {
+				q, err := sampleQuality(c, dataDir, samples, seed)
+				if err != nil {
+					return err
+				}
+				for k, v := range q {
+					if keep(k, groups) {
+						result[k] = v
+					}
+				}
+			}
+			if len(result) == 0 {
+				return fmt.Errorf("evaluate: model %q (%s) has no family metrics and draws no images: nothing to evaluate", c.Config.Name, c.Config.ModelClass)
+			}
+			if jsonOut != "" {
+				if err := writeJSON(jsonOut, result); err != nil {
+					return err
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				b, err := json.Marshal(result)
+				if err != nil {
+					return fmt.Errorf("evaluate: %w", err)
+				}
+				fmt.Fprintln(out, string(b))
+				return nil
+			}
+			fmt.Fprintf(out, "%s (step %d) on the %s test split\n", c.Config.Name, c.Checkpoint.Step, c.Settings.Dataset)
+			return printTable(out, result)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
+	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the data set")
+	f.IntVar(&limit, "limit", 0, "compute the family metrics on the first N test images only (0: all)")
+	f.Uint64Var(&seed, "seed", 0, "seed of the evaluation's random streams (importance samples, binarisation, drawn images, subsets)")
+	f.BoolVar(&asJSON, "json", false, "print the metrics as one JSON object")
+	f.StringVar(&jsonOut, "out", "", "also write the metrics as JSON to this file")
+	f.BoolVar(&fid, "fid", false, "draw images and compute FID, KID, Inception score, precision/recall/density/coverage")
+	f.IntVar(&samples, "samples", defaultSamples, "number of images drawn for the sample-quality metrics (implies --fid)")
+	f.StringVar(&which, "metrics", "", "comma-separated metric groups: "+strings.Join(metricGroups, ", ")+" (default: family, plus the rest with --fid)")
+	cmd.MarkFlagRequired("checkpoint")
+	return cmd
+}
+
+// parseMetricGroups reads a --metrics list.
+func parseMetricGroups(list string) (map[string]bool, error) {
+	groups := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if a, ok := metricAliases[name]; ok {
+			name = a
+		}
+		if !slices.Contains(metricGroups, name) {
+			return nil, fmt.Errorf("evaluate: unknown metric %q in --metrics; allowed: %s (or nll, precision_recall)", name, strings.Join(metricGroups, ", "))
+		}
+		groups[name] = true
+	}
+	return groups, nil
+}
+
+// keep reports whether a sample-quality result belongs to a chosen group.
+func keep(key string, groups map[string]bool) bool {
+	switch key {
+	case metrics.KeyFID:
+		return groups["fid"]
+	case metrics.KeyKID, metrics.KeyKIDStd:
+		return groups["kid"]
+	case metrics.KeyIS, metrics.KeyISStd:
+		return groups["is"]
+	case metrics.KeyPrecision, metrics.KeyRecall, metrics.KeyDensity, metrics.KeyCoverage:
+		return groups["prdc"]
+	}
+	return true // the counts
+}
+
+// sampleQuality draws n images from the checkpoint's model and scores them
+// against the test split of its data set.
+func sampleQuality(c *train.Checkpointed, dataDir string, n int, seed uint64) (map[string]float64, error) {
+	net, err := metrics.TrainedFeatureNet(c.Settings.Dataset)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: sample-quality metrics: %w", err)
+	}
+	test, err := data.Load(c.Settings.Dataset, "test", data.LoadOptions{Dir: dataDir})
+	if err != nil {
+		return nil, err
+	}
+	rngs := nn.NewRngs(seed)
+	// Drawn in chunks, so that memory stays bounded for large n.
+	const chunk = 250
+	var parts []*tensor.Tensor
+	for done := 0; done < n; done += chunk {
+		x, err := train.SampleImages(c.Model, min(chunk, n-done), rngs)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, x)
+	}
+	images := tensor.Concat(0, parts...)
+	if sh, want := images.Shape(), test.ImageShape(); len(sh) != 4 || !slices.Equal(sh[1:], want) {
+		return nil, fmt.Errorf("evaluate: the model draws images of shape %v, the %s test images are %v", sh[1:], c.Settings.Dataset, want)
+	}
+	q, err := metrics.SampleQuality(net, test.Images(), images, metrics.QualityOptions{}, rngs.Stream("metrics"))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	return q, nil
+}
+
+func printTable(out io.Writer, m map[string]float64) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "METRIC\tVALUE")
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(w, "%s\t%.6g\n", k, m[k])
+	}
+	return w.Flush()
+}
+
+func writeJSON(path string, m map[string]float64) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("evaluate: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("evaluate: %w", err)
+	}
+	return nil
+}
