@@ -129,4 +129,3 @@ func (geometricBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ..
 	c.Model = cfg
 	return built(geometric.NewMeshModel(c, rngs))
 }
-

@@ -468,4 +468,3 @@ func TestMeshModelLearnsToFitShapes(t *testing.T) {
 		t.Error("7 subdivisions accepted")
 	}
 }
-
