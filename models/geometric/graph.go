@@ -134,17 +134,38 @@ func (g *GraphModel) PredictNoise(xt, ht *tensor.Tensor, t []int) (*tensor.Tenso
 // noise-prediction loss (mean squared error over all values) and the
 // model's estimate of the clean graphs, which keeps its gradient.
 func (g *GraphModel) Denoise(x0 *tensor.Tensor, rngs *tensor.Rngs) (loss, clean *tensor.Tensor, err error) {
+	s := rngs.Stream("noise")
+	b := x0.Size() / (g.c.Nodes * (g.c.Coords + g.c.Features))
+	t := make([]int, b)
+	for i := range t {
+		t[i] = s.Intn(g.sched.Len())
+	}
+	return g.denoiseAt(x0, t, s)
+}
+
+// DenoiseAt is Denoise with every graph noised to timestep t (noise from
+// the "noise" stream of rngs): a modality measures the clean estimate at
+// low noise levels, where it is sharp.
+func (g *GraphModel) DenoiseAt(x0 *tensor.Tensor, t int, rngs *tensor.Rngs) (loss, clean *tensor.Tensor, err error) {
+	if t < 0 || t >= g.sched.Len() {
+		return nil, nil, fmt.Errorf("geometric: timestep %d outside [0, %d)", t, g.sched.Len())
+	}
+	ts := make([]int, x0.Size()/(g.c.Nodes*(g.c.Coords+g.c.Features)))
+	for i := range ts {
+		ts[i] = t
+	}
+	return g.denoiseAt(x0, ts, rngs.Stream("noise"))
+}
+
+// Timesteps returns the number of diffusion steps T.
+func (g *GraphModel) Timesteps() int { return g.sched.Len() }
+
+func (g *GraphModel) denoiseAt(x0 *tensor.Tensor, t []int, s *tensor.Stream) (loss, clean *tensor.Tensor, err error) {
 	c0, h0, err := g.split(x0)
 	if err != nil {
 		return nil, nil, err
 	}
 	c0 = RemoveMean(c0)
-	b := c0.Dim(0)
-	s := rngs.Stream("noise")
-	t := make([]int, b)
-	for i := range t {
-		t[i] = s.Intn(g.sched.Len())
-	}
 	ab := g.sched.AlphasCumprod
 	sa := coef(t, func(i int) float64 { return math.Sqrt(ab[i]) })
 	sn := coef(t, func(i int) float64 { return math.Sqrt(1 - ab[i]) })
@@ -166,21 +187,13 @@ func (g *GraphModel) Denoise(x0 *tensor.Tensor, rngs *tensor.Rngs) (loss, clean 
 	return tensor.Scale(loss, 1/float32(x0.Size())), clean, nil
 }
 
-// TrainLossClean is TrainLoss that also returns the model's estimate of
-// the clean graphs [B, N, Coords+Features], with its gradient, so that a
-// modality can add losses on it.
-func (g *GraphModel) TrainLossClean(batch data.Batch, rngs *tensor.Rngs) (*tensor.Tensor, map[string]float64, *tensor.Tensor) {
-	loss, clean, err := g.Denoise(batch.Images, rngs)
+// TrainLoss implements models.Trainable.
+func (g *GraphModel) TrainLoss(batch data.Batch, rngs *tensor.Rngs) (*tensor.Tensor, map[string]float64) {
+	loss, _, err := g.Denoise(batch.Images, rngs)
 	if err != nil {
 		panic(err)
 	}
-	return loss, map[string]float64{"loss": float64(loss.Item())}, clean
-}
-
-// TrainLoss implements models.Trainable.
-func (g *GraphModel) TrainLoss(batch data.Batch, rngs *tensor.Rngs) (*tensor.Tensor, map[string]float64) {
-	loss, logs, _ := g.TrainLossClean(batch, rngs)
-	return loss, logs
+	return loss, map[string]float64{"loss": float64(loss.Item())}
 }
 
 // Sample draws n graphs [n, N, Coords+Features] with the ancestral
