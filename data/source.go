@@ -19,6 +19,9 @@ type Source struct {
 	// Read reads split from the files in dir; its error wraps ErrNotFound
 	// when dir holds none of them, so that Load goes on searching.
 	Read func(dir, split string) (*Dataset, error)
+	// Generate, when set instead of Read, makes split without reading
+	// files (synthetic data sets).
+	Generate func(split string) (*Dataset, error)
 	// HowTo tells the user how to get the files, for the error Load
 	// returns when no directory holds them.
 	HowTo string
@@ -34,8 +37,8 @@ func sourceKey(name string) string {
 // Registering a name again replaces the earlier source; a name of one of
 // Load's own data sets, an empty name or a nil Read is an error.
 func RegisterSource(s Source) error {
-	if s.Name == "" || s.Read == nil {
-		return errors.New("data: RegisterSource: a source needs a name and a Read function")
+	if s.Name == "" || (s.Read == nil) == (s.Generate == nil) {
+		return errors.New("data: RegisterSource: a source needs a name and one of Read and Generate")
 	}
 	if _, err := lookupSpec(s.Name); err == nil {
 		return fmt.Errorf("data: RegisterSource: %q is a built-in data set", s.Name)
@@ -56,6 +59,9 @@ func sourceNames() []string {
 
 // loadSource searches the user's directories for a registered source.
 func loadSource(s Source, split string, opts LoadOptions) (*Dataset, error) {
+	if s.Generate != nil {
+		return s.Generate(split)
+	}
 	var looked []string
 	for _, root := range []struct{ dir, origin, unset string }{
 		{opts.Dir, "--data-dir", "not given"},

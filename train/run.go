@@ -32,7 +32,7 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 		reg = factory.DefaultRegistry()
 	}
 	rngs := nn.NewRngs(s.Seed)
-	model, err := reg.CreateModel(cfg, rngs)
+	model, err := reg.CreateModel(cfg, rngs, modalityOption(cfg)...)
 	if err != nil {
 		return Result{}, err
 	}
@@ -51,6 +51,16 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 		t.cfg.Metadata = cfg.Clone().Metadata
 	}
 	return t.Run(ctx)
+}
+
+// modalityOption applies the modality a configuration names in
+// metadata.modality (e.g. protein), so that the model trains, and is
+// rebuilt from its checkpoint, as adapted.
+func modalityOption(cfg config.ModelConfiguration) []factory.Option {
+	if m, ok := cfg.Metadata["modality"].(string); ok && m != "" {
+		return []factory.Option{factory.WithModality(m)}
+	}
+	return nil
 }
 
 // Checkpointed is a model rebuilt from a training checkpoint.
@@ -106,7 +116,7 @@ func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
 	if reg == nil {
 		reg = factory.DefaultRegistry()
 	}
-	model, err := reg.CreateModel(cfg, nn.NewRngs(s.Seed))
+	model, err := reg.CreateModel(cfg, nn.NewRngs(s.Seed), modalityOption(cfg)...)
 	if err != nil {
 		return nil, fmt.Errorf("train: rebuilding the model of %s: %w", file, err)
 	}

@@ -3,6 +3,7 @@ package geometric
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/tensor"
@@ -100,3 +101,43 @@ func PrimitiveDataset(count, n int, rotate bool, s *tensor.Stream) (*data.Datase
 	}
 	return data.NewDataset(vals, labels, 1, n, 3)
 }
+
+// Sizes of the shape_primitives data set.
+const (
+	PrimitivePoints = 256
+	primitiveTrain  = 1536
+	primitiveTest   = 384
+)
+
+// DataSources returns the synthetic data set shape_primitives that
+// data.Load makes once RegisterDataSets has run: randomly rotated and
+// scaled spheres, tori and cubes of PrimitivePoints surface points, 1536
+// for "train" and 384 for "test", drawn from fixed seeds that differ
+// between the splits.
+func DataSources() []data.Source {
+	return []data.Source{{
+		Name: "shape_primitives",
+		Generate: func(split string) (*data.Dataset, error) {
+			switch split {
+			case "train":
+				return PrimitiveDataset(primitiveTrain, PrimitivePoints, true, tensor.NewRngs(1).Stream("shape_primitives/train"))
+			case "test":
+				return PrimitiveDataset(primitiveTest, PrimitivePoints, true, tensor.NewRngs(2).Stream("shape_primitives/test"))
+			}
+			return nil, fmt.Errorf("geometric: unknown split %q for shape_primitives; available: train, test", split)
+		},
+	}}
+}
+
+var registerOnce = sync.OnceValue(func() error {
+	for _, s := range DataSources() {
+		if err := data.RegisterSource(s); err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
+// RegisterDataSets registers DataSources with data.Load; calling it again
+// does nothing.
+func RegisterDataSets() error { return registerOnce() }
