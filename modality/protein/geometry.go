@@ -330,3 +330,15 @@ func ChainFromBackbone(id string, pts []Vec3, aa []int) *Chain {
 	}
 	return c
 }
+
+// ChainFromCA makes a chain of glycines with only CA atoms, numbered
+// from 1, from a CA trace.
+func ChainFromCA(id string, ca []Vec3) *Chain {
+	c := &Chain{ID: id}
+	for i, p := range ca {
+		r := Residue{Name: ThreeLetter(glycine), AA: glycine, Seq: i + 1, ICode: ' '}
+		r.Positions[AtomCA], r.Mask[AtomCA], r.Occupancy[AtomCA] = p, true, 1
+		c.Residues = append(c.Residues, r)
+	}
+	return c
+}
