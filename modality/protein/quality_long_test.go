@@ -161,7 +161,9 @@ func TestQualityFoldingDiffSamples(t *testing.T) {
 	t.Logf("%d angle windows of %d residues; %d steps", ds.Len(), protein.AngleLength, steps)
 	train(t, m, ds, steps, 16, 5e-4)
 	var bbs [][]protein.Vec3
-	tensor.NoGrad(func() { bbs, err = m.(*protein.Adapted).SampleBackbones(envInt("ARTIFEX_SAMPLES", 16), tensor.NewRngs(7)) })
+	tensor.NoGrad(func() {
+		bbs, err = m.(*protein.Adapted).SampleBackbones(envInt("ARTIFEX_SAMPLES", 16), tensor.NewRngs(7))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +199,9 @@ func TestQualityEGNNCASamples(t *testing.T) {
 	steps := envInt("ARTIFEX_STEPS", 300)
 	train(t, m, ds, steps, 8, 5e-4)
 	var cas [][]protein.Vec3
-	tensor.NoGrad(func() { cas, err = m.(*protein.Adapted).SampleBackbones(envInt("ARTIFEX_SAMPLES", 8), tensor.NewRngs(7)) })
+	tensor.NoGrad(func() {
+		cas, err = m.(*protein.Adapted).SampleBackbones(envInt("ARTIFEX_SAMPLES", 8), tensor.NewRngs(7))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
