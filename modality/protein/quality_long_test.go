@@ -5,7 +5,7 @@ package protein_test
 // Quality runs of the protein zoo models on the real PDB files in
 // ../shared/data/pdb (skipped when absent). Run with
 //
-//	ARTIFEX_STEPS=600 nice -n 10 go test -tags long -run Quality -v -timeout 2h ./modality/protein
+//	ARTIFEX_STEPS=300 nice -n 10 go test -tags long -run Quality -v -timeout 2h ./modality/protein
 //
 // Each run trains a small model through factory.CreateModel(...,
 // WithModality("protein")), samples backbones, writes them as PDB files
@@ -93,7 +93,7 @@ func train(t *testing.T, m factory.Model, ds *data.Dataset, steps, batch int, lr
 		loss.Backward()
 		optim.ClipGradNorm(opt.Params(), 1)
 		opt.Step()
-		if i%50 == 0 || i == steps-1 {
+		if i%20 == 0 || i == steps-1 {
 			t.Logf("step %4d  %v  (%.0f s)", i, logs, time.Since(start).Seconds())
 		}
 	}
@@ -148,16 +148,16 @@ func TestQualityFoldingDiffSamples(t *testing.T) {
 	}
 	cfg := config.ModelConfiguration{
 		Name: "foldingdiff_small", ModelClass: "artifex.generative_models.models.diffusion.DDPM",
-		InputDim: config.Dims{protein.AngleLength, 6}, HiddenDims: []int{96}, Activation: "gelu",
-		Parameters: map[string]any{"noise_steps": 1000, "beta_schedule": "cosine", "num_layers": 3, "num_heads": 4,
-			"wrapped_angles": true, "loss_type": "huber", "sampler": "ddim", "sampling_steps": 100, "ema_decay": 0.999},
+		InputDim: config.Dims{protein.AngleLength, 6}, HiddenDims: []int{envInt("ARTIFEX_WIDTH", 64)}, Activation: "gelu",
+		Parameters: map[string]any{"noise_steps": 1000, "beta_schedule": "cosine", "num_layers": envInt("ARTIFEX_LAYERS", 2), "num_heads": 4,
+			"wrapped_angles": true, "loss_type": "huber", "sampler": "ddim", "sampling_steps": 50, "ema_decay": 0.99},
 		Metadata: map[string]any{"bond_angle_weight": 0.1},
 	}
 	m, err := factory.CreateModel(cfg, nn.NewRngs(0), factory.WithModality("protein"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := envInt("ARTIFEX_STEPS", 600)
+	steps := envInt("ARTIFEX_STEPS", 300)
 	t.Logf("%d angle windows of %d residues; %d steps", ds.Len(), protein.AngleLength, steps)
 	train(t, m, ds, steps, 16, 5e-4)
 	var bbs [][]protein.Vec3
