@@ -40,6 +40,7 @@ var workloads = map[string]Workload{
 	"realnvp":     realNVPWorkload(),
 	"ddpm-unet":   ddpmUNetWorkload(),
 	"ddim-sample": ddimSampleWorkload(),
+	"egnn":        egnnWorkload(),
 }
 
 // Names lists the workloads, sorted.
