@@ -113,28 +113,48 @@ func writeSamples(t *testing.T, dir, prefix string, bbs [][]protein.Vec3, perRes
 	}
 }
 
-func realBackbones(t *testing.T, split string, length int) [][]protein.Vec3 {
+// realBackbones returns the complete, unbroken backbone segments of at
+// least minLen residues of the chains of split.
+func realBackbones(t *testing.T, split string, minLen int) [][]protein.Vec3 {
 	chains, err := protein.LoadChains(sharedPDB, split)
 	if err != nil {
 		t.Skipf("real PDB files: %v", err)
 	}
 	var out [][]protein.Vec3
 	for _, c := range chains {
-		for _, w := range protein.Windows(c, length, length) {
-			pts, mask := w.Backbone()
-			ok := w.Len() == length
-			for i, m := range mask {
-				ok = ok && m
-				if i > 0 && m && mask[i-1] && protein.Distance(pts[3*i-1], pts[3*i]) > protein.PeptideBreak {
-					ok = false
-				}
+		pts, mask := c.Backbone()
+		start := 0
+		flush := func(end int) {
+			if end-start >= minLen {
+				out = append(out, pts[3*start:3*end])
 			}
-			if ok {
-				out = append(out, pts)
+			start = end + 1
+		}
+		for i, m := range mask {
+			switch {
+			case !m:
+				flush(i)
+			case i > start && protein.Distance(pts[3*i-1], pts[3*i]) > protein.PeptideBreak:
+				flush(i)
+				start = i
 			}
 		}
+		flush(len(mask))
 	}
 	return out
+}
+
+// TestQualityRealAndRandomGeometry gives the reference numbers the
+// samples are compared with: real test structures and random walks.
+func TestQualityRealAndRandomGeometry(t *testing.T) {
+	geometrySummary(t, "real test structures", realBackbones(t, "test", protein.MinChainLength))
+	geometrySummary(t, "real train structures", realBackbones(t, "train", protein.MinChainLength))
+	rng := rand.New(rand.NewPCG(5, 6))
+	var walks [][]protein.Vec3
+	for range 16 {
+		walks = append(walks, protein.RandomWalkBackbone(protein.AngleLength, rng.Float64))
+	}
+	geometrySummary(t, "random-walk backbones", walks)
 }
 
 func TestQualityFoldingDiffSamples(t *testing.T) {
@@ -169,13 +189,7 @@ func TestQualityFoldingDiffSamples(t *testing.T) {
 	}
 	writeSamples(t, outDir(t), "foldingdiff", bbs, 3)
 	geometrySummary(t, "foldingdiff samples", bbs)
-	geometrySummary(t, "real test structures", realBackbones(t, "test", protein.AngleLength))
-	rng := rand.New(rand.NewPCG(5, 6))
-	var walks [][]protein.Vec3
-	for range 16 {
-		walks = append(walks, protein.RandomWalkBackbone(protein.AngleLength, rng.Float64))
-	}
-	geometrySummary(t, "random-walk backbones", walks)
+	TestQualityRealAndRandomGeometry(t)
 }
 
 func TestQualityEGNNCASamples(t *testing.T) {
@@ -221,7 +235,7 @@ func TestQualityEGNNCASamples(t *testing.T) {
 	r, c := caDev(cas)
 	t.Logf("egnn samples: CA–CA bond RMSD from 3.80 Å %.3f Å, clash %.4f", r, c)
 	var real [][]protein.Vec3
-	for _, b := range realBackbones(t, "test", protein.CALength) {
+	for _, b := range realBackbones(t, "test", protein.MinChainLength) {
 		ca := make([]protein.Vec3, 0, len(b)/3)
 		for i := 1; i < len(b); i += 3 {
 			ca = append(ca, b[i])
