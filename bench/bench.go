@@ -40,6 +40,7 @@ var workloads = map[string]Workload{
 	"realnvp":     realNVPWorkload(),
 	"ddpm-unet":   ddpmUNetWorkload(),
 	"ddim-sample": ddimSampleWorkload(),
+	"egnn":        egnnWorkload(),
 }
 
 // twins names the PyTorch twin script (in this package's folder, bench/) of

@@ -56,6 +56,9 @@ type LoadOptions struct {
 // When the data set is in none of these places, the error lists every
 // directory searched and how to get the files.
 func Load(name, split string, opts LoadOptions) (*Dataset, error) {
+	if src, ok := sources.Load(sourceKey(name)); ok {
+		return loadSource(src.(Source), split, opts)
+	}
 	spec, err := lookupSpec(name)
 	if err != nil {
 		return nil, err
@@ -134,6 +137,7 @@ func lookupSpec(name string) (*dataSpec, error) {
 		}
 		names[i] = s.name
 	}
+	names = append(names, sourceNames()...)
 	return nil, fmt.Errorf("data: unknown data set %q; available: %s", name, strings.Join(names, ", "))
 }
 

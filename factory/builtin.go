@@ -6,6 +6,7 @@ import (
 
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/modality/multimodal"
+	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/modality/tabular"
 )
 
@@ -28,11 +29,12 @@ var builtinFamilies = []struct {
 	{"diffusion", diffusionBuilder{}},
 	{"flow", flowBuilder{}},
 	{"ebm", ebmBuilder{}},
+	{"geometric", geometricBuilder{}},
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
 // modality package lands with one line here, e.g. image.Modality{}.
-var builtinModalities = []Modality{image.Modality{}, tabular.Modality{}, multimodal.Modality{}}
+var builtinModalities = []Modality{image.Modality{}, tabular.Modality{}, multimodal.Modality{}, protein.Modality{}}
 
 var defaultRegistry = sync.OnceValue(func() *Registry {
 	r := NewRegistry()

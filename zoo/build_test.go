@@ -53,7 +53,7 @@ func (m recordedModel) Config() config.ModelConfiguration { return m.cfg }
 func TestBuildWalkBuildsEveryConfigOfRegisteredFamilies(t *testing.T) {
 	reg := factory.NewRegistry()
 	seen := map[string]string{}
-	for _, family := range []string{"vae", "gan", "diffusion", "flow", "ebm", "autoregressive"} {
+	for _, family := range []string{"vae", "gan", "diffusion", "flow", "ebm", "autoregressive", "geometric"} {
 		b := factory.BuilderFunc(func(cfg config.ModelConfiguration, _ *nn.Rngs, _ ...factory.Option) (factory.Model, error) {
 			seen[cfg.Name] = family
 			return recordedModel{cfg}, nil

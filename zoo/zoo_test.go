@@ -15,9 +15,9 @@ import (
 
 var embeddedNames = []string{
 	"diffusion_celeba", "diffusion_foldingdiff", "diffusion_mnist", "ebm_cifar", "ebm_mnist",
-	"flow_mnist_glow", "flow_mnist_realnvp", "flow_tabular_wine", "gan_cifar10", "gan_mnist",
-	"maf_mnist", "mvae_mnist_text", "nsf_tabular", "pixel_cnn_cifar10", "vae_mnist", "vae_mnist_cnn",
-	"vae_protein", "vae_tabular_wine",
+	"egnn_protein_ca", "flow_mnist_glow", "flow_mnist_realnvp", "flow_tabular_wine", "gan_cifar10",
+	"gan_mnist", "maf_mnist", "mvae_mnist_text", "nsf_tabular", "pixel_cnn_cifar10",
+	"pointcloud_primitives", "vae_mnist", "vae_mnist_cnn", "vae_protein", "vae_tabular_wine",
 }
 
 func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
@@ -30,7 +30,7 @@ func TestListConfigsByFolderOrTag(t *testing.T) {
 	for category, want := range map[string][]string{
 		"vision":  {"diffusion_celeba", "diffusion_mnist", "ebm_cifar", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "pixel_cnn_cifar10", "vae_mnist", "vae_mnist_cnn"},
 		"tabular": {"flow_tabular_wine", "nsf_tabular", "vae_tabular_wine"},
-		"protein": {"diffusion_foldingdiff", "vae_protein"},
+		"protein": {"diffusion_foldingdiff", "egnn_protein_ca", "vae_protein"},
 		"gan":     {"gan_cifar10", "gan_mnist"},
 		"mnist":   {"diffusion_mnist", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "mvae_mnist_text", "vae_mnist", "vae_mnist_cnn"},
 		"audio":   {},

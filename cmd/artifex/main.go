@@ -21,6 +21,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/modality/protein"
+	"github.com/artifex-go/artifex/models/geometric"
 )
 
 func main() {
@@ -40,6 +42,13 @@ func main() {
 // newRoot returns the command tree. Models are built with reg, so that
 // tests can run the commands with a registry of their own.
 func newRoot(reg *factory.Registry) *cobra.Command {
+	// The data sets of packages above data: PDB folders and synthetic
+	// shapes, found by name like MNIST.
+	for _, register := range []func() error{protein.RegisterDataSets, geometric.RegisterDataSets} {
+		if err := register(); err != nil {
+			panic(err)
+		}
+	}
 	root := &cobra.Command{
 		Use:           "artifex",
 		Short:         "Generative models in pure Go: train, sample, evaluate, benchmark",
