@@ -23,6 +23,7 @@ var builtinFamilies = []struct {
 	{"gan", ganBuilder{}},
 	{"diffusion", diffusionBuilder{}},
 	{"flow", flowBuilder{}},
+	{"autoregressive", autoregressiveBuilder{}},
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a

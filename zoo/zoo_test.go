@@ -16,7 +16,7 @@ import (
 var embeddedNames = []string{
 	"diffusion_celeba", "diffusion_foldingdiff", "diffusion_mnist", "ebm_cifar", "flow_mnist_glow",
 	"flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "nsf_tabular",
-	"pixel_cnn_cifar10", "vae_mnist", "vae_protein",
+	"pixel_cnn_cifar10", "pixel_cnn_mnist", "vae_mnist", "vae_protein",
 }
 
 func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
@@ -27,11 +27,11 @@ func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
 
 func TestListConfigsByFolderOrTag(t *testing.T) {
 	for category, want := range map[string][]string{
-		"vision":  {"diffusion_celeba", "diffusion_mnist", "ebm_cifar", "flow_mnist_glow", "flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "pixel_cnn_cifar10", "vae_mnist"},
+		"vision":  {"diffusion_celeba", "diffusion_mnist", "ebm_cifar", "flow_mnist_glow", "flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "pixel_cnn_cifar10", "pixel_cnn_mnist", "vae_mnist"},
 		"tabular": {"nsf_tabular"},
 		"protein": {"diffusion_foldingdiff", "vae_protein"},
 		"gan":     {"gan_cifar10", "gan_mnist"},
-		"mnist":   {"diffusion_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "vae_mnist"},
+		"mnist":   {"diffusion_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "pixel_cnn_mnist", "vae_mnist"},
 		"audio":   {},
 	} {
 		got := ListConfigs(category)
