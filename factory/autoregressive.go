@@ -18,6 +18,7 @@ type autoregressiveBuilder struct{}
 // that builds it. The delegates implement Describer too.
 var autoregressiveDelegates = map[string]Builder{
 	"PixelCNN": pixelCNNBuilder{},
+	"WaveNet":  waveNetBuilder{},
 }
 
 // Classes implements Describer: the delegates' classes, sorted.

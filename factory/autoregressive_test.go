@@ -1,6 +1,7 @@
 package factory
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -58,5 +59,40 @@ func TestAutoregressiveBuilderRejectsBadConfigurations(t *testing.T) {
 	_, err := CreateModel(config.ModelConfiguration{ModelClass: "artifex.generative_models.models.autoregressive.PixelRNN", InputDim: config.Dims{8, 8, 1}}, nn.NewRngs(0))
 	if err == nil || !strings.Contains(err.Error(), "PixelRNN") || !strings.Contains(err.Error(), "PixelCNN") {
 		t.Errorf("unknown class: error %v, want it named with the classes listed", err)
+	}
+}
+
+func TestWaveNetBuilderRecordsDefaultsAndDilations(t *testing.T) {
+	cfg := config.ModelConfiguration{ModelClass: "artifex.generative_models.models.autoregressive.WaveNet", InputDim: config.Dims{4000},
+		Parameters: map[string]any{"layers_per_stack": 3}}
+	m, err := CreateModel(cfg, nn.NewRngs(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := m.(*autoregressive.WaveNet)
+	o := w.Options()
+	if !slices.Equal(o.Dilations, []int{1, 2, 4, 1, 2, 4}) || o.Levels != 256 || o.SampleRate != 8000 || o.Residual != 32 || o.Skip != 64 {
+		t.Errorf("options %+v", o)
+	}
+	got := m.Config()
+	if got.Parameters["num_stacks"] != 2 || got.Parameters["sample_rate"] != 8000 || got.Activation != "gated_tanh" || got.OutputDim[0] != 256 {
+		t.Errorf("effective configuration %+v", got)
+	}
+	if w.ReceptiveField() != 15 {
+		t.Errorf("receptive field %d, want 15", w.ReceptiveField())
+	}
+	for want, edit := range map[string]func(c *config.ModelConfiguration){
+		"training segment length": func(c *config.ModelConfiguration) { c.InputDim = config.Dims{28, 28} },
+		"three numbers":           func(c *config.ModelConfiguration) { c.HiddenDims = []int{8} },
+		"layers_per_stack in":     func(c *config.ModelConfiguration) { c.Parameters = map[string]any{"layers_per_stack": 0} },
+		"output_dim is the number of levels": func(c *config.ModelConfiguration) {
+			c.OutputDim = config.Dims{10}
+		},
+	} {
+		c := cfg.Clone()
+		edit(&c)
+		if _, err := CreateModel(c, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v", want, err)
+		}
 	}
 }
