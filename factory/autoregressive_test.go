@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/models/autoregressive"
 	"github.com/artifex-go/artifex/nn"
 )
@@ -94,5 +95,24 @@ func TestWaveNetBuilderRecordsDefaultsAndDilations(t *testing.T) {
 		if _, err := CreateModel(c, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v", want, err)
 		}
+	}
+}
+
+func TestAudioModalityAdaptsWaveNetAndRefusesPixelCNN(t *testing.T) {
+	wn := config.ModelConfiguration{ModelClass: "WaveNet", InputDim: config.Dims{1000}, HiddenDims: []int{4, 4, 4},
+		Parameters: map[string]any{"layers_per_stack": 2, "num_stacks": 1, "sample_rate": 16000}}
+	m, err := CreateModel(wn, nn.NewRngs(0), WithModality("audio"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := m.(*audio.Waveform)
+	if !ok || a.SampleRate() != 16000 || m.Config().Metadata["sample_rate"] != 16000 {
+		t.Fatalf("adapted model %T with metadata %v", m, m.Config().Metadata)
+	}
+	pc := config.ModelConfiguration{ModelClass: "PixelCNN", InputDim: config.Dims{4, 4, 1}, HiddenDims: []int{4},
+		Parameters: map[string]any{"num_residual_blocks": 0, "output_hidden_channels": 4}}
+	_, err = CreateModel(pc, nn.NewRngs(0), WithModality("audio"))
+	if err == nil || !strings.HasPrefix(err.Error(), "Failed to apply modality 'audio':") || !strings.Contains(err.Error(), "WaveNet") {
+		t.Errorf("PixelCNN with the audio modality: err = %v", err)
 	}
 }

@@ -3,6 +3,8 @@ package factory
 import (
 	"fmt"
 	"sync"
+
+	"github.com/artifex-go/artifex/modality/audio"
 )
 
 // builtinFamilies are the model families DefaultRegistry holds, in the
@@ -28,7 +30,9 @@ var builtinFamilies = []struct {
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
 // modality package lands with one line here, e.g. image.Modality{}.
-var builtinModalities = []Modality{}
+var builtinModalities = []Modality{
+	audio.Modality{},
+}
 
 var defaultRegistry = sync.OnceValue(func() *Registry {
 	r := NewRegistry()
