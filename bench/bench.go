@@ -40,6 +40,7 @@ var workloads = map[string]Workload{
 	"realnvp":     realNVPWorkload(),
 	"ddpm-unet":   ddpmUNetWorkload(),
 	"ddim-sample": ddimSampleWorkload(),
+	"pixelcnn":    pixelCNNWorkload(),
 }
 
 // Names lists the workloads, sorted.

@@ -76,7 +76,7 @@ func TestWaveNetBuilderRecordsDefaultsAndDilations(t *testing.T) {
 		t.Errorf("options %+v", o)
 	}
 	got := m.Config()
-	if got.Parameters["num_stacks"] != 2 || got.Parameters["sample_rate"] != 8000 || got.Activation != "gated_tanh" || got.OutputDim[0] != 256 {
+	if got.Parameters["num_stacks"] != 2 || got.Parameters["sample_rate"] != 8000 || got.Activation != "tanh" || got.OutputDim[0] != 256 {
 		t.Errorf("effective configuration %+v", got)
 	}
 	if w.ReceptiveField() != 15 {

@@ -74,9 +74,9 @@ func (waveNetBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...O
 		return nil, fmt.Errorf("WaveNet output_dim is the number of levels, [%d]; got %v", levels, cfg.OutputDim)
 	}
 	if cfg.Activation == "" {
-		cfg.Activation = "gated_tanh"
-	} else if cfg.Activation != "gated_tanh" {
-		return nil, fmt.Errorf("WaveNet activation must be gated_tanh (tanh·sigmoid units), got %q", cfg.Activation)
+		cfg.Activation = "tanh"
+	} else if cfg.Activation != "tanh" {
+		return nil, fmt.Errorf("WaveNet activation must be tanh (its gated units are tanh(f)·sigmoid(g)), got %q", cfg.Activation)
 	}
 	var dil []int
 	for range stacks {

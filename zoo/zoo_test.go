@@ -16,7 +16,7 @@ import (
 var embeddedNames = []string{
 	"diffusion_celeba", "diffusion_foldingdiff", "diffusion_mnist", "ebm_cifar", "flow_mnist_glow",
 	"flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "nsf_tabular",
-	"pixel_cnn_cifar10", "pixel_cnn_mnist", "vae_mnist", "vae_protein",
+	"pixel_cnn_cifar10", "pixel_cnn_mnist", "vae_mnist", "vae_protein", "wavenet_speech",
 }
 
 func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
@@ -32,7 +32,7 @@ func TestListConfigsByFolderOrTag(t *testing.T) {
 		"protein": {"diffusion_foldingdiff", "vae_protein"},
 		"gan":     {"gan_cifar10", "gan_mnist"},
 		"mnist":   {"diffusion_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "pixel_cnn_mnist", "vae_mnist"},
-		"audio":   {},
+		"audio":   {"wavenet_speech"},
 	} {
 		got := ListConfigs(category)
 		if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
@@ -199,7 +199,7 @@ func TestArtifexZooPathAddsUserDirectories(t *testing.T) {
 	if got := ListConfigs("custom"); !reflect.DeepEqual(got, []string{"my_vae"}) {
 		t.Errorf("ListConfigs(custom) = %v", got)
 	}
-	if got := ListConfigs("audio"); !reflect.DeepEqual(got, []string{"my_wavenet"}) {
+	if got := ListConfigs("audio"); !reflect.DeepEqual(got, []string{"my_wavenet", "wavenet_speech"}) {
 		t.Errorf("ListConfigs(audio) = %v", got)
 	}
 	if got := ListConfigs("mine"); !reflect.DeepEqual(got, []string{"my_vae"}) {
