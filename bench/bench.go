@@ -41,6 +41,7 @@ var workloads = map[string]Workload{
 	"ddpm-unet":   ddpmUNetWorkload(),
 	"ddim-sample": ddimSampleWorkload(),
 	"egnn":        egnnWorkload(),
+	"pixelcnn":    pixelCNNWorkload(),
 }
 
 // twins names the PyTorch twin script (in this package's folder, bench/) of
@@ -51,6 +52,9 @@ var twins = map[string]string{
 	"realnvp":     "torch_realnvp.py",
 	"ddpm-unet":   "torch_diffusion.py",
 	"ddim-sample": "torch_diffusion.py",
+	"egnn":        "torch_egnn.py",
+	"pixelcnn":    "torch_pixelcnn.py",
+	"transformer": "torch_transformer.py",
 }
 
 // Twin returns the file name of the workload's PyTorch twin in bench/, or ""

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/modality/multimodal"
 	"github.com/artifex-go/artifex/modality/protein"
@@ -29,12 +30,13 @@ var builtinFamilies = []struct {
 	{"diffusion", diffusionBuilder{}},
 	{"flow", flowBuilder{}},
 	{"ebm", ebmBuilder{}},
+	{"autoregressive", autoregressiveBuilder{}},
 	{"geometric", geometricBuilder{}},
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
 // modality package lands with one line here, e.g. image.Modality{}.
-var builtinModalities = []Modality{image.Modality{}, tabular.Modality{}, multimodal.Modality{}, protein.Modality{}}
+var builtinModalities = []Modality{image.Modality{}, audio.Modality{}, tabular.Modality{}, multimodal.Modality{}, protein.Modality{}}
 
 var defaultRegistry = sync.OnceValue(func() *Registry {
 	r := NewRegistry()

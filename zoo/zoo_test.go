@@ -17,7 +17,8 @@ var embeddedNames = []string{
 	"diffusion_celeba", "diffusion_foldingdiff", "diffusion_mnist", "ebm_cifar", "ebm_mnist",
 	"egnn_protein_ca", "flow_mnist_glow", "flow_mnist_realnvp", "flow_tabular_wine", "gan_cifar10",
 	"gan_mnist", "maf_mnist", "mvae_mnist_text", "nsf_tabular", "pixel_cnn_cifar10",
-	"pointcloud_primitives", "vae_mnist", "vae_mnist_cnn", "vae_protein", "vae_tabular_wine",
+	"pixel_cnn_mnist", "pointcloud_primitives", "vae_mnist", "vae_mnist_cnn", "vae_protein",
+	"vae_tabular_wine", "wavenet_speech",
 }
 
 func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
@@ -28,12 +29,12 @@ func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
 
 func TestListConfigsByFolderOrTag(t *testing.T) {
 	for category, want := range map[string][]string{
-		"vision":  {"diffusion_celeba", "diffusion_mnist", "ebm_cifar", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "pixel_cnn_cifar10", "vae_mnist", "vae_mnist_cnn"},
+		"vision":  {"diffusion_celeba", "diffusion_mnist", "ebm_cifar", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "pixel_cnn_cifar10", "pixel_cnn_mnist", "vae_mnist", "vae_mnist_cnn"},
 		"tabular": {"flow_tabular_wine", "nsf_tabular", "vae_tabular_wine"},
 		"protein": {"diffusion_foldingdiff", "egnn_protein_ca", "vae_protein"},
 		"gan":     {"gan_cifar10", "gan_mnist"},
-		"mnist":   {"diffusion_mnist", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "mvae_mnist_text", "vae_mnist", "vae_mnist_cnn"},
-		"audio":   {},
+		"mnist":   {"diffusion_mnist", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "mvae_mnist_text", "pixel_cnn_mnist", "vae_mnist", "vae_mnist_cnn"},
+		"audio":   {"wavenet_speech"},
 	} {
 		got := ListConfigs(category)
 		if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
@@ -203,7 +204,7 @@ func TestArtifexZooPathAddsUserDirectories(t *testing.T) {
 	if got := ListConfigs("custom"); !reflect.DeepEqual(got, []string{"my_vae"}) {
 		t.Errorf("ListConfigs(custom) = %v", got)
 	}
-	if got := ListConfigs("audio"); !reflect.DeepEqual(got, []string{"my_wavenet"}) {
+	if got := ListConfigs("audio"); !reflect.DeepEqual(got, []string{"my_wavenet", "wavenet_speech"}) {
 		t.Errorf("ListConfigs(audio) = %v", got)
 	}
 	if got := ListConfigs("mine"); !reflect.DeepEqual(got, []string{"my_vae"}) {

@@ -1,0 +1,133 @@
+package factory
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/models/autoregressive"
+	"github.com/artifex-go/artifex/nn"
+)
+
+// autoregressiveBuilder builds the autoregressive family
+// (models/autoregressive) by handing each class to its own builder.
+type autoregressiveBuilder struct{}
+
+// autoregressiveDelegates maps each autoregressive class to the builder
+// that builds it. The delegates implement Describer too.
+var autoregressiveDelegates = map[string]Builder{
+	"PixelCNN": pixelCNNBuilder{},
+	"WaveNet":  waveNetBuilder{},
+}
+
+// Classes implements Describer: the delegates' classes, sorted.
+func (autoregressiveBuilder) Classes() []string {
+	names := make([]string, 0, len(autoregressiveDelegates))
+	for k := range autoregressiveDelegates {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// ParameterSchema implements Describer with the delegate's schema.
+func (autoregressiveBuilder) ParameterSchema(class string) config.ParameterSchema {
+	if d, ok := autoregressiveDelegates[class].(Describer); ok {
+		return d.ParameterSchema(class)
+	}
+	return config.ParameterSchema{Family: "autoregressive"}
+}
+
+// Build implements Builder by dispatching on the class name.
+func (b autoregressiveBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, opts ...Option) (Model, error) {
+	class := ClassName(cfg.ModelClass)
+	d, ok := autoregressiveDelegates[class]
+	if !ok {
+		return nil, fmt.Errorf("unknown autoregressive class %q; autoregressive classes: %s", class, strings.Join(b.Classes(), ", "))
+	}
+	return d.Build(cfg, rngs, opts...)
+}
+
+// pixelCNNBuilder builds autoregressive.PixelCNN.
+type pixelCNNBuilder struct{}
+
+// pixelCNNDefaults follow the PixelCNN paper's CIFAR-10 network (van den
+// Oord et al. 2016): 15 residual blocks, a 7×7 type A convolution, 3×3
+// blocks, 1024-wide output layers, 256-way softmax.
+var pixelCNNDefaults = map[string]any{
+	"num_residual_blocks":    15,
+	"first_kernel_size":      7,
+	"kernel_size":            3,
+	"output_hidden_channels": 1024,
+	"num_levels":             256,
+	"gated":                  false,
+}
+
+// pixelCNNDefaultHidden is the residual stream width (the paper's h).
+var pixelCNNDefaultHidden = []int{128}
+
+// Classes implements Describer.
+func (pixelCNNBuilder) Classes() []string { return []string{"PixelCNN"} }
+
+// ParameterSchema implements Describer.
+func (pixelCNNBuilder) ParameterSchema(string) config.ParameterSchema {
+	known := make([]string, 0, len(pixelCNNDefaults))
+	for k := range pixelCNNDefaults {
+		known = append(known, k)
+	}
+	slices.Sort(known)
+	return config.ParameterSchema{Family: "autoregressive", Known: known}
+}
+
+// Build reads input_dim ([H, W, C], or [C, H, W] when only the first entry
+// is a plausible channel count, or [H, W] for one channel), hidden_dims
+// (one entry: the residual stream width) and the parameters; output_dim
+// defaults to input_dim and must equal it.
+func (pixelCNNBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Option) (Model, error) {
+	var chw []int
+	switch len(cfg.InputDim) {
+	case 2:
+		chw = []int{1, cfg.InputDim[0], cfg.InputDim[1]}
+	case 3:
+		_, chw = flowShape(cfg.InputDim)
+	default:
+		return nil, fmt.Errorf("PixelCNN input_dim must be an image shape [H, W, C] (e.g. [28, 28, 1]), got %v", cfg.InputDim)
+	}
+	if len(cfg.OutputDim) == 0 {
+		cfg.OutputDim = slices.Clone(cfg.InputDim)
+	} else if !slices.Equal(cfg.OutputDim, cfg.InputDim) {
+		return nil, fmt.Errorf("PixelCNN output_dim must equal input_dim %v (it models the image itself), got %v", cfg.InputDim, cfg.OutputDim)
+	}
+	switch len(cfg.HiddenDims) {
+	case 0:
+		cfg.HiddenDims = slices.Clone(pixelCNNDefaultHidden)
+	case 1:
+	default:
+		return nil, fmt.Errorf("PixelCNN hidden_dims is the residual stream width, one number (e.g. [128]); got %v", cfg.HiddenDims)
+	}
+	switch cfg.Activation {
+	case "":
+		cfg.Activation = "relu"
+	case "relu":
+	default:
+		return nil, fmt.Errorf("PixelCNN activation must be relu (gated blocks use tanh·sigmoid by definition), got %q", cfg.Activation)
+	}
+	cfg.Parameters = WithDefaults(cfg.Parameters, pixelCNNDefaults)
+	p := cfg.Parameters
+	var errs paramErrors
+	o := autoregressive.PixelCNNOptions{
+		Channels: chw[0], Height: chw[1], Width: chw[2],
+		Hidden:         cfg.HiddenDims[0],
+		ResidualBlocks: errs.int(GetInt(p, "num_residual_blocks", 0)),
+		FirstKernel:    errs.int(GetInt(p, "first_kernel_size", 0)),
+		Kernel:         errs.int(GetInt(p, "kernel_size", 0)),
+		OutputHidden:   errs.int(GetInt(p, "output_hidden_channels", 0)),
+		Levels:         errs.int(GetInt(p, "num_levels", 0)),
+		Gated:          errs.bool(GetBool(p, "gated", false)),
+	}
+	if errs.err != nil {
+		return nil, errs.err
+	}
+	return built(autoregressive.NewPixelCNN(cfg, o, rngs))
+}
