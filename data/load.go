@@ -42,7 +42,8 @@ type LoadOptions struct {
 	Dir string
 }
 
-// Load reads a data set by name ("mnist", "fashion-mnist", "cifar10") and
+// Load reads a data set by name ("mnist", "fashion-mnist", "cifar10", or
+// the text corpus "fortunes", see loadFortunes) and
 // split ("train" or "test") from local files; it never downloads anything.
 //
 // It searches opts.Dir, then $ARTIFEX_DATA, then a place of its own: for
@@ -56,6 +57,9 @@ type LoadOptions struct {
 // When the data set is in none of these places, the error lists every
 // directory searched and how to get the files.
 func Load(name, split string, opts LoadOptions) (*Dataset, error) {
+	if isTextCorpus(name) {
+		return loadFortunes(split, opts)
+	}
 	spec, err := lookupSpec(name)
 	if err != nil {
 		return nil, err
@@ -134,7 +138,7 @@ func lookupSpec(name string) (*dataSpec, error) {
 		}
 		names[i] = s.name
 	}
-	return nil, fmt.Errorf("data: unknown data set %q; available: %s", name, strings.Join(names, ", "))
+	return nil, fmt.Errorf("data: unknown data set %q; available: %s, fortunes (text)", name, strings.Join(names, ", "))
 }
 
 func mnistFiles(split string) [][]string {

@@ -3,6 +3,8 @@ package factory
 import (
 	"fmt"
 	"sync"
+
+	"github.com/artifex-go/artifex/modality/text"
 )
 
 // builtinFamilies are the model families DefaultRegistry holds, in the
@@ -23,11 +25,12 @@ var builtinFamilies = []struct {
 	{"gan", ganBuilder{}},
 	{"diffusion", diffusionBuilder{}},
 	{"flow", flowBuilder{}},
+	{"autoregressive", transformerBuilder{}},
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
 // modality package lands with one line here, e.g. image.Modality{}.
-var builtinModalities = []Modality{}
+var builtinModalities = []Modality{text.Modality{}}
 
 var defaultRegistry = sync.OnceValue(func() *Registry {
 	r := NewRegistry()
