@@ -11,7 +11,10 @@ import (
 
 // transformerBuilder builds the decoder-only Transformer language model
 // (models/autoregressive). TransformerLM and GPT are aliases. hidden_dims[0]
-// is the model width.
+// is the model width and output_dim the vocabulary size (vocab_size;
+// either may be given, both must agree). input_dim, when given, is the
+// token count of one training example and is only checked against the
+// data.
 type transformerBuilder struct{}
 
 // transformerClasses are the class names the builder accepts.
@@ -68,6 +71,19 @@ func (b transformerBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, 
 	default:
 		return nil, fmt.Errorf("the Transformer's feed-forward layers use gelu; activation %q is not supported", cfg.Activation)
 	}
+	switch len(cfg.OutputDim) {
+	case 0:
+	case 1:
+		if v, ok := cfg.Parameters["vocab_size"]; ok {
+			if n, _ := config.AsInt(v); n != cfg.OutputDim[0] {
+				return nil, fmt.Errorf("output_dim %d and vocab_size %v differ; both are the vocabulary size", cfg.OutputDim[0], v)
+			}
+		} else {
+			cfg.Parameters = WithDefaults(cfg.Parameters, map[string]any{"vocab_size": cfg.OutputDim[0]})
+		}
+	default:
+		return nil, fmt.Errorf("output_dim is the vocabulary size, one number; got %v", cfg.OutputDim)
+	}
 	width := cfg.HiddenDims[0]
 	cfg.Parameters = WithDefaults(cfg.Parameters, WithDefaults(transformerDefaults, map[string]any{"ff_dim": 4 * width}))
 	p := cfg.Parameters
@@ -85,5 +101,6 @@ func (b transformerBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, 
 	if errs.err != nil {
 		return nil, errs.err
 	}
+	cfg.OutputDim = config.Dims{o.VocabSize}
 	return built(autoregressive.NewTransformer(cfg, o, rngs))
 }

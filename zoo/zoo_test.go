@@ -16,7 +16,7 @@ import (
 var embeddedNames = []string{
 	"diffusion_celeba", "diffusion_foldingdiff", "diffusion_mnist", "ebm_cifar", "flow_mnist_glow",
 	"flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "nsf_tabular",
-	"pixel_cnn_cifar10", "vae_mnist", "vae_protein",
+	"pixel_cnn_cifar10", "transformer_text", "vae_mnist", "vae_protein",
 }
 
 func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
@@ -29,6 +29,7 @@ func TestListConfigsByFolderOrTag(t *testing.T) {
 	for category, want := range map[string][]string{
 		"vision":  {"diffusion_celeba", "diffusion_mnist", "ebm_cifar", "flow_mnist_glow", "flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "pixel_cnn_cifar10", "vae_mnist"},
 		"tabular": {"nsf_tabular"},
+		"text":    {"transformer_text"},
 		"protein": {"diffusion_foldingdiff", "vae_protein"},
 		"gan":     {"gan_cifar10", "gan_mnist"},
 		"mnist":   {"diffusion_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "vae_mnist"},
@@ -100,7 +101,7 @@ func TestUnknownNameListsCloseMatches(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "did you mean gan_mnist, gan_cifar10?") {
 		t.Fatalf("error = %v", err)
 	}
-	_, err = GetInfo("transformer_wikitext")
+	_, err = GetInfo("quantum_chromodynamics")
 	if err == nil || strings.Contains(err.Error(), "did you mean") || !strings.Contains(err.Error(), "available: ") {
 		t.Fatalf("error = %v", err)
 	}
