@@ -40,6 +40,7 @@ var workloads = map[string]Workload{
 	"realnvp":     realNVPWorkload(),
 	"ddpm-unet":   ddpmUNetWorkload(),
 	"ddim-sample": ddimSampleWorkload(),
+	"transformer": transformerWorkload(),
 }
 
 // Names lists the workloads, sorted.
