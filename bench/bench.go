@@ -42,6 +42,7 @@ var workloads = map[string]Workload{
 	"ddim-sample": ddimSampleWorkload(),
 	"egnn":        egnnWorkload(),
 	"pixelcnn":    pixelCNNWorkload(),
+	"transformer": transformerWorkload(),
 }
 
 // twins names the PyTorch twin script (in this package's folder, bench/) of

@@ -42,7 +42,8 @@ type LoadOptions struct {
 	Dir string
 }
 
-// Load reads a data set by name ("mnist", "fashion-mnist", "cifar10") and
+// Load reads a data set by name ("mnist", "fashion-mnist", "cifar10", or
+// the text corpus "fortunes", see loadFortunes) and
 // split ("train" or "test") from local files; it never downloads anything.
 //
 // It searches opts.Dir, then $ARTIFEX_DATA, then a place of its own: for
@@ -58,6 +59,9 @@ type LoadOptions struct {
 func Load(name, split string, opts LoadOptions) (*Dataset, error) {
 	if src, ok := sources.Load(sourceKey(name)); ok {
 		return loadSource(src.(Source), split, opts)
+	}
+	if isTextCorpus(name) {
+		return loadFortunes(split, opts)
 	}
 	spec, err := lookupSpec(name)
 	if err != nil {
@@ -138,7 +142,7 @@ func lookupSpec(name string) (*dataSpec, error) {
 		names[i] = s.name
 	}
 	names = append(names, sourceNames()...)
-	return nil, fmt.Errorf("data: unknown data set %q; available: %s", name, strings.Join(names, ", "))
+	return nil, fmt.Errorf("data: unknown data set %q; available: %s, fortunes (text)", name, strings.Join(names, ", "))
 }
 
 func mnistFiles(split string) [][]string {

@@ -17,8 +17,11 @@ type autoregressiveBuilder struct{}
 // autoregressiveDelegates maps each autoregressive class to the builder
 // that builds it. The delegates implement Describer too.
 var autoregressiveDelegates = map[string]Builder{
-	"PixelCNN": pixelCNNBuilder{},
-	"WaveNet":  waveNetBuilder{},
+	"PixelCNN":      pixelCNNBuilder{},
+	"WaveNet":       waveNetBuilder{},
+	"Transformer":   transformerBuilder{},
+	"TransformerLM": transformerBuilder{},
+	"GPT":           transformerBuilder{},
 }
 
 // Classes implements Describer: the delegates' classes, sorted.

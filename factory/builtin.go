@@ -9,6 +9,7 @@ import (
 	"github.com/artifex-go/artifex/modality/multimodal"
 	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/modality/tabular"
+	"github.com/artifex-go/artifex/modality/text"
 )
 
 // builtinFamilies are the model families DefaultRegistry holds, in the
@@ -36,7 +37,7 @@ var builtinFamilies = []struct {
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
 // modality package lands with one line here, e.g. image.Modality{}.
-var builtinModalities = []Modality{image.Modality{}, audio.Modality{}, tabular.Modality{}, multimodal.Modality{}, protein.Modality{}}
+var builtinModalities = []Modality{image.Modality{}, text.Modality{}, audio.Modality{}, tabular.Modality{}, multimodal.Modality{}, protein.Modality{}}
 
 var defaultRegistry = sync.OnceValue(func() *Registry {
 	r := NewRegistry()

@@ -22,7 +22,7 @@ var classPatterns = []struct {
 	{regexp.MustCompile(`DDPM|DDIM|Diffusion|Score`), "diffusion"},
 	{regexp.MustCompile(`RealNVP|Glow|MAF|IAF|Flow`), "flow"},
 	{regexp.MustCompile(`EBM|Energy`), "ebm"},
-	{regexp.MustCompile(`PixelCNN|Transformer|WaveNet`), "autoregressive"},
+	{regexp.MustCompile(`PixelCNN|Transformer|WaveNet|^GPT$`), "autoregressive"},
 	{regexp.MustCompile(`PointCloud|Mesh|Graph`), "geometric"},
 }
 

@@ -27,6 +27,7 @@ func TestDetectModelTypeUsesModuleThenClassPatternThenUnknown(t *testing.T) {
 		"NeuralSplineFlow":     "flow",
 		"EnergyModel":          "ebm",
 		"PixelCNN":             "autoregressive",
+		"GPT":                  "autoregressive",
 		"TransformerLM":        "autoregressive",
 		"WaveNet":              "autoregressive",
 		"MeshModel":            "geometric",

@@ -17,8 +17,8 @@ var embeddedNames = []string{
 	"diffusion_celeba", "diffusion_foldingdiff", "diffusion_mnist", "ebm_cifar", "ebm_mnist",
 	"egnn_protein_ca", "flow_mnist_glow", "flow_mnist_realnvp", "flow_tabular_wine", "gan_cifar10",
 	"gan_mnist", "maf_mnist", "mvae_mnist_text", "nsf_tabular", "pixel_cnn_cifar10",
-	"pixel_cnn_mnist", "pointcloud_primitives", "vae_mnist", "vae_mnist_cnn", "vae_protein",
-	"vae_tabular_wine", "wavenet_speech",
+	"pixel_cnn_mnist", "pointcloud_primitives", "transformer_text", "vae_mnist", "vae_mnist_cnn",
+	"vae_protein", "vae_tabular_wine", "wavenet_speech",
 }
 
 func TestListConfigsListsEveryEmbeddedConfigSorted(t *testing.T) {
@@ -31,6 +31,7 @@ func TestListConfigsByFolderOrTag(t *testing.T) {
 	for category, want := range map[string][]string{
 		"vision":  {"diffusion_celeba", "diffusion_mnist", "ebm_cifar", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "pixel_cnn_cifar10", "pixel_cnn_mnist", "vae_mnist", "vae_mnist_cnn"},
 		"tabular": {"flow_tabular_wine", "nsf_tabular", "vae_tabular_wine"},
+		"text":    {"mvae_mnist_text", "transformer_text"},
 		"protein": {"diffusion_foldingdiff", "egnn_protein_ca", "vae_protein"},
 		"gan":     {"gan_cifar10", "gan_mnist"},
 		"mnist":   {"diffusion_mnist", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "mvae_mnist_text", "pixel_cnn_mnist", "vae_mnist", "vae_mnist_cnn"},
@@ -102,7 +103,7 @@ func TestUnknownNameListsCloseMatches(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "did you mean gan_mnist, gan_cifar10?") {
 		t.Fatalf("error = %v", err)
 	}
-	_, err = GetInfo("transformer_wikitext")
+	_, err = GetInfo("quantum_chromodynamics")
 	if err == nil || strings.Contains(err.Error(), "did you mean") || !strings.Contains(err.Error(), "available: ") {
 		t.Fatalf("error = %v", err)
 	}
