@@ -44,6 +44,8 @@ type LoadOptions struct {
 
 // Load reads a data set by name ("mnist", "fashion-mnist", "cifar10") and
 // split ("train" or "test") from local files; it never downloads anything.
+// The 2-D densities "two_moons" and "8gaussians" are generated instead
+// (see TwoMoons).
 //
 // It searches opts.Dir, then $ARTIFEX_DATA, then a place of its own: for
 // MNIST the data/ folder of the GoMNIST module in the Go module cache, for
@@ -56,6 +58,9 @@ type LoadOptions struct {
 // When the data set is in none of these places, the error lists every
 // directory searched and how to get the files.
 func Load(name, split string, opts LoadOptions) (*Dataset, error) {
+	if i, ok := lookupPointSet(name); ok {
+		return pointSet(i, split)
+	}
 	spec, err := lookupSpec(name)
 	if err != nil {
 		return nil, err
@@ -133,6 +138,9 @@ func lookupSpec(name string) (*dataSpec, error) {
 			return s, nil
 		}
 		names[i] = s.name
+	}
+	for _, p := range pointSets {
+		names = append(names, p.name+" (generated)")
 	}
 	return nil, fmt.Errorf("data: unknown data set %q; available: %s", name, strings.Join(names, ", "))
 }

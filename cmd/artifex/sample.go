@@ -19,16 +19,41 @@ func sampleCommand(reg *factory.Registry) *cobra.Command {
 	var ckpt, out string
 	var n, nrow int
 	var seed uint64
+	var so sampleOptions
 	cmd := &cobra.Command{
 		Use:   "sample --checkpoint DIR",
-		Short: "Draw images from a trained model into a PNG grid",
-		Args:  cobra.NoArgs,
+		Short: "Draw samples from a trained model into a PNG (an image grid, or a scatter plot for 2-D data)",
+		Long: `Draws samples from a trained model: a grid of images, or for a model of
+points (nsf_tabular's 2-D densities) a scatter plot. Models that keep a
+weight average (ema_decay) sample with it.
+
+Diffusion models take --sampler (DDPM: ddpm or ddim; ScoreDiffusion:
+euler_maruyama or pc), --steps and, for ddim, --eta; flows and VAEs take
+--temperature. Left out, each takes the model's configured value.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			flags := cmd.Flags()
+			so.samplerSet, so.stepsSet, so.etaSet, so.temperatureSet = flags.Changed("sampler"), flags.Changed("steps"), flags.Changed("eta"), flags.Changed("temperature")
 			c, err := train.LoadCheckpoint(ckpt, reg)
 			if err != nil {
 				return err
 			}
-			images, err := train.SampleImages(c.Model, n, nn.NewRngs(seed))
+			rngs := nn.NewRngs(seed)
+			if _, points := train.PointModel(c.Model); points {
+				if !flags.Changed("num") {
+					n = 2000
+				}
+				x, err := so.points(c.Model, n, rngs)
+				if err != nil {
+					return err
+				}
+				if err := train.PlotPoints(x, fmt.Sprintf("%s (step %d)", c.Config.Name, c.Checkpoint.Step), out); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%d points of %s (step %d) drawn as a scatter plot in %s\n", n, c.Config.Name, c.Checkpoint.Step, out)
+				return nil
+			}
+			images, err := so.images(c.Model, n, rngs)
 			if err != nil {
 				return err
 			}
@@ -44,10 +69,14 @@ func sampleCommand(reg *factory.Registry) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
-	f.IntVarP(&n, "num", "n", 64, "number of samples")
+	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000)")
 	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
 	f.StringVar(&out, "out", "samples.png", "PNG file to write")
 	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
+	f.StringVar(&so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
+	f.IntVar(&so.steps, "steps", 0, "diffusion: number of denoising steps")
+	f.Float64Var(&so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")
+	f.Float64Var(&so.temperature, "temperature", 1, "flows and VAEs: scale of the base or prior distribution's spread")
 	cmd.MarkFlagRequired("checkpoint")
 	return cmd
 }
