@@ -161,6 +161,10 @@ func (t Tensor) ToTensor() (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(t.Shape) == 0 && len(vals) == 1 {
+		// A scalar (shape []): FromSlice would make it [1].
+		return tensor.Scalar(vals[0]), nil
+	}
 	return tensor.FromSlice(vals, t.Shape...), nil
 }
 

@@ -16,7 +16,7 @@ import (
 )
 
 func sampleCommand(reg *factory.Registry) *cobra.Command {
-	var ckpt, out string
+	var ckpt, out, dataDir string
 	var n, nrow int
 	var seed uint64
 	var so sampleOptions
@@ -24,7 +24,8 @@ func sampleCommand(reg *factory.Registry) *cobra.Command {
 		Use:   "sample --checkpoint DIR",
 		Short: "Draw samples from a trained model into a PNG (an image grid, or a scatter plot for 2-D data)",
 		Long: `Draws samples from a trained model: a grid of images, or for a model of
-points (nsf_tabular's 2-D densities) a scatter plot. Models that keep a
+points (nsf_tabular's 2-D densities) a scatter plot, and for a model that
+translates images (CycleGAN) the translations of the first test images. Models that keep a
 weight average (ema_decay) sample with it.
 
 Diffusion models take --sampler (DDPM: ddpm or ddim; ScoreDiffusion:
@@ -53,6 +54,24 @@ euler_maruyama or pc), --steps and, for ddim, --eta; flows and VAEs take
 				fmt.Fprintf(cmd.OutOrStdout(), "%d points of %s (step %d) drawn as a scatter plot in %s\n", n, c.Config.Name, c.Checkpoint.Step, out)
 				return nil
 			}
+			if tr, ok := c.Model.(translator); ok {
+				if !flags.Changed("num") {
+					n = 8
+				}
+				if so.diffusionSet() || so.temperatureSet {
+					return fmt.Errorf("sample: --sampler, --steps, --eta and --temperature do not apply to model %s, which translates images", describe(c.Model))
+				}
+				grid, err := translations(tr, c.Settings.Dataset, dataDir, n)
+				if err != nil {
+					return err
+				}
+				if err := image.SaveGrid(out, grid, n); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "translations of %d %s test images by %s (step %d) written to %s (rows: source, translated, target domain, translated back)\n",
+					n, c.Settings.Dataset, c.Config.Name, c.Checkpoint.Step, out)
+				return nil
+			}
 			images, err := so.images(c.Model, n, rngs)
 			if err != nil {
 				return err
@@ -73,6 +92,7 @@ euler_maruyama or pc), --steps and, for ddim, --eta; flows and VAEs take
 	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
 	f.StringVar(&out, "out", "samples.png", "PNG file to write")
 	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
+	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the test images a translation model (CycleGAN) translates")
 	f.StringVar(&so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
 	f.IntVar(&so.steps, "steps", 0, "diffusion: number of denoising steps")
 	f.Float64Var(&so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")

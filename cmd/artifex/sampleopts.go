@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/nn"
@@ -151,4 +152,27 @@ func (o sampleOptions) score() (diffusion.ScoreSampleOptions, error) {
 		return diffusion.ScoreSampleOptions{}, fmt.Errorf("sample: --steps must be >= 1, got %d", o.steps)
 	}
 	return diffusion.ScoreSampleOptions{Sampler: o.sampler, Steps: o.steps}, nil
+}
+
+// translator is a model that translates images between two domains
+// (CycleGAN): Translations returns rows of sources and translations.
+type translator interface {
+	Translations(x *tensor.Tensor) (*tensor.Tensor, error)
+}
+
+// translations translates the first n test images of the data set.
+func translations(tr translator, dataset, dataDir string, n int) (*tensor.Tensor, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("sample: number of images must be > 0, got %d", n)
+	}
+	test, err := data.Load(dataset, "test", data.LoadOptions{Dir: dataDir})
+	if err != nil {
+		return nil, err
+	}
+	if n < test.Len() {
+		if test, _, err = test.Split(n); err != nil {
+			return nil, err
+		}
+	}
+	return tr.Translations(test.Images())
 }
