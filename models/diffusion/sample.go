@@ -249,3 +249,22 @@ func toImages(x *tensor.Tensor, signed bool) *tensor.Tensor {
 	}
 	return tensor.Clamp(x, 0, 1)
 }
+
+// PointDim returns D for a model of vectors [D] (models.PointSampler),
+// and 0 for images and sequences.
+func (d *DDPM) PointDim() int {
+	if len(d.c.Shape) != 1 || d.c.Images {
+		return 0
+	}
+	return d.c.Shape[0]
+}
+
+// SamplePoints draws n vectors [n, D] with the configured sampler (and
+// the EMA weights when the model keeps them).
+func (d *DDPM) SamplePoints(n int, rngs *tensor.Rngs) *tensor.Tensor {
+	x, err := d.Sample(n, SampleOptions{Eta: -1}, rngs)
+	if err != nil {
+		panic(err)
+	}
+	return x
+}
