@@ -247,6 +247,13 @@ func TestDiffusionEMAIsCheckpointedResumedAndUsedAfterReload(t *testing.T) {
 	if got := c.Model.(models.Averager).EMA().Updates(); got != 14 {
 		t.Errorf("reloaded EMA has %d updates, want 14", got)
 	}
+	metrics, err := Evaluate(c, "", 300, nn.NewRngs(1))
+	if err != nil || metrics["examples"] != 300 || !(metrics["loss"] > 0 && metrics["loss"] < 10) {
+		t.Errorf("evaluate: %v, %v", metrics, err)
+	}
+	if got := c.Model.(models.Averager).EMA().Updates(); got != 14 {
+		t.Errorf("evaluating changed the EMA: %d updates", got)
+	}
 	if _, err := New(c.Model, points, nn.NewRngs(0), func() Settings { s := s; s.EMADecay = 0.5; return s }(), Options{OutDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "its own average") {
 		t.Errorf("a second average: err = %v", err)
 	}
