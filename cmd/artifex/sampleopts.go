@@ -95,7 +95,7 @@ func (o sampleOptions) images(m models.Model, n int, rngs *tensor.Rngs) (*tensor
 // points draws n points from a model of points as the options say.
 func (o sampleOptions) points(m models.Model, n int, rngs *tensor.Rngs) (*tensor.Tensor, error) {
 	if o.diffusionSet() {
-		return nil, fmt.Errorf("sample: --sampler, --steps and --eta choose how a diffusion model samples; model %s is not one", describe(m))
+		return nil, fmt.Errorf("sample: --sampler, --steps and --eta choose how a diffusion model samples; model %s is not a diffusion model", describe(m))
 	}
 	if !o.temperatureSet {
 		return train.SamplePoints(m, n, rngs)

@@ -119,6 +119,7 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 				t.Fatalf("sample: %v", err)
 			}
 			assertPNG(t, grid)
+			checkSamplingFlags(t, reg, family, out, grid)
 
 			stdout, err := run(t, reg, "evaluate", "--checkpoint", out, "--limit", "8", "--json")
 			if err != nil {
@@ -160,4 +161,37 @@ func firstLine(err error) string {
 		return line + " (not installed)"
 	}
 	return line
+}
+
+// checkSamplingFlags checks that the sampling flags work for the families
+// they belong to and are clear errors for the others.
+func checkSamplingFlags(t *testing.T, reg *factory.Registry, family, ckpt, grid string) {
+	t.Helper()
+	sample := func(flags ...string) error {
+		_, err := run(t, reg, append([]string{"sample", "--checkpoint", ckpt, "-n", "4", "--out", grid}, flags...)...)
+		return err
+	}
+	wantErr := func(err error, want string) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to contain %q", err, want)
+		}
+	}
+	switch family {
+	case "diffusion":
+		wantErr(sample("--sampler", "euler"), "allowed: ddpm, ddim")
+		wantErr(sample("--temperature", "0.5"), "applies to flows and VAEs")
+		wantErr(sample("--sampler", "ddpm", "--eta", "0.5", "--steps", "2"), "--eta is DDIM's parameter")
+		if err := sample("--sampler", "ddpm", "--steps", "2"); err != nil {
+			t.Errorf("ddpm sampler: %v", err)
+		}
+	case "flow", "vae":
+		if err := sample("--temperature", "0.7"); err != nil {
+			t.Errorf("--temperature: %v", err)
+		}
+		wantErr(sample("--sampler", "ddim"), "not a diffusion model")
+	default:
+		wantErr(sample("--sampler", "ddim"), "diffusion")
+		wantErr(sample("--temperature", "0.5"), "temperature")
+	}
 }
