@@ -91,11 +91,11 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 			if _, err := data.Load(s.Dataset, "test", data.LoadOptions{}); err != nil {
 				t.Skipf("data set %s is not available here: %v", s.Dataset, firstLine(err))
 			}
-			shrink, ok := tiny[name]
-			if !ok {
-				t.Fatalf("%s has no tiny variant for this test: add one to the tiny map", name)
+			if shrink, ok := tiny[name]; ok {
+				shrink(&cfg)
+			} else {
+				t.Logf("%s has no tiny variant in this test: it runs at full size (add one to the tiny map to keep the test fast)", name)
 			}
-			shrink(&cfg)
 			dir := t.TempDir()
 			file := filepath.Join(dir, name+".yaml")
 			if err := cfg.Save(file); err != nil {
