@@ -161,7 +161,8 @@ func (t Tensor) ToTensor() (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(t.Shape) == 0 { // a scalar; FromSlice without a shape would make it [1]
+	if len(t.Shape) == 0 && len(vals) == 1 {
+		// A scalar (shape []): FromSlice would make it [1].
 		return tensor.Scalar(vals[0]), nil
 	}
 	return tensor.FromSlice(vals, t.Shape...), nil

@@ -248,3 +248,19 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestScalarTensorsKeepTheirShape(t *testing.T) {
+	var b bytes.Buffer
+	if err := Encode(&b, []Tensor{Float32("s", tensor.Scalar(1))}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Decode(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := f.Get("s")
+	s, err := e.ToTensor()
+	if err != nil || s.NDim() != 0 || s.Item() != 1 {
+		t.Errorf("scalar decoded as shape %v value %v (%v), want shape [] value 1", s.Shape(), s.Item(), err)
+	}
+}

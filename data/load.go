@@ -45,6 +45,8 @@ type LoadOptions struct {
 // Load reads a data set by name ("mnist", "fashion-mnist", "cifar10", or
 // the text corpus "fortunes", see loadFortunes) and
 // split ("train" or "test") from local files; it never downloads anything.
+// The 2-D densities "two_moons" and "8gaussians" are generated instead
+// (see TwoMoons).
 //
 // It searches opts.Dir, then $ARTIFEX_DATA, then a place of its own: for
 // MNIST the data/ folder of the GoMNIST module in the Go module cache, for
@@ -62,6 +64,9 @@ func Load(name, split string, opts LoadOptions) (*Dataset, error) {
 	}
 	if isTextCorpus(name) {
 		return loadFortunes(split, opts)
+	}
+	if i, ok := lookupPointSet(name); ok {
+		return pointSet(i, split)
 	}
 	spec, err := lookupSpec(name)
 	if err != nil {
@@ -142,6 +147,9 @@ func lookupSpec(name string) (*dataSpec, error) {
 		names[i] = s.name
 	}
 	names = append(names, sourceNames()...)
+	for _, p := range pointSets {
+		names = append(names, p.name+" (generated)")
+	}
 	return nil, fmt.Errorf("data: unknown data set %q; available: %s, fortunes (text)", name, strings.Join(names, ", "))
 }
 

@@ -55,3 +55,21 @@ type Stepper interface {
 	TrainStep(batch data.Batch, rngs *tensor.Rngs) (logs map[string]float64, err error)
 	Optimizers() map[string]optim.Optimizer
 }
+
+// Averager is a model that keeps an exponential moving average of its own
+// parameters, updates it while training and samples with it (a diffusion
+// model's EMA weights). EMA returns it, nil when the model keeps none;
+// the trainer saves it in checkpoints and restores it on resume and
+// reload.
+type Averager interface {
+	EMA() *optim.EMA
+}
+
+// PointSampler is a model of points in R^D (a 2-D density) rather than of
+// images. PointDim returns D, or 0 when the model's data are images (a
+// family whose models can be either reports which); SamplePoints draws n
+// points [n, D]. Samples of a point model are drawn as a scatter plot.
+type PointSampler interface {
+	PointDim() int
+	SamplePoints(n int, rngs *tensor.Rngs) *tensor.Tensor
+}

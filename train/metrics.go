@@ -160,6 +160,7 @@ type meter struct {
 	images int
 	loss   float64
 	logs   map[string]float64
+	counts map[string]int // steps that logged each value
 }
 
 func (m *meter) add(loss float64, logs map[string]float64, images int) {
@@ -167,19 +168,22 @@ func (m *meter) add(loss float64, logs map[string]float64, images int) {
 	m.images += images
 	m.loss += loss
 	if m.logs == nil {
-		m.logs = map[string]float64{}
+		m.logs, m.counts = map[string]float64{}, map[string]int{}
 	}
 	for k, v := range logs {
 		m.logs[k] += v
+		m.counts[k]++
 	}
 }
 
-// means returns the mean loss and logs and resets the meter.
+// means returns the mean loss and logs and resets the meter. A value
+// logged on only some steps (a GAN's generator loss with several critic
+// steps per generator step) is averaged over the steps that logged it.
 func (m *meter) means() (float64, map[string]float64, int) {
 	n := float64(max(m.steps, 1))
 	logs := make(map[string]float64, len(m.logs))
 	for k, v := range m.logs {
-		logs[k] = v / n
+		logs[k] = v / float64(m.counts[k])
 	}
 	loss, images := m.loss/n, m.images
 	*m = meter{}

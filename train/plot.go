@@ -3,8 +3,6 @@ package train
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -32,27 +30,5 @@ func PlotLossCurve(records []Record, title, path string) error {
 		return fmt.Errorf("train: loss curve: %w", err)
 	}
 	p.Add(line)
-	w, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
-	if err != nil {
-		return fmt.Errorf("train: loss curve: %w", err)
-	}
-	// Written beside the target and renamed, so that a viewer never shows
-	// half a picture.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".loss-*.png")
-	if err != nil {
-		return fmt.Errorf("train: loss curve: %w", err)
-	}
-	// CreateTemp makes the file private; the result is an ordinary output.
-	merr := tmp.Chmod(0o644)
-	_, werr := w.WriteTo(tmp)
-	cerr := tmp.Close()
-	if err := errors.Join(merr, werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("train: loss curve: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("train: loss curve: %w", err)
-	}
-	return nil
+	return writePlot(p, 8*vg.Inch, 5*vg.Inch, path)
 }

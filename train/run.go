@@ -91,7 +91,9 @@ func ResolveCheckpoint(path string) (string, error) {
 // LoadCheckpoint rebuilds the model of a checkpoint (a run's output
 // directory or the file) from the configuration stored in it and restores
 // its parameters. When the run kept a parameter average, the model gets
-// the averaged parameters, which are the ones to sample and evaluate.
+// the averaged parameters, which are the ones to sample and evaluate; a
+// model that keeps its own average (models.Averager, diffusion's EMA)
+// gets that average restored and uses it itself.
 // reg nil means factory.DefaultRegistry.
 func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
 	file, err := ResolveCheckpoint(path)
@@ -120,7 +122,15 @@ func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
 	if err := c.RestoreModel(model); err != nil {
 		return nil, err
 	}
-	if c.EMA != nil {
+	if a, ok := model.(models.Averager); ok && a.EMA() != nil {
+		// The model samples with its own average: restore it as it was.
+		if c.EMA == nil {
+			return nil, fmt.Errorf("train: %s holds no average of the weights, which model %q keeps (ema_decay) and samples with", file, cfg.Name)
+		}
+		if err := a.EMA().LoadState(*c.EMA); err != nil {
+			return nil, fmt.Errorf("train: %s: the model's weight average: %w", file, err)
+		}
+	} else if c.EMA != nil {
 		ema, err := optim.NewEMA(nn.Parameters(model), 0)
 		if err == nil {
 			err = ema.LoadState(*c.EMA)
@@ -189,6 +199,9 @@ func withAverage(model models.Model, ema *optim.EMA, fn func() error) error {
 // layers switched off and no gradient recorded.
 func SampleImages(m models.Model, n int, rngs *tensor.Rngs) (*tensor.Tensor, error) {
 	s, ok := m.(models.ImageSampler)
+	if _, points := PointModel(m); points {
+		ok = false
+	}
 	if !ok {
 		return nil, fmt.Errorf("train: model %q (%s) does not draw images", m.Config().Name, m.Config().ModelClass)
 	}

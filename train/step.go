@@ -51,6 +51,10 @@ type LossStep struct {
 	GradClip float64
 	// EMA, when not nil, is updated after every step.
 	EMA *optim.EMA
+	// ModelEMA is the average a models.Averager keeps and updates itself
+	// (a diffusion model's EMA weights); the step only saves and restores
+	// it. At most one of EMA and ModelEMA is set.
+	ModelEMA *optim.EMA
 
 	params []nn.Param
 }
@@ -67,6 +71,12 @@ func NewLossStep(m models.Trainable, s Settings, totalSteps int) (*LossStep, err
 		return nil, err
 	}
 	st := &LossStep{Model: m, Opt: opt, GradClip: s.GradClip, params: params}
+	if a, ok := m.(models.Averager); ok && a.EMA() != nil {
+		if s.EMADecay > 0 {
+			return nil, fmt.Errorf("train: model %q keeps its own average of its weights (its parameters' ema_decay); training_defaults.ema_decay %g would keep a second one: remove it", m.Config().Name, s.EMADecay)
+		}
+		st.ModelEMA = a.EMA()
+	}
 	if s.EMADecay > 0 {
 		if st.EMA, err = optim.NewEMA(params, s.EMADecay); err != nil {
 			return nil, fmt.Errorf("train: %w", err)
@@ -112,14 +122,23 @@ func (st *LossStep) Run(batch data.Batch, rngs *tensor.Rngs) (float64, map[strin
 // LR returns the optimizer's current learning rate.
 func (st *LossStep) LR() float64 { return st.Opt.LR() }
 
-// State returns the optimizer's and the average's states.
+// State returns the optimizer's and the average's states (the model's
+// own average, when it keeps one).
 func (st *LossStep) State() (opt, ema *optim.State) {
 	o := st.Opt.State()
-	if st.EMA != nil {
-		e := st.EMA.State()
+	if avg := st.average(); avg != nil {
+		e := avg.State()
 		return &o, &e
 	}
 	return &o, nil
+}
+
+// average returns the average to checkpoint: the step's or the model's.
+func (st *LossStep) average() *optim.EMA {
+	if st.ModelEMA != nil {
+		return st.ModelEMA
+	}
+	return st.EMA
 }
 
 // LoadState restores the optimizer and average. A checkpoint without an
@@ -132,18 +151,26 @@ func (st *LossStep) LoadState(opt, ema *optim.State) error {
 	if err := st.Opt.LoadState(*opt); err != nil {
 		return fmt.Errorf("train: restoring the optimizer: %w", err)
 	}
+	return loadAverage(st.average(), ema)
+}
+
+// loadAverage restores a parameter average from a checkpoint's state; a
+// run and a checkpoint must agree on keeping one.
+func loadAverage(avg *optim.EMA, ema *optim.State) error {
 	switch {
-	case st.EMA == nil && ema != nil:
+	case avg == nil && ema != nil:
 		return errors.New("train: checkpoint holds a parameter average (ema_decay) but this run keeps none")
-	case st.EMA != nil && ema == nil:
+	case avg != nil && ema == nil:
 		return errors.New("train: this run keeps a parameter average (ema_decay) but the checkpoint holds none")
-	case st.EMA != nil:
-		if err := st.EMA.LoadState(*ema); err != nil {
+	case avg != nil:
+		if err := avg.LoadState(*ema); err != nil {
 			return fmt.Errorf("train: restoring the parameter average: %w", err)
 		}
 	}
 	return nil
 }
 
-// Average returns the parameter average, nil without ema_decay.
+// Average returns the parameter average the trainer must swap in to
+// sample: the step's, nil without ema_decay. A model's own average is not
+// returned, since the model samples with it by itself.
 func (st *LossStep) Average() *optim.EMA { return st.EMA }

@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -163,9 +164,12 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	newStep := opts.NewStep
 	if newStep == nil {
 		newStep = func(m models.Model, s Settings, total int) (Step, error) {
+			if sm, ok := m.(models.Stepper); ok {
+				return NewStepperStep(sm, s)
+			}
 			tm, ok := m.(models.Trainable)
 			if !ok {
-				return nil, fmt.Errorf("train: model %q (%s) has no single training loss (models.Trainable); its family needs its own train.Step",
+				return nil, fmt.Errorf("train: model %q (%s) has no single training loss (models.Trainable) and does not step itself (models.Stepper); its family needs its own train.Step",
 					m.Config().Name, m.Config().ModelClass)
 			}
 			return NewLossStep(tm, s, total)
@@ -263,11 +267,12 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	if runErr == nil && t.opts.Samples > 0 {
-		if sampler, ok := t.model.(models.ImageSampler); ok {
-			path := filepath.Join(dir, SamplesFile)
-			if err := t.sampleGrid(sampler, path); err != nil {
-				return res, err
-			}
+		path := filepath.Join(dir, SamplesFile)
+		drawn, err := t.drawSamples(path)
+		if err != nil {
+			return res, err
+		}
+		if drawn {
 			res.Samples = path
 		}
 	}
@@ -291,8 +296,15 @@ func (t *Trainer) plan() string {
 	if s.Range != [2]float64{0, 1} {
 		prep += fmt.Sprintf(", range %v", s.Range)
 	}
-	return fmt.Sprintf("%s, batch %d, %s lr %g on %s (%d images%s); output in %s",
-		length, s.BatchSize, s.Optimizer, s.LearningRate, s.Dataset, t.it.State().Len, prep, t.opts.OutDir)
+	opt := fmt.Sprintf("%s lr %g", s.Optimizer, s.LearningRate)
+	if st, ok := t.step.(*StepperStep); ok {
+		opt = "own optimizers (" + strings.Join(st.names, ", ") + ")"
+	}
+	if s.EMADecay > 0 {
+		opt += fmt.Sprintf(", ema %g", s.EMADecay)
+	}
+	return fmt.Sprintf("%s, batch %d, %s on %s (%d examples%s); output in %s",
+		length, s.BatchSize, opt, s.Dataset, t.it.State().Len, prep, t.opts.OutDir)
 }
 
 func plural(n int) string {
@@ -487,16 +499,29 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// sampleGrid draws the final samples with the parameter average if there
-// is one, from streams forked off the training ones so that drawing them
-// changes nothing a resumed run would see.
-func (t *Trainer) sampleGrid(s models.ImageSampler, path string) error {
-	return withAverage(t.model, t.step.Average(), func() error {
+// drawSamples draws the final samples, a grid of images or a scatter plot
+// of points, with the parameter average if there is one, from streams
+// forked off the training ones so that drawing them changes nothing a
+// resumed run would see. It reports whether the model draws samples.
+func (t *Trainer) drawSamples(path string) (bool, error) {
+	ps, points := PointModel(t.model)
+	is, images := t.model.(models.ImageSampler)
+	if !points && !images {
+		return false, nil
+	}
+	return true, withAverage(t.model, t.step.Average(), func() error {
 		nn.SetTraining(t.model, false)
 		defer nn.SetTraining(t.model, true)
-		var images *tensor.Tensor
-		tensor.NoGrad(func() { images = s.SampleImages(t.opts.Samples, t.rngs.Fork("samples")) })
-		if err := image.SaveGrid(path, images, gridRow(t.opts.Samples)); err != nil {
+		rngs := t.rngs.Fork("samples")
+		if points {
+			var x *tensor.Tensor
+			// A scatter plot needs more points than a grid has images.
+			tensor.NoGrad(func() { x = ps.SamplePoints(max(t.opts.Samples, 2000), rngs) })
+			return PlotPoints(x, t.cfg.Name+" samples", path)
+		}
+		var x *tensor.Tensor
+		tensor.NoGrad(func() { x = is.SampleImages(t.opts.Samples, rngs) })
+		if err := image.SaveGrid(path, x, gridRow(t.opts.Samples)); err != nil {
 			return fmt.Errorf("train: sample grid: %w", err)
 		}
 		return nil

@@ -5,8 +5,8 @@
 //	artifex zoo info NAME
 //	artifex config validate FILE
 //	artifex config show FILE
-//	artifex train --zoo NAME | --config FILE [--epochs --steps --batch-size --lr --seed --data-dir --out DIR --resume --quiet]
-//	artifex sample --checkpoint DIR -n 64 --out samples.png [--seed]
+//	artifex train --zoo NAME | --config FILE [--epochs --steps --batch-size --lr --seed --data-dir --out DIR --resume --quiet --samples N]
+//	artifex sample --checkpoint DIR -n 64 --out samples.png [--seed] [--sampler ddpm|ddim --steps N --eta E] [--temperature T] [--data-dir DIR]
 //	artifex evaluate --checkpoint DIR [--data-dir DIR] [--limit N] [--json]
 //	artifex bench WORKLOAD...
 package main

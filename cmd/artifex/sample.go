@@ -16,15 +16,28 @@ import (
 )
 
 func sampleCommand(reg *factory.Registry) *cobra.Command {
-	var ckpt, out string
+	var ckpt, out, dataDir string
 	var n, nrow int
 	var seed uint64
-	var ts textSampling
+	ts := textSampling{temperature: 0.8}
+	var so sampleOptions
 	cmd := &cobra.Command{
 		Use:   "sample --checkpoint DIR",
-		Short: "Draw images from a trained model into a PNG grid (rows into a CSV file for tabular models, text for language models)",
-		Args:  cobra.NoArgs,
+		Short: "Draw samples from a trained model: a PNG image grid or scatter plot, CSV rows for tabular models, text for language models",
+		Long: `Draws samples from a trained model: a grid of images, or for a model of
+points (nsf_tabular's 2-D densities) a scatter plot, and for a model that
+translates images (CycleGAN) the translations of the first test images;
+tabular models write CSV rows and language models print text. Models that
+keep a weight average (ema_decay) sample with it.
+
+Diffusion models take --sampler (DDPM: ddpm or ddim; ScoreDiffusion:
+euler_maruyama or pc), --steps and, for ddim, --eta; flows and VAEs take
+--temperature (language models too, default 0.8 for them). Left out, each
+takes the model's configured value.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			flags := cmd.Flags()
+			so.samplerSet, so.stepsSet, so.etaSet, so.temperatureSet = flags.Changed("sampler"), flags.Changed("steps"), flags.Changed("eta"), flags.Changed("temperature")
 			c, err := train.LoadCheckpoint(ckpt, reg)
 			if err != nil {
 				return err
@@ -39,9 +52,45 @@ func sampleCommand(reg *factory.Registry) *cobra.Command {
 				if !cmd.Flags().Changed("num") {
 					n = 4
 				}
+				if so.temperatureSet {
+					ts.temperature = so.temperature
+				}
 				return ts.print(cmd.OutOrStdout(), lm, c, n, seed)
 			}
-			images, err := train.SampleImages(c.Model, n, nn.NewRngs(seed))
+			rngs := nn.NewRngs(seed)
+			if _, points := train.PointModel(c.Model); points {
+				if !flags.Changed("num") {
+					n = 2000
+				}
+				x, err := so.points(c.Model, n, rngs)
+				if err != nil {
+					return err
+				}
+				if err := train.PlotPoints(x, fmt.Sprintf("%s (step %d)", c.Config.Name, c.Checkpoint.Step), out); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%d points of %s (step %d) drawn as a scatter plot in %s\n", n, c.Config.Name, c.Checkpoint.Step, out)
+				return nil
+			}
+			if tr, ok := c.Model.(translator); ok {
+				if !flags.Changed("num") {
+					n = 8
+				}
+				if so.diffusionSet() || so.temperatureSet {
+					return fmt.Errorf("sample: --sampler, --steps, --eta and --temperature do not apply to model %s, which translates images (they are settings of diffusion models, flows and VAEs)", describe(c.Model))
+				}
+				grid, err := translations(tr, c.Settings.Dataset, dataDir, n)
+				if err != nil {
+					return err
+				}
+				if err := image.SaveGrid(out, grid, n); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "translations of %d %s test images by %s (step %d) written to %s (rows: source, translated, target domain, translated back)\n",
+					n, c.Settings.Dataset, c.Config.Name, c.Checkpoint.Step, out)
+				return nil
+			}
+			images, err := so.images(c.Model, n, rngs)
 			if err != nil {
 				return err
 			}
@@ -57,13 +106,17 @@ func sampleCommand(reg *factory.Registry) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
-	f.IntVarP(&n, "num", "n", 64, "number of samples")
+	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000)")
 	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
 	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv)")
 	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
+	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the test images a translation model (CycleGAN) translates")
+	f.StringVar(&so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
+	f.IntVar(&so.steps, "steps", 0, "diffusion: number of denoising steps")
+	f.Float64Var(&so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")
+	f.Float64Var(&so.temperature, "temperature", 1, "flows and VAEs: scale of the base or prior distribution's spread; language models: sampling temperature (0: greedy, default 0.8)")
 	f.StringVar(&ts.prompt, "prompt", "\n", "text models: the text every sample continues")
 	f.IntVar(&ts.maxTokens, "max-tokens", 200, "text models: tokens to generate per sample")
-	f.Float64Var(&ts.temperature, "temperature", 0.8, "text models: sampling temperature (0: greedy)")
 	f.IntVar(&ts.topK, "top-k", 0, "text models: sample among the k most likely tokens (0: all)")
 	f.Float64Var(&ts.topP, "top-p", 0.95, "text models: nucleus sampling mass (1: all)")
 	cmd.MarkFlagRequired("checkpoint")

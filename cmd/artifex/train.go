@@ -20,7 +20,7 @@ func trainCommand(reg *factory.Registry) *cobra.Command {
 		lr                             float64
 		seed                           uint64
 		resume, quiet                  bool
-		ckptEvery, logEvery            int
+		ckptEvery, logEvery, samples   int
 	)
 	cmd := &cobra.Command{
 		Use:   "train --zoo NAME | --config FILE",
@@ -86,6 +86,7 @@ model and settings can be left out: they are read from the checkpoint.
 			res, err := train.Run(cmd.Context(), cfg, s, train.Options{
 				OutDir: out, Resume: resume, Quiet: quiet, Progress: cmd.ErrOrStderr(),
 				CheckpointEvery: ckptEvery, LogEvery: logEvery, DataDir: dataDir, Registry: reg,
+				Samples: samplesOption(samples),
 			})
 			if err != nil {
 				return err
@@ -116,5 +117,15 @@ model and settings can be left out: they are read from the checkpoint.
 	f.BoolVar(&quiet, "quiet", false, "no progress bar")
 	f.IntVar(&ckptEvery, "checkpoint-every", 0, "save a checkpoint every so many steps (default: every epoch)")
 	f.IntVar(&logEvery, "log-every", 10, "write a metrics record every so many steps")
+	f.IntVar(&samples, "samples", 64, "images in the final sample grid (0: none)")
 	return cmd
+}
+
+// samplesOption maps the --samples flag to Options.Samples, where zero
+// means the default and a negative number none.
+func samplesOption(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }

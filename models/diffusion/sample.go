@@ -217,18 +217,29 @@ func (d *DDPM) Invert(x0 *tensor.Tensor, steps int, labels []int, rawWeights boo
 // A class-conditional model draws the classes in turn (0, 1, 2, ...) with
 // the configured guidance scale.
 func (d *DDPM) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
-	var labels []int
-	if d.c.NumClasses > 0 {
-		labels = make([]int, n)
-		for i := range labels {
-			labels[i] = i % d.c.NumClasses
-		}
-	}
-	x, err := d.Sample(n, SampleOptions{Eta: -1, Labels: labels}, rngs)
+	x, err := d.SampleImagesWith(n, SampleOptions{Eta: -1}, rngs)
 	if err != nil {
 		panic(err)
 	}
-	return toImages(x, d.c.Images)
+	return x
+}
+
+// SampleImagesWith draws n images [n, C, H, W] in [0, 1] as SampleImages
+// does, with the sampler, steps and η of o (see SampleOptions: zero
+// fields and a negative Eta take the configured values). A
+// class-conditional model without o.Labels draws the classes in turn.
+func (d *DDPM) SampleImagesWith(n int, o SampleOptions, rngs *tensor.Rngs) (*tensor.Tensor, error) {
+	if o.Labels == nil && d.c.NumClasses > 0 {
+		o.Labels = make([]int, n)
+		for i := range o.Labels {
+			o.Labels[i] = i % d.c.NumClasses
+		}
+	}
+	x, err := d.Sample(n, o, rngs)
+	if err != nil {
+		return nil, err
+	}
+	return toImages(x, d.c.Images), nil
 }
 
 // toImages maps model-space samples to [0, 1] images.
@@ -237,4 +248,23 @@ func toImages(x *tensor.Tensor, signed bool) *tensor.Tensor {
 		x = tensor.Scale(tensor.AddScalar(x, 1), 0.5)
 	}
 	return tensor.Clamp(x, 0, 1)
+}
+
+// PointDim returns D for a model of vectors [D] (models.PointSampler),
+// and 0 for images and sequences.
+func (d *DDPM) PointDim() int {
+	if len(d.c.Shape) != 1 || d.c.Images {
+		return 0
+	}
+	return d.c.Shape[0]
+}
+
+// SamplePoints draws n vectors [n, D] with the configured sampler (and
+// the EMA weights when the model keeps them).
+func (d *DDPM) SamplePoints(n int, rngs *tensor.Rngs) *tensor.Tensor {
+	x, err := d.Sample(n, SampleOptions{Eta: -1}, rngs)
+	if err != nil {
+		panic(err)
+	}
+	return x
 }

@@ -274,9 +274,19 @@ func meanNorm(x *tensor.Tensor) float64 {
 
 // SampleImages draws n images in [0, 1] with the configured sampler.
 func (m *ScoreDiffusion) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
-	x, err := m.Sample(n, ScoreSampleOptions{}, rngs)
+	x, err := m.SampleImagesWith(n, ScoreSampleOptions{}, rngs)
 	if err != nil {
 		panic(err)
 	}
-	return toImages(x, m.c.Images)
+	return x
+}
+
+// SampleImagesWith draws n images in [0, 1] with the sampler and steps of
+// o (zero fields take the configured values).
+func (m *ScoreDiffusion) SampleImagesWith(n int, o ScoreSampleOptions, rngs *tensor.Rngs) (*tensor.Tensor, error) {
+	x, err := m.Sample(n, o, rngs)
+	if err != nil {
+		return nil, err
+	}
+	return toImages(x, m.c.Images), nil
 }

@@ -175,13 +175,44 @@ func (f *NormalizingFlow) TrainLoss(batch data.Batch, rngs *tensor.Rngs) (*tenso
 // SampleImages draws n images [n, C, H, W] in [0, 1] at the configured
 // sampling temperature (Spec.Temperature).
 func (f *NormalizingFlow) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
-	x := f.Postprocess(f.Sample(n, float32(f.spec.Temperature), rngs))
+	return f.SampleImagesAt(n, f.spec.Temperature, rngs)
+}
+
+// SampleImagesAt draws n images [n, C, H, W] in [0, 1] at the given
+// temperature. It panics for a flow of vectors (PointDim > 0), which has
+// no images to draw: use SamplePointsAt.
+func (f *NormalizingFlow) SampleImagesAt(n int, temperature float64, rngs *tensor.Rngs) *tensor.Tensor {
+	if f.spec.Image == nil {
+		panic(fmt.Sprintf("flow: this flow models vectors of %d values, not images; draw them with SamplePoints", f.dims()))
+	}
+	x := f.Postprocess(f.Sample(n, float32(temperature), rngs))
 	c, h, w := f.spec.Image[0], f.spec.Image[1], f.spec.Image[2]
 	return tensor.Reshape(x, n, c, h, w)
 }
 
+// PointDim returns the dimension of a flow of vectors (models.PointSampler),
+// and 0 for a flow of images.
+func (f *NormalizingFlow) PointDim() int {
+	if f.spec.Image != nil {
+		return 0
+	}
+	return f.dims()
+}
+
+// SamplePoints draws n vectors [n, D] at the configured temperature.
+func (f *NormalizingFlow) SamplePoints(n int, rngs *tensor.Rngs) *tensor.Tensor {
+	return f.SamplePointsAt(n, f.spec.Temperature, rngs)
+}
+
+// SamplePointsAt draws n vectors [n, D] at the given temperature, in the
+// data's space (a vector flow has no pre-processing to undo).
+func (f *NormalizingFlow) SamplePointsAt(n int, temperature float64, rngs *tensor.Rngs) *tensor.Tensor {
+	return tensor.Reshape(f.Sample(n, float32(temperature), rngs), n, f.dims())
+}
+
 // Evaluate returns the test negative log-likelihood, "nll" in nats per
-// sample and, for dequantised images, "bits_per_dim", averaged over the
+// sample and, for dequantised images, "bits_per_dim" (for vectors, the
+// "log_likelihood" in nats per point too), averaged over the
 // whole data set with one dequantisation per image (drawn from rngs'
 // stream "dequantize"). The flow is evaluated in evaluation mode and put
 // back in training mode.
@@ -217,9 +248,12 @@ func (f *NormalizingFlow) Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[s
 		return nil, evalErr
 	}
 	nll := total / float64(test.Len())
-	out := map[string]float64{"nll": nll}
+	out := map[string]float64{"nll": nll, "examples": float64(test.Len())}
 	if f.spec.Dequantize {
 		out["bits_per_dim"] = nll / float64(f.dims()) / math.Ln2
+	}
+	if f.spec.Image == nil {
+		out["log_likelihood"] = -nll
 	}
 	return out, nil
 }

@@ -79,11 +79,16 @@ func (c *ConditionalVAE) Sample(labels []int, temperature float64, rngs *tensor.
 // SampleImages implements models.ImageSampler with labels 0, 1, ..., K-1,
 // 0, 1, ... so that a grid K wide shows one class per column.
 func (c *ConditionalVAE) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
+	return c.SampleImagesAt(n, 1, rngs)
+}
+
+// SampleImagesAt is SampleImages at the given temperature.
+func (c *ConditionalVAE) SampleImagesAt(n int, temperature float64, rngs *tensor.Rngs) *tensor.Tensor {
 	labels := make([]int, n)
 	for i := range labels {
 		labels[i] = i % c.classes
 	}
-	return c.asImages(c.Sample(labels, 1, rngs))
+	return c.asImages(c.Sample(labels, temperature, rngs))
 }
 
 // Reconstruct returns the means decoded from the posterior means of a

@@ -141,7 +141,13 @@ func (v *VAE) sample(n int, temperature float64, cond *tensor.Tensor, rngs *tens
 // SampleImages implements models.ImageSampler: n samples at temperature 1
 // as [n, C, H, W] values in [0, 1].
 func (v *VAE) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
-	return v.asImages(v.Sample(n, 1, rngs))
+	return v.SampleImagesAt(n, 1, rngs)
+}
+
+// SampleImagesAt draws n images in [0, 1] from the prior scaled by
+// temperature (see Sample).
+func (v *VAE) SampleImagesAt(n int, temperature float64, rngs *tensor.Rngs) *tensor.Tensor {
+	return v.asImages(v.Sample(n, temperature, rngs))
 }
 
 // Reconstruct encodes x, decodes the posterior mean and returns the

@@ -1,0 +1,260 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/artifex-go/artifex/checkpoint"
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
+)
+
+// tinyGAN is a DCGAN for the 8×8 bars: latent 8 → 4×4×8 → 8×8×1, with
+// batch norm and discriminator dropout, so that a resume must restore
+// running statistics and the dropout stream as well as both optimizers.
+func tinyGAN() config.ModelConfiguration {
+	return config.ModelConfiguration{
+		Name: "tiny_gan", ModelClass: "gan.DCGAN",
+		InputDim: config.Dims{8}, HiddenDims: []int{8}, OutputDim: config.Dims{8, 8, 1},
+		Parameters: map[string]any{"discriminator_features": []int{8}, "dropout_rate": 0.3},
+	}
+}
+
+func ganSettings() Settings {
+	s := DefaultSettings
+	s.BatchSize, s.Seed, s.EMADecay = 16, 3, 0.9
+	return s
+}
+
+func newGANTrainer(t *testing.T, s Settings, opts Options) (*Trainer, models.Model) {
+	t.Helper()
+	rngs := nn.NewRngs(s.Seed)
+	m, err := factory.DefaultRegistry().CreateModel(tinyGAN(), rngs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Quiet = true
+	tr, err := New(m, bars(), rngs, s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, m
+}
+
+func TestGANResumeGivesBitIdenticalParametersAndOptimizers(t *testing.T) {
+	const n = 11 // not a whole number of epochs (8 steps each)
+	s := ganSettings()
+
+	s.Steps = 2 * n
+	straightDir := t.TempDir()
+	straight, straightModel := newGANTrainer(t, s, Options{OutDir: straightDir, LogEvery: 1, Samples: 4})
+	res, err := straight.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Samples == "" {
+		t.Error("a GAN run drew no sample grid")
+	}
+
+	dir := t.TempDir()
+	s.Steps = n
+	first, _ := newGANTrainer(t, s, Options{OutDir: dir, LogEvery: 1, Samples: -1})
+	if _, err := first.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := checkpoint.Read(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"generator/step", "discriminator/step"} {
+		if c.Optim.Scalars[name] != n {
+			t.Errorf("checkpoint optimizer scalar %s = %v, want %d", name, c.Optim.Scalars[name], n)
+		}
+	}
+	if c.EMA == nil {
+		t.Error("checkpoint holds no generator average")
+	}
+
+	s.Steps = 2 * n
+	second, resumedModel := newGANTrainer(t, s, Options{OutDir: dir, LogEvery: 1, Resume: true, Samples: -1})
+	if _, err := second.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	assertSameState(t, nn.State(straightModel), nn.State(resumedModel))
+	a, ae := straight.step.State()
+	b, be := second.step.State()
+	assertSameState(t, a.Tensors, b.Tensors)
+	assertSameState(t, ae.Tensors, be.Tensors)
+
+	want, _ := ReadMetrics(filepath.Join(straightDir, MetricsFile))
+	got, _ := ReadMetrics(filepath.Join(dir, MetricsFile))
+	if len(got) != len(want) {
+		t.Fatalf("resumed log has %d records, straight %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Loss != want[i].Loss || got[i].Logs["g_loss"] != want[i].Logs["g_loss"] {
+			t.Errorf("record %d: resumed %+v, straight %+v", i, got[i], want[i])
+		}
+	}
+	if _, ok := want[0].Logs["g_loss"]; !ok {
+		t.Errorf("a GAN's record lacks g_loss: %v", want[0].Logs)
+	}
+
+	// The reloaded model samples with the averaged parameters.
+	rc, err := LoadCheckpoint(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	avg := map[string][]float32{}
+	for _, p := range rc.Checkpoint.EMA.Tensors {
+		avg[p.Name] = p.Tensor.Data()
+	}
+	for _, p := range nn.Parameters(rc.Model) {
+		if math.Float32bits(p.Tensor.Data()[0]) != math.Float32bits(avg[p.Name][0]) {
+			t.Fatalf("reloaded %s holds the trained values, not the average", p.Name)
+		}
+	}
+}
+
+func TestGANRejectsOptimizerSettingsItWouldIgnore(t *testing.T) {
+	s := ganSettings()
+	s.LearningRate, s.GradClip = 1e-4, 5
+	rngs := nn.NewRngs(0)
+	m, err := factory.DefaultRegistry().CreateModel(tinyGAN(), rngs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(m, bars(), rngs, s, Options{OutDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "learning_rate, grad_clip") || !strings.Contains(err.Error(), "generator_lr") {
+		t.Errorf("err = %v, want the ignored settings named and generator_lr pointed to", err)
+	}
+}
+
+// spoiling is a GAN whose parameters turn NaN after a number of steps, as
+// a diverging run's do.
+type spoiling struct {
+	models.Stepper
+	after, calls int
+}
+
+func (s *spoiling) TrainStep(b data.Batch, rngs *tensor.Rngs) (map[string]float64, error) {
+	logs, err := s.Stepper.TrainStep(b, rngs)
+	if s.calls++; s.calls > s.after {
+		nn.Parameters(s.Stepper)[0].Tensor.Data()[0] = float32(math.NaN())
+	}
+	return logs, err
+}
+
+func TestGANWhoseParametersTurnNaNStopsAndKeepsTheLastGoodCheckpoint(t *testing.T) {
+	s := ganSettings()
+	s.Steps, s.EMADecay = 20, 0
+	rngs := nn.NewRngs(0)
+	m, err := factory.DefaultRegistry().CreateModel(tinyGAN(), rngs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tr, err := New(&spoiling{Stepper: m.(models.Stepper), after: 5}, bars(), rngs, s, Options{OutDir: dir, CheckpointEvery: 2, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Run(context.Background())
+	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "last good checkpoint (step 4)") {
+		t.Fatalf("err = %v, want ErrNonFinite naming the checkpoint of step 4", err)
+	}
+	if res.Steps != 5 || res.Samples != "" {
+		t.Errorf("result %+v: want a stop after 5 good steps and no samples", res)
+	}
+	c, err := checkpoint.Read(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Model {
+		for _, v := range p.Tensor.Data() {
+			if math.IsNaN(float64(v)) {
+				t.Fatalf("kept checkpoint holds NaN in %s", p.Name)
+			}
+		}
+	}
+}
+
+// tinyDDPM is a DDPM of 2-D points with an MLP backbone that keeps its own
+// EMA weights.
+func tinyDDPM() config.ModelConfiguration {
+	return config.ModelConfiguration{
+		Name: "tiny_ddpm", ModelClass: "diffusion.DDPM",
+		InputDim: config.Dims{2}, HiddenDims: []int{16, 16},
+		Parameters: map[string]any{"noise_steps": 20, "ema_decay": 0.9, "backbone": "mlp"},
+	}
+}
+
+func TestDiffusionEMAIsCheckpointedResumedAndUsedAfterReload(t *testing.T) {
+	points, err := data.Load(data.TwoMoons, "train", data.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, _, _ = points.Split(256)
+	s := DefaultSettings
+	s.Dataset, s.BatchSize, s.Seed = data.TwoMoons, 32, 4
+	build := func(steps int, dir string, resume bool) (*Trainer, models.Model) {
+		rngs := nn.NewRngs(s.Seed)
+		m, err := factory.DefaultRegistry().CreateModel(tinyDDPM(), rngs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Steps = steps
+		tr, err := New(m, points, rngs, s, Options{OutDir: dir, Resume: resume, Quiet: true, Samples: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr, m
+	}
+	straight, sm := build(14, t.TempDir(), false)
+	if _, err := straight.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	first, _ := build(7, dir, false)
+	if _, err := first.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second, rm := build(14, dir, true)
+	res, err := second.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Samples == "" {
+		t.Error("a DDPM of points drew no scatter plot")
+	}
+	assertSameState(t, nn.State(sm), nn.State(rm))
+	ema := func(m models.Model) []nn.Param { return m.(models.Averager).EMA().State().Tensors }
+	assertSameState(t, ema(sm), ema(rm))
+
+	c, err := LoadCheckpoint(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameState(t, nn.State(rm), nn.State(c.Model))
+	assertSameState(t, ema(rm), ema(c.Model))
+	if got := c.Model.(models.Averager).EMA().Updates(); got != 14 {
+		t.Errorf("reloaded EMA has %d updates, want 14", got)
+	}
+	metrics, err := Evaluate(c, "", 300, nn.NewRngs(1))
+	if err != nil || metrics["examples"] != 300 || !(metrics["loss"] > 0 && metrics["loss"] < 10) {
+		t.Errorf("evaluate: %v, %v", metrics, err)
+	}
+	if got := c.Model.(models.Averager).EMA().Updates(); got != 14 {
+		t.Errorf("evaluating changed the EMA: %d updates", got)
+	}
+	if _, err := New(c.Model, points, nn.NewRngs(0), func() Settings { s := s; s.EMADecay = 0.5; return s }(), Options{OutDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "its own average") {
+		t.Errorf("a second average: err = %v", err)
+	}
+}
