@@ -33,7 +33,7 @@ func egnnWorkload() Workload {
 			return func() {
 				opt.ZeroGrad()
 				ho, xo := net.Forward(h, x, nil)
-				loss := tensor.Add(tensor.MSE(xo, xt), tensor.MSE(ho, ht))
+				loss := tensor.Add(tensor.Mean(tensor.MSE(xo, xt)), tensor.Mean(tensor.MSE(ho, ht)))
 				loss.Backward()
 				opt.Step()
 			}, 0
