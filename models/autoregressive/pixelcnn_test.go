@@ -2,6 +2,7 @@ package autoregressive
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/fittest"
 	"math"
 	"strings"
 	"testing"
@@ -9,7 +10,6 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/nn"
-	"github.com/artifex-go/artifex/optim"
 	"github.com/artifex-go/artifex/tensor"
 )
 
@@ -296,21 +296,7 @@ func TestPixelCNNLearnsBinarisedMNIST(t *testing.T) {
 	batch := data.Batch{Images: data.StaticBinarize(0.5)(small.Images())}
 	p := newTestPixelCNN(t, PixelCNNOptions{Channels: 1, Height: 28, Width: 28, Hidden: 16, ResidualBlocks: 2,
 		FirstKernel: 7, Kernel: 3, OutputHidden: 32, Levels: 2})
-	opt, err := optim.NewAdam(nn.Parameters(p), optim.AdamConfig{LR: 3e-3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first, last float64
-	for step := range 30 {
-		opt.ZeroGrad()
-		loss, logs := p.TrainLoss(batch, nil)
-		loss.Backward()
-		opt.Step()
-		if step == 0 {
-			first = logs["nll"]
-		}
-		last = logs["nll"]
-	}
+	first, last := fittest.Fit(t, p, batch, nil, 3e-3, 30, "nll")
 	t.Logf("NLL %.1f → %.1f nats", first, last)
 	if !(last < 0.5*first) || !(last < 200) {
 		t.Errorf("NLL went from %.1f to %.1f nats; want below half the start and below 200", first, last)

@@ -1,6 +1,7 @@
 package autoregressive
 
 import (
+	"github.com/artifex-go/artifex/internal/fittest"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,7 +13,6 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/nn"
-	"github.com/artifex-go/artifex/optim"
 	"github.com/artifex-go/artifex/tensor"
 )
 
@@ -296,21 +296,7 @@ func TestTransformerLearnsRealText(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := data.Batch{Images: tensor.FromSlice(vals, 8, 33)}
-	opt, err := optim.NewAdam(nn.Parameters(m), optim.AdamConfig{LR: 3e-3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first, last float64
-	for i := range 60 {
-		opt.ZeroGrad()
-		loss, logs := m.TrainLoss(batch, rngs)
-		loss.Backward()
-		opt.Step()
-		if i == 0 {
-			first = logs["nll"]
-		}
-		last = logs["nll"]
-	}
+	first, last := fittest.Fit(t, m, batch, rngs, 3e-3, 60, "nll")
 	// Uniform over 256 bytes is ln 256 = 5.55 nats.
 	if first < 4.5 || last > first/2 {
 		t.Errorf("nll %v → %v: want a start near ln 256 and at least halved", first, last)
