@@ -27,6 +27,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/cputime"
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
@@ -82,6 +84,12 @@ type Options struct {
 	NewStep func(m models.Model, s Settings, totalSteps int) (Step, error)
 	// OnStep, when not nil, is called after every step.
 	OnStep func(StepInfo)
+	// Budget, when positive, ends the run early, as if its last step had
+	// come, once this invocation has used Budget × GOMAXPROCS of CPU time:
+	// Budget of wall time on an otherwise idle machine, and no less work
+	// on a busy one. The checkpoint and the samples are written as at a
+	// normal end, and Result.BudgetSpent is set.
+	Budget time.Duration
 
 	// DataDir is searched first for data sets (Run only).
 	DataDir string
@@ -107,6 +115,9 @@ type Result struct {
 	Metrics    string  // path of the metrics log
 	LossCurve  string  // path of the loss curve, "" if not drawn
 	Samples    string  // path of the sample grid, "" if not drawn
+	// BudgetSpent says the run stopped before its last step because
+	// Options.Budget was used up.
+	BudgetSpent bool
 }
 
 // Trainer trains one model on one data set.
@@ -126,6 +137,8 @@ type Trainer struct {
 	seconds   float64 // training time before this run (resume)
 	lastSaved int64   // step of the last checkpoint written here or resumed from, -1 for none
 	lastLoss  float64
+	// budgetSpent is set when the loop stopped at Options.Budget.
+	budgetSpent bool
 }
 
 // New prepares the training of model on train. rngs must be the streams
@@ -253,7 +266,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	runErr := t.loop(ctx, log, ckpt)
 	runErr = errors.Join(runErr, log.close())
 
-	res := Result{Steps: t.done, Epoch: t.epoch, Loss: t.lastLoss, Seconds: t.seconds, Metrics: metricsPath}
+	res := Result{Steps: t.done, Epoch: t.epoch, Loss: t.lastLoss, Seconds: t.seconds, Metrics: metricsPath, BudgetSpent: t.budgetSpent}
 	if t.lastSaved >= 0 {
 		res.Checkpoint = ckpt
 	}
@@ -323,7 +336,15 @@ func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) error 
 	defer func() { t.seconds = elapsed() }()
 	var m meter
 	since := time.Now()
+	budget := cputime.Budget{Wall: t.opts.Budget, Cores: runtime.GOMAXPROCS(0)}
+	budget.Start()
 	for t.done < t.total {
+		if t.opts.Budget > 0 && budget.Exhausted() {
+			t.budgetSpent = true
+			fmt.Fprintf(t.out, "\nstopping at step %d: the budget of %v on %d cores (%v of CPU time) is spent\n",
+				t.done, t.opts.Budget, budget.Cores, budget.Spent().Round(time.Second))
+			break
+		}
 		if ctx.Err() != nil {
 			if err := t.save(ckpt, elapsed()); err != nil {
 				return fmt.Errorf("train: interrupted at step %d and the checkpoint could not be saved: %w", t.done, err)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/config"
@@ -269,6 +270,34 @@ func TestInterruptionSavesACheckpointThatResumes(t *testing.T) {
 	res, err := resumed.Run(context.Background())
 	if err != nil || res.Steps != 20 {
 		t.Fatalf("resuming: steps %d, err %v", res.Steps, err)
+	}
+}
+
+// A spent CPU budget ends the run as its last step would: no error, a
+// checkpoint at the step reached, and a run that resumes to the end.
+func TestBudgetEndsTheRunWithACheckpoint(t *testing.T) {
+	s := tinySettings(t)
+	s.Steps = 1_000_000
+	dir := t.TempDir()
+	tr, _ := newTrainer(t, bars(), s, Options{OutDir: dir, Budget: 20 * time.Millisecond})
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.BudgetSpent || res.Steps >= int64(s.Steps) || res.Checkpoint == "" {
+		t.Fatalf("result %+v: want BudgetSpent, fewer than %d steps and a checkpoint", res, s.Steps)
+	}
+	c, err := checkpoint.Read(res.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Step != res.Steps {
+		t.Errorf("checkpoint at step %d, run ended at %d", c.Step, res.Steps)
+	}
+	s.Steps = int(res.Steps) + 3
+	resumed, _ := newTrainer(t, bars(), s, Options{OutDir: dir, Resume: true})
+	if r, err := resumed.Run(context.Background()); err != nil || r.Steps != int64(s.Steps) || r.BudgetSpent {
+		t.Fatalf("resuming without a budget: %+v, %v", r, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ func trainCommand(reg *factory.Registry) *cobra.Command {
 		seed                           uint64
 		resume, quiet                  bool
 		ckptEvery, logEvery, samples   int
+		budget                         time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "train --zoo NAME | --config FILE",
@@ -33,7 +35,10 @@ every --checkpoint-every steps, and at the end), config.yaml, metrics.jsonl,
 loss.png and samples.png. Ctrl-C saves a checkpoint and stops; --resume
 continues it exactly (same data order, same random draws). With --resume the
 model and settings can be left out: they are read from the checkpoint.
---epochs and --steps give the total length, earlier runs included.`,
+--epochs and --steps give the total length, earlier runs included.
+--budget 30m stops earlier, as at a normal end, once the process has used
+30 minutes on every core in CPU time (30 minutes on an idle machine, longer
+on a busy one); it counts this invocation only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cfg config.ModelConfiguration
@@ -86,13 +91,16 @@ model and settings can be left out: they are read from the checkpoint.
 			res, err := train.Run(cmd.Context(), cfg, s, train.Options{
 				OutDir: out, Resume: resume, Quiet: quiet, Progress: cmd.ErrOrStderr(),
 				CheckpointEvery: ckptEvery, LogEvery: logEvery, DataDir: dataDir, Registry: reg,
-				Samples: samplesOption(samples),
+				Samples: samplesOption(samples), Budget: budget,
 			})
 			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "trained %s: %d steps (epoch %d) in %.1f s, last loss %.6g\n", cfg.Name, res.Steps, res.Epoch, res.Seconds, res.Loss)
+			if res.BudgetSpent {
+				fmt.Fprintf(w, "stopped early: the --budget of %v is spent\n", budget)
+			}
 			for _, f := range []struct{ what, path string }{
 				{"checkpoint", res.Checkpoint}, {"metrics", res.Metrics}, {"loss curve", res.LossCurve}, {"samples", res.Samples},
 			} {
@@ -118,6 +126,7 @@ model and settings can be left out: they are read from the checkpoint.
 	f.IntVar(&ckptEvery, "checkpoint-every", 0, "save a checkpoint every so many steps (default: every epoch)")
 	f.IntVar(&logEvery, "log-every", 10, "write a metrics record every so many steps")
 	f.IntVar(&samples, "samples", 64, "images in the final sample grid (0: none)")
+	f.DurationVar(&budget, "budget", 0, "stop once this much time on every core has been used in CPU time, e.g. 30m (0: no limit)")
 	return cmd
 }
 
