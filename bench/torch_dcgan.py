@@ -11,13 +11,12 @@ same timing rule (median of 20 steps after 3 warm-up steps), on 2 threads:
 It prints one JSON line with the keys of `artifex bench dcgan --json`, so
 `artifex bench dcgan --torch bench/torch_dcgan.py` compares the two.
 """
-import json
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import report
 
 THREADS = 2
 BATCH = 64
@@ -82,14 +81,7 @@ def main():
         d.requires_grad_(True)
         opt_g.step()
 
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(20):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    print(json.dumps({"workload": "dcgan", "ms_per_step": statistics.median(times) * 1e3, "threads": THREADS}))
+    report("dcgan", step)
 
 
 if __name__ == "__main__":

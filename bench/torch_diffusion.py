@@ -12,15 +12,14 @@ and nearest+conv up-sampling, linear 1000-step schedule, epsilon MSE, Adam
 here too. Prints one JSON line: {"workload", "ms_per_step", "threads"}.
 """
 import copy
-import json
 import math
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import median_seconds, print_result
 
 THREADS = 2
 CH, TDIM, T = [16, 32, 32], 64, 1000
@@ -120,17 +119,6 @@ class UNet(nn.Module):
         return self.out(F.silu(self.norm(h)))
 
 
-def timed(step, warmup, reps):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 ab = torch.cumprod(1 - torch.linspace(1e-4, 0.02, T, dtype=torch.float64), 0).float()
 
 
@@ -152,7 +140,7 @@ def ddpm_unet():
             for pe, p in zip(ema.parameters(), net.parameters()):
                 pe.mul_(0.999).add_(p, alpha=0.001)
 
-    return timed(step, 3, 20)
+    return median_seconds(step, 3, 20)
 
 
 def ddim_sample():
@@ -170,7 +158,7 @@ def ddim_sample():
             eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
             x = an.sqrt() * x0 + (1 - an).sqrt() * eps
 
-    return timed(step, 1, 3)
+    return median_seconds(step, 1, 3)
 
 
 if __name__ == "__main__":
@@ -178,4 +166,4 @@ if __name__ == "__main__":
     torch.manual_seed(0)
     name = sys.argv[1]
     fn = {"ddpm-unet": ddpm_unet, "ddim-sample": ddim_sample}[name]
-    print(json.dumps({"workload": name, "ms_per_step": fn() * 1e3, "threads": THREADS}))
+    print_result(name, fn())

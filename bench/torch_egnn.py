@@ -14,13 +14,12 @@ Median of 10 steps after 2 warm-up.
     /usr/bin/python3 bench/torch_egnn.py
 prints {"workload": "egnn", "ms_per_step": ..., "threads": 2}.
 """
-import json
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import report
 
 torch.set_num_threads(2)
 B, N, F_IN, H = 16, 64, 16, 64
@@ -81,14 +80,7 @@ def main():
         loss.backward()
         opt.step()
 
-    for _ in range(2):
-        step()
-    times = []
-    for _ in range(10):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    print(json.dumps({"workload": "egnn", "ms_per_step": statistics.median(times) * 1e3, "threads": 2}))
+    report("egnn", step, warmup=2, runs=10)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,12 @@ pass, as in Go. Same timing rule (median of 20 steps after 3 warm-up steps),
 
 It prints one JSON line with the keys of `artifex bench pixelcnn --json`.
 """
-import json
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import report
 
 THREADS = 2
 BATCH = 32
@@ -82,14 +81,7 @@ def main():
         (nll / 784).backward()
         opt.step()
 
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(20):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    print(json.dumps({"workload": "pixelcnn", "ms_per_step": statistics.median(times) * 1e3, "threads": THREADS}))
+    report("pixelcnn", step)
 
 
 if __name__ == "__main__":

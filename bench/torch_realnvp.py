@@ -8,14 +8,13 @@ s = scale * tanh(raw)), uniform dequantisation and the logit transform
     /usr/bin/python3 bench/torch_realnvp.py
 prints {"workload": "realnvp", "ms_per_step": ..., "threads": 2}.
 """
-import json
 import math
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import report
 
 torch.set_num_threads(2)
 ALPHA = 0.05
@@ -119,15 +118,7 @@ def main():
         loss.backward()
         opt.step()
 
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(20):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    print(json.dumps({"workload": "realnvp", "ms_per_step": statistics.median(times) * 1e3,
-                      "threads": torch.get_num_threads()}))
+    report("realnvp", step)
 
 
 if __name__ == "__main__":

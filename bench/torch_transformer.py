@@ -10,13 +10,12 @@ Median of 20 steps after 3 warm-up.
     /usr/bin/python3 bench/torch_transformer.py
 prints {"workload": "transformer", "ms_per_step": ..., "threads": 2}.
 """
-import json
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import report
 
 torch.set_num_threads(2)
 V, T, D, H, FF, L, B = 256, 128, 128, 4, 512, 4, 16
@@ -66,14 +65,7 @@ def main():
         loss.backward()
         opt.step()
 
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(20):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    print(json.dumps({"workload": "transformer", "ms_per_step": statistics.median(times) * 1e3, "threads": torch.get_num_threads()}))
+    report("transformer", step)
 
 
 if __name__ == "__main__":
