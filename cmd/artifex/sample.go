@@ -122,7 +122,7 @@ takes the model's configured value.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
-	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000)")
+	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1)")
 	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
 	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav)")
 	f.Float64Var(&as.seconds, "seconds", 2, "audio models: length of each sample in seconds")
