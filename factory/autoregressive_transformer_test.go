@@ -66,6 +66,19 @@ func TestTransformerBuilderRejectsBadParameters(t *testing.T) {
 	}
 }
 
+func TestTransformerBuilderBuildsRotaryPositions(t *testing.T) {
+	r := transformerRegistry(t)
+	cfg := config.ModelConfiguration{Name: "lm", ModelClass: "GPT", HiddenDims: []int{32}, Parameters: map[string]any{"position_embedding": "rope", "max_seq_len": 16}}
+	m, err := r.CreateModel(cfg, nn.NewRngs(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := m.(*autoregressive.Transformer)
+	if lm.PositionEmbedding != nil || lm.Blocks[3].Attn.Rotary == nil || m.Config().Parameters["position_embedding"] != "rope" {
+		t.Errorf("rope: position embedding %v, last block's rotary %v, config %v", lm.PositionEmbedding, lm.Blocks[3].Attn.Rotary, m.Config().Parameters)
+	}
+}
+
 func TestTextModalityAdaptsTransformerThroughTheFactory(t *testing.T) {
 	r := transformerRegistry(t)
 	cfg := config.ModelConfiguration{Name: "lm", ModelClass: "GPT", HiddenDims: []int{32}, Parameters: map[string]any{"vocab_size": 260, "max_seq_len": 16}}

@@ -12,6 +12,10 @@ import (
 type MultiHeadAttention struct {
 	Query, Key, Value, Out *Linear
 	Heads                  int
+	// Rotary, when set, rotates the head-split queries and keys by their
+	// positions (RoPE) before they are compared; queries and keys both
+	// count positions from 0 (from the cache's length in ForwardCached).
+	Rotary *RoPE
 }
 
 // NewMultiHeadAttention returns attention over embeddings of size dim split
@@ -59,7 +63,16 @@ func (m *MultiHeadAttention) Attend(q, k, v, mask *tensor.Tensor, causal bool) *
 	qh := m.splitHeads(m.Query.Forward(q))
 	kh := m.splitHeads(m.Key.Forward(k))
 	vh := m.splitHeads(m.Value.Forward(v))
+	qh, kh = m.rotate(qh, 0), m.rotate(kh, 0)
 	return m.Out.Forward(mergeHeads(tensor.ScaledDotProductAttention(qh, kh, vh, mask, causal)))
+}
+
+// rotate applies Rotary, if set, to x [B, H, L, D] at positions from start.
+func (m *MultiHeadAttention) rotate(x *tensor.Tensor, start int) *tensor.Tensor {
+	if m.Rotary == nil {
+		return x
+	}
+	return m.Rotary.Rotate(x, start)
 }
 
 // KVCache holds the keys and values of the positions generated so far, so
@@ -85,6 +98,8 @@ func (m *MultiHeadAttention) ForwardCached(x *tensor.Tensor, cache *KVCache) *te
 	kh := m.splitHeads(m.Key.Forward(x))
 	vh := m.splitHeads(m.Value.Forward(x))
 	past := cache.Len()
+	// The cache holds keys already rotated to their positions.
+	qh, kh = m.rotate(qh, past), m.rotate(kh, past)
 	if past > 0 {
 		kh = tensor.Concat(2, cache.K, kh)
 		vh = tensor.Concat(2, cache.V, vh)

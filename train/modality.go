@@ -6,7 +6,9 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/tabular"
+	"github.com/artifex-go/artifex/models"
 )
 
 // MetadataModality is the metadata key that names the modality a
@@ -28,10 +30,14 @@ func buildOptions(cfg config.ModelConfiguration) ([]factory.Option, error) {
 	return []factory.Option{factory.WithModality(name)}, nil
 }
 
-// loadDataset reads a split of a data set: the tables of the tabular
-// modality (tabular.Datasets) encoded as rows, the image sets through
-// data.Load otherwise.
-func loadDataset(name, split, dir string) (*data.Dataset, error) {
+// loadDataset reads a split of a data set for model m: the tables of the
+// tabular modality (tabular.Datasets) encoded as rows, the speech of the
+// audio modality cut to m's sample rate and segment length, the image sets
+// through data.Load otherwise.
+func loadDataset(m models.Model, name, split, dir string) (*data.Dataset, error) {
+	if audio.IsDataset(name) {
+		return audio.LoadDataset(m, name, split, dir)
+	}
 	if tabular.IsDataset(name) {
 		return tabular.LoadDataset(name, split, dir)
 	}

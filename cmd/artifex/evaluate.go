@@ -43,7 +43,8 @@ func evaluateCommand(reg *factory.Registry) *cobra.Command {
 		Use:   "evaluate --checkpoint DIR",
 		Short: "Compute a trained model's metrics on the test split of its data set",
 		Long: `Computes the family's own test metrics (e.g. a VAE's IWAE bound in nats, a
-flow's bits/dim) on the test split of the data set the model was trained on.
+flow's bits/dim, a WaveNet's NLL per audio sample) on the test split of the data
+set the model was trained on.
 
 With --fid, or --samples N, an image model also draws N images (1000 by
 default) and scores them against the whole test split on the features of the

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/models"
@@ -20,19 +21,22 @@ func sampleCommand(reg *factory.Registry) *cobra.Command {
 	var n, nrow int
 	var seed uint64
 	ts := textSampling{temperature: 0.8}
+	as := audioSampling{temperature: 1}
 	var so sampleOptions
 	cmd := &cobra.Command{
 		Use:   "sample --checkpoint DIR",
-		Short: "Draw samples from a trained model: a PNG image grid or scatter plot, CSV rows for tabular models, text for language models",
+		Short: "Draw samples from a trained model: a PNG image grid or scatter plot, CSV rows for tabular models, text for language models, WAV files for audio models",
 		Long: `Draws samples from a trained model: a grid of images, or for a model of
 points (nsf_tabular's 2-D densities) a scatter plot, and for a model that
 translates images (CycleGAN) the translations of the first test images;
-tabular models write CSV rows and language models print text. Models that
-keep a weight average (ema_decay) sample with it.
+tabular models write CSV rows, language models print text and audio models
+(WaveNet) write --seconds of audio per sample as 16-bit WAV files (one by
+default, samples.wav). Models that keep a weight average (ema_decay) sample
+with it.
 
 Diffusion models take --sampler (DDPM: ddpm or ddim; ScoreDiffusion:
 euler_maruyama or pc), --steps and, for ddim, --eta; flows and VAEs take
---temperature (language models too, default 0.8 for them). Left out, each
+--temperature (language models and audio models too, default 0.8 and 1). Left out, each
 takes the model's configured value.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -56,6 +60,18 @@ takes the model's configured value.`,
 					ts.temperature = so.temperature
 				}
 				return ts.print(cmd.OutOrStdout(), lm, c, n, seed)
+			}
+			if wm, ok := c.Model.(*audio.Waveform); ok {
+				if !flags.Changed("num") {
+					n = 1
+				}
+				if !flags.Changed("out") {
+					out = "samples.wav"
+				}
+				if so.temperatureSet {
+					as.temperature = so.temperature
+				}
+				return as.write(cmd.OutOrStdout(), c, wm, n, seed, out)
 			}
 			rngs := nn.NewRngs(seed)
 			if _, points := train.PointModel(c.Model); points {
@@ -106,15 +122,16 @@ takes the model's configured value.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
-	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000)")
+	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1)")
 	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
-	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv)")
+	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav)")
+	f.Float64Var(&as.seconds, "seconds", 2, "audio models: length of each sample in seconds")
 	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
 	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the test images a translation model (CycleGAN) translates")
 	f.StringVar(&so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
 	f.IntVar(&so.steps, "steps", 0, "diffusion: number of denoising steps")
 	f.Float64Var(&so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")
-	f.Float64Var(&so.temperature, "temperature", 1, "flows and VAEs: scale of the base or prior distribution's spread; language models: sampling temperature (0: greedy, default 0.8)")
+	f.Float64Var(&so.temperature, "temperature", 1, "flows and VAEs: scale of the base or prior distribution's spread; language models: sampling temperature (0: greedy, default 0.8); audio models: sampling temperature (default 1)")
 	f.StringVar(&ts.prompt, "prompt", "\n", "text models: the text every sample continues")
 	f.IntVar(&ts.maxTokens, "max-tokens", 200, "text models: tokens to generate per sample")
 	f.IntVar(&ts.topK, "top-k", 0, "text models: sample among the k most likely tokens (0: all)")

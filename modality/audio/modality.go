@@ -3,6 +3,7 @@ package audio
 import (
 	"fmt"
 	"maps"
+	"math"
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
@@ -20,6 +21,9 @@ type WaveformModel interface {
 	// CodeLoss returns the mean negative log-likelihood per sample of n
 	// code sequences laid one after another.
 	CodeLoss(codes []int, n int) (*tensor.Tensor, map[string]float64)
+	// Logits returns the logits [n, Levels, T] of p(x_t | x_<t) for n
+	// code sequences of T codes laid one after another.
+	Logits(codes []int, n int) *tensor.Tensor
 	// Generate draws n sequences of length codes.
 	Generate(n, length int, temperature float32, rngs *tensor.Rngs) ([]int, error)
 }
@@ -70,6 +74,16 @@ func (a *Waveform) Config() config.ModelConfiguration {
 // SampleRate returns the model's sample rate.
 func (a *Waveform) SampleRate() int { return a.Model.SampleRate() }
 
+// SegmentLength returns the number of samples per training segment, the
+// model's input_dim.
+func (a *Waveform) SegmentLength() (int, error) {
+	cfg := a.Model.Config()
+	if len(cfg.InputDim) != 1 || cfg.InputDim[0] <= 0 {
+		return 0, fmt.Errorf("audio: model %q: input_dim must be one positive number, the training segment length in samples; got %v", cfg.Name, cfg.InputDim)
+	}
+	return cfg.InputDim[0], nil
+}
+
 // Encode returns the mu-law codes of a clip: mixed to mono and resampled
 // to the model's rate.
 func (a *Waveform) Encode(c *Clip) ([]int, error) {
@@ -88,15 +102,94 @@ func (a *Waveform) Encode(c *Clip) ([]int, error) {
 // Dataset), mu-law encodes it and returns the model's loss per sample.
 func (a *Waveform) TrainLoss(batch data.Batch, _ *tensor.Rngs) (*tensor.Tensor, map[string]float64) {
 	x := batch.Images
+	codes, _, err := a.codes(x)
+	if err != nil {
+		panic(err) // Levels ≥ 2 is checked when the model is built
+	}
+	return a.Model.CodeLoss(codes, x.Dim(0))
+}
+
+// codes mu-law encodes a batch of waveform segments stored as (x+1)/2.
+func (a *Waveform) codes(x *tensor.Tensor) ([]int, []float32, error) {
 	wave := make([]float32, x.Size())
 	for i, v := range x.Data() {
 		wave[i] = 2*v - 1
 	}
 	codes, err := MuLawEncode(wave, a.Model.Levels())
-	if err != nil {
-		panic(err) // Levels ≥ 2 is checked when the model is built
+	return codes, wave, err
+}
+
+// evalBatch is the number of segments Evaluate scores at once.
+const evalBatch = 16
+
+// Evaluate scores the test segments (a Dataset of waveforms) under the
+// model: the negative log-likelihood per sample of their mu-law codes,
+// nll_per_sample in nats and bits_per_sample, and, with teacher forcing,
+// how well the one-step-ahead prediction matches the signal in spectrum:
+// the prediction of sample t is the mean waveform value of p(x_t | x_<t),
+// and spectral_convergence and log_spectral_distance_db compare the test
+// segments, laid end to end, with their predictions (STFT of 256 samples,
+// hop 64, fewer for shorter segments).
+func (a *Waveform) Evaluate(test *data.Dataset, _ *tensor.Rngs) (map[string]float64, error) {
+	levels := a.Model.Levels()
+	all := make([]int, levels)
+	for i := range all {
+		all[i] = i
 	}
-	return a.Model.CodeLoss(codes, x.Dim(0))
+	decoded, err := MuLawDecode(all, levels)
+	if err != nil {
+		return nil, err
+	}
+	images := test.Images()
+	var ref, pred []float32
+	nll, count := 0.0, 0
+	for start := 0; start < test.Len(); start += evalBatch {
+		n := min(evalBatch, test.Len()-start)
+		codes, wave, err := a.codes(tensor.Narrow(images, 0, start, n))
+		if err != nil {
+			return nil, err
+		}
+		logits := a.Model.Logits(codes, n).Data() // [n, levels, t]
+		t := len(codes) / n
+		for b := range n {
+			for i := range t {
+				// Log-softmax over the levels of sample i, and the mean
+				// waveform value under it.
+				at := func(c int) float64 { return float64(logits[(b*levels+c)*t+i]) }
+				hi := at(0)
+				for c := 1; c < levels; c++ {
+					hi = max(hi, at(c))
+				}
+				z, mean := 0.0, 0.0
+				for c := range levels {
+					e := math.Exp(at(c) - hi)
+					z += e
+					mean += e * float64(decoded[c])
+				}
+				nll += hi + math.Log(z) - at(codes[b*t+i])
+				pred = append(pred, float32(mean/z))
+			}
+		}
+		ref = append(ref, wave...)
+		count += len(codes)
+	}
+	if count == 0 {
+		return nil, fmt.Errorf("audio: the test set holds no segments")
+	}
+	nll /= float64(count)
+	out := map[string]float64{"nll_per_sample": nll, "bits_per_sample": nll / math.Ln2, "test_samples": float64(count)}
+	o := STFTOptions{NFFT: 256, Hop: 64, Center: true}
+	for o.NFFT > 2 && o.NFFT/2 >= len(ref) {
+		o.NFFT /= 2
+		o.Hop = max(1, o.NFFT/4)
+	}
+	if sc, err := SpectralConvergence(ref, pred, o); err == nil {
+		out["spectral_convergence"] = sc
+		if lsd, err := LogSpectralDistance(ref, pred, o); err == nil {
+			out["log_spectral_distance_db"] = lsd
+		}
+	}
+	return out, nil
 }
 
 // Generate draws n clips of the given duration in seconds at the model's

@@ -262,6 +262,11 @@ func LoadDir(dir string, rate int) ([][]float32, error) {
 		return nil, fmt.Errorf("audio: no .wav files in %s (make them with modality/audio/gen_speech.sh %s)", dir, dir)
 	}
 	sort.Strings(paths)
+	return loadFiles(paths, rate)
+}
+
+// loadFiles reads WAV files, mixes each to mono and resamples it to rate.
+func loadFiles(paths []string, rate int) ([][]float32, error) {
 	out := make([][]float32, 0, len(paths))
 	for _, p := range paths {
 		c, err := ReadWAVFile(p)

@@ -20,6 +20,10 @@ import (
 const (
 	LearnedPositions    = "learned"
 	SinusoidalPositions = "sinusoidal"
+	// RotaryPositions adds nothing to the embeddings: every attention
+	// layer rotates its queries and keys by their positions (nn.RoPE, base
+	// nn.RoPEBase), so attention sees relative offsets.
+	RotaryPositions = "rope"
 )
 
 // TransformerOptions describe a decoder-only Transformer language model.
@@ -31,7 +35,7 @@ type TransformerOptions struct {
 	Heads         int     // attention heads; must divide Dim
 	FFDim         int     // feed-forward width
 	Dropout       float32 // dropout rate in the blocks, in [0, 1)
-	Positions     string  // LearnedPositions or SinusoidalPositions
+	Positions     string  // LearnedPositions, SinusoidalPositions or RotaryPositions
 }
 
 func (o TransformerOptions) validate() error {
@@ -57,8 +61,14 @@ func (o TransformerOptions) validate() error {
 	if o.Dropout < 0 || o.Dropout >= 1 {
 		errs = append(errs, fmt.Errorf("dropout_rate must be in [0, 1), got %g", o.Dropout))
 	}
-	if o.Positions != LearnedPositions && o.Positions != SinusoidalPositions {
-		errs = append(errs, fmt.Errorf("position_embedding must be %q or %q, got %q", LearnedPositions, SinusoidalPositions, o.Positions))
+	switch o.Positions {
+	case LearnedPositions, SinusoidalPositions:
+	case RotaryPositions:
+		if o.Heads > 0 && o.Dim%o.Heads == 0 && (o.Dim/o.Heads)%2 != 0 {
+			errs = append(errs, fmt.Errorf("position_embedding %q rotates pairs of features: the head width (model width %d / num_heads %d) must be even", RotaryPositions, o.Dim, o.Heads))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("position_embedding must be %q, %q or %q, got %q", LearnedPositions, SinusoidalPositions, RotaryPositions, o.Positions))
 	}
 	return errors.Join(errs...)
 }
@@ -79,14 +89,14 @@ type LMTokenizer interface {
 // 256 are the bytes of the text and larger ids are special tokens.
 type Transformer struct {
 	TokenEmbedding    *nn.Embedding
-	PositionEmbedding *nn.Embedding // nil with sinusoidal positions
+	PositionEmbedding *nn.Embedding // nil with sinusoidal or rotary positions
 	Blocks            []*nn.TransformerBlock
 	Norm              *nn.LayerNorm
 	Head              *nn.Linear
 
 	cfg      config.ModelConfiguration
 	opts     TransformerOptions
-	sinusoid *tensor.Tensor // [ContextLength, Dim] with sinusoidal positions
+	sinusoid *tensor.Tensor // [ContextLength, Dim] with sinusoidal positions, else nil
 	tok      LMTokenizer
 	pad, eos int // -1: none
 }
@@ -106,17 +116,23 @@ func NewTransformer(cfg config.ModelConfiguration, o TransformerOptions, rngs *n
 		Norm:           nn.NewLayerNorm(o.Dim),
 		cfg:            cfg, opts: o, pad: -1, eos: -1,
 	}
-	if o.Positions == LearnedPositions {
+	var rope *nn.RoPE
+	switch o.Positions {
+	case LearnedPositions:
 		m.PositionEmbedding = emb(o.ContextLength)
-	} else {
+	case SinusoidalPositions:
 		pos := make([]float32, o.ContextLength)
 		for i := range pos {
 			pos[i] = float32(i)
 		}
 		m.sinusoid = nn.SinusoidalEmbedding(pos, o.Dim)
+	case RotaryPositions:
+		rope = nn.NewRoPE(o.Dim/o.Heads, o.ContextLength, nn.RoPEBase)
 	}
 	for range o.Layers {
-		m.Blocks = append(m.Blocks, nn.NewTransformerBlock(rngs, o.Dim, o.Heads, o.FFDim, 0, o.Dropout))
+		blk := nn.NewTransformerBlock(rngs, o.Dim, o.Heads, o.FFDim, 0, o.Dropout)
+		blk.Attn.Rotary = rope
+		m.Blocks = append(m.Blocks, blk)
 	}
 	m.Head = nn.NewLinear(rngs, o.Dim, o.VocabSize)
 	return m, nil
@@ -212,13 +228,14 @@ func (m *Transformer) forward(ids []int, b, t, start int, caches []*nn.KVCache) 
 		panic(err.Error())
 	}
 	h := m.TokenEmbedding.Forward(ids, b, t)
-	if m.PositionEmbedding != nil {
+	switch {
+	case m.PositionEmbedding != nil:
 		pos := make([]int, t)
 		for i := range pos {
 			pos[i] = start + i
 		}
 		h = tensor.Add(h, m.PositionEmbedding.Forward(pos))
-	} else {
+	case m.sinusoid != nil:
 		h = tensor.Add(h, tensor.Narrow(m.sinusoid, 0, start, t))
 	}
 	for i, blk := range m.Blocks {

@@ -26,8 +26,12 @@ func tinyLM(t *testing.T, positions string, seed uint64) *Transformer {
 	return m
 }
 
+// allPositions are the position encodings every causality and cache test
+// runs with.
+var allPositions = []string{LearnedPositions, SinusoidalPositions, RotaryPositions}
+
 func TestTransformerLogitsAtTDoNotDependOnLaterTokens(t *testing.T) {
-	for _, pos := range []string{LearnedPositions, SinusoidalPositions} {
+	for _, pos := range allPositions {
 		m := tinyLM(t, pos, 1)
 		ids := []int{1, 5, 2, 7, 3, 9, 4, 0}
 		base := m.Logits(ids, 1, len(ids)).Data()
@@ -51,7 +55,7 @@ func TestTransformerLogitsAtTDoNotDependOnLaterTokens(t *testing.T) {
 }
 
 func TestTransformerCachedStepsEqualFullComputation(t *testing.T) {
-	for _, pos := range []string{LearnedPositions, SinusoidalPositions} {
+	for _, pos := range allPositions {
 		m := tinyLM(t, pos, 2)
 		ids := []int{3, 1, 4, 1, 5, 9, 2, 6, 5, 3}
 		full := m.Logits(ids, 1, len(ids)).Data()
@@ -71,28 +75,30 @@ func TestTransformerCachedStepsEqualFullComputation(t *testing.T) {
 }
 
 func TestTransformerGreedyGenerationEqualsArgmaxOfFullRecomputation(t *testing.T) {
-	m := tinyLM(t, LearnedPositions, 3)
-	prompt := []int{2, 7}
-	// 20 new tokens overflow the context of 12 and exercise the rebuild.
-	gen, err := m.Generate(prompt, 20, 0, 0, 1, nn.NewRngs(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(gen) != 20 {
-		t.Fatalf("generated %d tokens, want 20", len(gen))
-	}
-	// Replay the generator's view: the cache holds seq[from:] until it
-	// is full, then is rebuilt from the last ContextLength/2 tokens.
-	ctx := m.ContextLength()
-	seq, from := slices.Clone(prompt), 0
-	for i, tok := range gen {
-		row := lastRow(m.Logits(seq[from:], 1, len(seq)-from))
-		if want := slices.Index(lmProbs(row, 0, 0, 1), 1); tok != want {
-			t.Fatalf("token %d = %d, full recomputation's argmax = %d", i, tok, want)
+	for _, pos := range []string{LearnedPositions, RotaryPositions} {
+		m := tinyLM(t, pos, 3)
+		prompt := []int{2, 7}
+		// 20 new tokens overflow the context of 12 and exercise the rebuild.
+		gen, err := m.Generate(prompt, 20, 0, 0, 1, nn.NewRngs(0))
+		if err != nil {
+			t.Fatal(err)
 		}
-		seq = append(seq, tok)
-		if len(seq)-1-from >= ctx {
-			from = len(seq) - ctx/2
+		if len(gen) != 20 {
+			t.Fatalf("%s: generated %d tokens, want 20", pos, len(gen))
+		}
+		// Replay the generator's view: the cache holds seq[from:] until it
+		// is full, then is rebuilt from the last ContextLength/2 tokens.
+		ctx := m.ContextLength()
+		seq, from := slices.Clone(prompt), 0
+		for i, tok := range gen {
+			row := lastRow(m.Logits(seq[from:], 1, len(seq)-from))
+			if want := slices.Index(lmProbs(row, 0, 0, 1), 1); tok != want {
+				t.Fatalf("%s: token %d = %d, full recomputation's argmax = %d", pos, i, tok, want)
+			}
+			seq = append(seq, tok)
+			if len(seq)-1-from >= ctx {
+				from = len(seq) - ctx/2
+			}
 		}
 	}
 }
@@ -213,7 +219,7 @@ func TestTransformerRejectsBadParametersAndInputs(t *testing.T) {
 	}{
 		"heads":     {func(o *TransformerOptions) { o.Heads = 3 }, "num_heads"},
 		"vocab":     {func(o *TransformerOptions) { o.VocabSize = 1 }, "vocab_size"},
-		"positions": {func(o *TransformerOptions) { o.Positions = "rope" }, "position_embedding"},
+		"positions": {func(o *TransformerOptions) { o.Positions = "alibi" }, `position_embedding must be "learned", "sinusoidal" or "rope"`},
 		"dropout":   {func(o *TransformerOptions) { o.Dropout = 1 }, "dropout_rate"},
 		"context":   {func(o *TransformerOptions) { o.ContextLength = 0 }, "max_seq_len"},
 	} {
@@ -319,6 +325,34 @@ func TestTransformerLearnsRealText(t *testing.T) {
 	s, err := m.SampleText("Copyright", 20, 0.8, 0, 0.95, nn.NewRngs(1))
 	if err != nil || !strings.HasPrefix(s, "Copyright") {
 		t.Errorf("SampleText = %q, %v", s, err)
+	}
+}
+
+// TestRotaryTransformerLearnsRealText trains a small model with rotary
+// positions (no position embedding at all) on real text: it must learn as
+// the learned-position model does.
+func TestRotaryTransformerLearnsRealText(t *testing.T) {
+	text := realText(t, 8*33)
+	vals := make([]float32, len(text))
+	for i, c := range text {
+		vals[i] = float32(c)
+	}
+	o := TransformerOptions{VocabSize: 256, ContextLength: 32, Dim: 32, Layers: 2, Heads: 4, FFDim: 64, Positions: RotaryPositions}
+	rngs := nn.NewRngs(0)
+	m, err := NewTransformer(config.ModelConfiguration{Name: "lm"}, o, rngs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.PositionEmbedding != nil || m.Blocks[0].Attn.Rotary == nil || m.Blocks[0].Attn.Rotary.Dim != 8 {
+		t.Fatalf("rotary model: position embedding %v, first block's rotary %+v; want none and a rotation of the 8-wide heads", m.PositionEmbedding, m.Blocks[0].Attn.Rotary)
+	}
+	first, last := fittest.Fit(t, m, data.Batch{Images: tensor.FromSlice(vals, 8, 33)}, rngs, 3e-3, 60, "nll")
+	if first < 4.5 || last > first/2 {
+		t.Errorf("nll %v → %v: want a start near ln 256 and at least halved", first, last)
+	}
+	o.Dim, o.Heads = 12, 4 // heads of width 3: no pairs to rotate
+	if _, err := NewTransformer(config.ModelConfiguration{}, o, rngs); err == nil || !strings.Contains(err.Error(), "head width") {
+		t.Errorf("odd head width: err = %v", err)
 	}
 }
 
