@@ -28,12 +28,22 @@ func buildOptions(cfg config.ModelConfiguration) ([]factory.Option, error) {
 	return []factory.Option{factory.WithModality(name)}, nil
 }
 
-// loadDataset reads a split of a data set: the tables of the tabular
-// modality (tabular.Datasets) encoded as rows, the image sets through
-// data.Load otherwise.
-func loadDataset(name, split, dir string) (*data.Dataset, error) {
+// loadDataset reads a split of a data set for the model of cfg: the
+// tables of the tabular modality (tabular.Datasets) encoded as rows, the
+// image sets through data.Load otherwise, an image folder (celeba) at the
+// size of cfg's square image input.
+func loadDataset(cfg config.ModelConfiguration, name, split, dir string) (*data.Dataset, error) {
 	if tabular.IsDataset(name) {
 		return tabular.LoadDataset(name, split, dir)
 	}
-	return data.Load(name, split, data.LoadOptions{Dir: dir})
+	return data.Load(name, split, data.LoadOptions{Dir: dir, ImageSize: imageSide(cfg.InputDim)})
+}
+
+// imageSide returns the side of a square image input_dim [S, S, C], or 0
+// (the data set's default size) for any other input.
+func imageSide(in []int) int {
+	if len(in) == 3 && in[0] == in[1] {
+		return in[0]
+	}
+	return 0
 }

@@ -23,11 +23,11 @@ func TestMetadataModalityBecomesABuildOption(t *testing.T) {
 }
 
 func TestLoadDatasetSendsTablesToTheTabularModality(t *testing.T) {
-	_, err := loadDataset("wine", "validation", "")
+	_, err := loadDataset(config.ModelConfiguration{}, "wine", "validation", "")
 	if err == nil || !(strings.Contains(err.Error(), "unknown split") || strings.Contains(err.Error(), "python3-sklearn")) {
 		t.Errorf("wine with a bad split gave %v", err)
 	}
-	if _, err := loadDataset("nonesuch", "train", ""); err == nil || !strings.Contains(err.Error(), "unknown data set") {
+	if _, err := loadDataset(config.ModelConfiguration{}, "nonesuch", "train", ""); err == nil || !strings.Contains(err.Error(), "unknown data set") {
 		t.Errorf("unknown data set gave %v", err)
 	}
 }

@@ -39,7 +39,7 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 	if err != nil {
 		return Result{}, err
 	}
-	ds, err := loadDataset(s.Dataset, "train", opts.DataDir)
+	ds, err := loadDataset(cfg, s.Dataset, "train", opts.DataDir)
 	if err != nil {
 		return Result{}, err
 	}
@@ -221,7 +221,7 @@ func Evaluate(c *Checkpointed, dataDir string, limit int, rngs *tensor.Rngs) (ma
 	if !ok {
 		return nil, fmt.Errorf("train: model %q (%s) has no evaluation metrics", c.Config.Name, c.Config.ModelClass)
 	}
-	test, err := loadDataset(c.Settings.Dataset, "test", dataDir)
+	test, err := loadDataset(c.Config, c.Settings.Dataset, "test", dataDir)
 	if err != nil {
 		return nil, err
 	}
