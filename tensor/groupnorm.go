@@ -87,24 +87,31 @@ func groupNorm(x, weight, bias *Tensor, groups int, eps float32, silu bool) *Ten
 	}, x, weight, bias)
 }
 
-// groupStats returns the mean of v and 1/√(variance + eps), summed in
-// float64 in two passes (mean first), which stays accurate for groups of
-// many values far from zero.
+// groupStats returns the mean of v and 1/√(variance + eps) in one pass,
+// summing x and x² in float64 with two accumulators each, so the variance
+// E[x²] − E[x]² keeps its precision for activations far from zero.
 func groupStats(v []float32, eps float32) (mean, rstd float32) {
 	if len(v) == 0 {
 		return 0, float32(1 / math.Sqrt(float64(eps)))
 	}
-	var s float64
-	for _, x := range v {
-		s += float64(x)
+	var s0, s1, q0, q1 float64
+	i := 0
+	for ; i+2 <= len(v); i += 2 {
+		a, b := float64(v[i]), float64(v[i+1])
+		s0 += a
+		s1 += b
+		q0 += a * a
+		q1 += b * b
 	}
-	m := s / float64(len(v))
-	var q float64
-	for _, x := range v {
-		d := float64(x) - m
-		q += d * d
+	if i < len(v) {
+		a := float64(v[i])
+		s0 += a
+		q0 += a * a
 	}
-	return float32(m), float32(1 / math.Sqrt(q/float64(len(v))+float64(eps)))
+	n := float64(len(v))
+	m := (s0 + s1) / n
+	variance := max((q0+q1)/n-m*m, 0)
+	return float32(m), float32(1 / math.Sqrt(variance+float64(eps)))
 }
 
 // groupNormGrad is the fused backward pass. With x̂ the normalised input,
