@@ -40,10 +40,15 @@ type LoadOptions struct {
 	// Dir is a directory searched first (the CLI's --data-dir). It may hold
 	// the files directly or in a folder named for the data set.
 	Dir string
+	// ImageSize is the side of the square images an image-folder data set
+	// (celeba) is cropped and resized to; 0 means its default
+	// (CelebADefaultSize). Data sets stored at a fixed size ignore it.
+	ImageSize int
 }
 
-// Load reads a data set by name ("mnist", "fashion-mnist", "cifar10", or
-// the text corpus "fortunes", see loadFortunes) and
+// Load reads a data set by name ("mnist", "fashion-mnist", "cifar10",
+// the image folder "celeba" (see CelebAImageFolder; its splits are train,
+// valid and test) or the text corpus "fortunes", see loadFortunes) and
 // split ("train" or "test") from local files; it never downloads anything.
 // The 2-D densities "two_moons" and "8gaussians" are generated instead
 // (see TwoMoons).
@@ -61,6 +66,9 @@ type LoadOptions struct {
 func Load(name, split string, opts LoadOptions) (*Dataset, error) {
 	if src, ok := sources.Load(sourceKey(name)); ok {
 		return loadSource(src.(Source), split, opts)
+	}
+	if isCelebA(name) {
+		return loadCelebA(split, opts)
 	}
 	if isTextCorpus(name) {
 		return loadFortunes(split, opts)
@@ -150,7 +158,7 @@ func lookupSpec(name string) (*dataSpec, error) {
 	for _, p := range pointSets {
 		names = append(names, p.name+" (generated)")
 	}
-	return nil, fmt.Errorf("data: unknown data set %q; available: %s, fortunes (text)", name, strings.Join(names, ", "))
+	return nil, fmt.Errorf("data: unknown data set %q; available: %s, celeba (image folder), fortunes (text)", name, strings.Join(names, ", "))
 }
 
 func mnistFiles(split string) [][]string {

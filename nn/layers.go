@@ -113,12 +113,12 @@ func NewResBlock(rngs *Rngs, in, out, timeDim, groups int, dropout float32) *Res
 // Forward applies the block to x [N, in, H, W] with time embedding temb
 // [N, timeDim] (nil when the block has none).
 func (b *ResBlock) Forward(x, temb *tensor.Tensor) *tensor.Tensor {
-	h := b.Conv1.Forward(tensor.SiLU(b.Norm1.Forward(x)))
+	h := b.Conv1.Forward(b.Norm1.ForwardSiLU(x))
 	if b.Time != nil && temb != nil {
 		t := b.Time.Forward(tensor.SiLU(temb))
 		h = tensor.Add(h, tensor.Reshape(t, t.Dim(0), t.Dim(1), 1, 1))
 	}
-	h = b.Conv2.Forward(b.Drop.Forward(tensor.SiLU(b.Norm2.Forward(h))))
+	h = b.Conv2.Forward(b.Drop.Forward(b.Norm2.ForwardSiLU(h)))
 	skip := x
 	if b.Skip != nil {
 		skip = b.Skip.Forward(x)

@@ -80,10 +80,7 @@ func (g *GroupNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.NDim() < 2 || x.Dim(1) != c {
 		panic(fmt.Sprintf("GroupNorm: input shape %v, want [N, %d, ...]", x.Shape(), c))
 	}
-	y := normalize(tensor.Reshape(x, x.Dim(0), g.Groups, -1), []int{-1}, g.Eps)
-	y = tensor.Reshape(y, x.Shape()...)
-	cs := channelShape(x, c)
-	return tensor.Add(tensor.Mul(y, tensor.Reshape(g.Weight, cs...)), tensor.Reshape(g.Bias, cs...))
+	return tensor.GroupNorm(x, g.Weight, g.Bias, g.Groups, g.Eps)
 }
 
 // BatchNorm normalises [N, C] or [N, C, ...] input with batch statistics in

@@ -33,7 +33,8 @@ func buildOptions(cfg config.ModelConfiguration) ([]factory.Option, error) {
 // loadDataset reads a split of a data set for model m: the tables of the
 // tabular modality (tabular.Datasets) encoded as rows, the speech of the
 // audio modality cut to m's sample rate and segment length, the image sets
-// through data.Load otherwise.
+// through data.Load otherwise, an image folder (celeba) at the size of m's
+// square image input.
 func loadDataset(m models.Model, name, split, dir string) (*data.Dataset, error) {
 	if audio.IsDataset(name) {
 		return audio.LoadDataset(m, name, split, dir)
@@ -41,5 +42,18 @@ func loadDataset(m models.Model, name, split, dir string) (*data.Dataset, error)
 	if tabular.IsDataset(name) {
 		return tabular.LoadDataset(name, split, dir)
 	}
-	return data.Load(name, split, data.LoadOptions{Dir: dir})
+	var side int
+	if m != nil {
+		side = imageSide(m.Config().InputDim)
+	}
+	return data.Load(name, split, data.LoadOptions{Dir: dir, ImageSize: side})
+}
+
+// imageSide returns the side of a square image input_dim [S, S, C], or 0
+// (the data set's default size) for any other input.
+func imageSide(in []int) int {
+	if len(in) == 3 && in[0] == in[1] {
+		return in[0]
+	}
+	return 0
 }

@@ -44,6 +44,14 @@ var tiny = map[string]func(c *config.ModelConfiguration){
 		c.Parameters["time_embedding_dim"] = 8
 		c.Parameters["sampling_steps"] = 2
 	},
+	"diffusion_celeba": func(c *config.ModelConfiguration) {
+		c.InputDim, c.OutputDim = []int{16, 16, 3}, []int{16, 16, 3}
+		c.HiddenDims = []int{8, 16}
+		c.Parameters["num_res_blocks"] = 1
+		c.Parameters["attention_resolutions"] = []int{8}
+		c.Parameters["time_embedding_dim"] = 16
+		c.Parameters["sampling_steps"] = 2
+	},
 	"flow_mnist_realnvp": func(c *config.ModelConfiguration) {
 		c.HiddenDims = []int{4}
 		c.Parameters["num_layers"] = 1

@@ -278,5 +278,5 @@ func (u *UNet) ForwardLabels(x, t *tensor.Tensor, labels []int) *tensor.Tensor {
 			h = lv.Resample.Forward(tensor.UpsampleNearest2d(h, 2, 2))
 		}
 	}
-	return u.Out.Forward(tensor.SiLU(u.Norm.Forward(h)))
+	return u.Out.Forward(u.Norm.ForwardSiLU(h))
 }
