@@ -260,10 +260,29 @@ func (m *CycleGAN) ToDomainB(x *tensor.Tensor) (*tensor.Tensor, error) {
 	return y, nil
 }
 
+// FromDomainB undoes the domain-B transformation of images in [0, 1]:
+// FromDomainB(ToDomainB(x)) = x.
+func (m *CycleGAN) FromDomainB(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if _, err := m.signed(x); err != nil {
+		return nil, err
+	}
+	var y *tensor.Tensor
+	tensor.NoGrad(func() { y = toUnitRange(m.fromDomainB(toSigned(x)), "tanh") })
+	return y, nil
+}
+
 // domainB maps signed images of domain A to domain B.
 func (m *CycleGAN) domainB(x *tensor.Tensor) *tensor.Tensor {
 	if m.opts.DomainB == DomainRotated {
 		return tensor.Flip(tensor.Transpose(x, 2, 3), 2)
+	}
+	return tensor.Neg(x)
+}
+
+// fromDomainB maps signed images of domain B back to domain A.
+func (m *CycleGAN) fromDomainB(x *tensor.Tensor) *tensor.Tensor {
+	if m.opts.DomainB == DomainRotated {
+		return tensor.Transpose(tensor.Flip(x, 2), 2, 3)
 	}
 	return tensor.Neg(x)
 }
