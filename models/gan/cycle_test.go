@@ -9,6 +9,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/fittest"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/models/gan"
 	"github.com/artifex-go/artifex/nn"
@@ -103,18 +104,7 @@ func TestCycleGANLearnsColourInversionOnMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first, last map[string]float64
-	for i := range 40 {
-		b := nextBatch(it)
-		logs, err := m.TrainStep(b, rngs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = logs
-		}
-		last = logs
-	}
+	first, last := fittest.FitStepper(t, m, it, rngs, 40)
 	t.Logf("first %v\nlast %v", first, last)
 	// A→B must turn MNIST digits into their negatives, a mapping it can
 	// only find from unpaired images through the adversarial and cycle

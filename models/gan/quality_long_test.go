@@ -27,6 +27,16 @@ func (c *digitClassifier) logits(x *tensor.Tensor) *tensor.Tensor {
 	return c.Out.Forward(tensor.ReLU(c.Hidden.Forward(tensor.Flatten(x))))
 }
 
+// nextBatch returns the iterator's next batch, going on into the next
+// epoch at the end of one.
+func nextBatch(it *data.Iterator) data.Batch {
+	b, ok := it.Next()
+	if !ok {
+		b, _ = it.Next()
+	}
+	return b
+}
+
 func trainClassifier(t *testing.T, train, test *data.Dataset) *digitClassifier {
 	rngs := nn.NewRngs(11)
 	c := &digitClassifier{Hidden: nn.NewLinear(rngs, 784, 512), Out: nn.NewLinear(rngs, 512, 10)}
