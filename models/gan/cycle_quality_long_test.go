@@ -5,7 +5,6 @@ package gan_test
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -18,30 +17,6 @@ import (
 	"github.com/artifex-go/artifex/tensor"
 	"github.com/artifex-go/artifex/zoo"
 )
-
-// mnistJudge classifies images [N, 1, 28, 28] in [0, 1] with the
-// project's MNIST feature network (metrics/weights/mnist.safetensors).
-func mnistJudge(t *testing.T) gan.Classifier {
-	net, err := metrics.TrainedFeatureNet("mnist")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(images *tensor.Tensor) ([]int, error) {
-		_, probs, err := net.Activations(images)
-		if err != nil {
-			return nil, err
-		}
-		pred := make([]int, len(probs))
-		for i, p := range probs {
-			for k, v := range p {
-				if v > p[pred[i]] {
-					pred[i] = k
-				}
-			}
-		}
-		return pred, nil
-	}
-}
 
 // TestCycleGANMNISTQuality trains zoo cyclegan_mnist (MNIST ↔ colour-
 // inverted MNIST, unpaired) on real MNIST for $ARTIFEX_CYCLEGAN_CPU_MINUTES
@@ -56,23 +31,9 @@ func mnistJudge(t *testing.T) gan.Classifier {
 //
 //	ARTIFEX_CYCLEGAN_CPU_MINUTES=10 nice -n 10 go test -tags long -run CycleGANMNISTQuality -v -timeout 2h ./models/gan/
 func TestCycleGANMNISTQuality(t *testing.T) {
-	minutes := 2.0
-	if s := os.Getenv("ARTIFEX_CYCLEGAN_CPU_MINUTES"); s != "" {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || v <= 0 {
-			t.Fatalf("ARTIFEX_CYCLEGAN_CPU_MINUTES=%q: want a positive number of minutes", s)
-		}
-		minutes = v
-	}
-	train, err := data.Load("mnist", "train", data.LoadOptions{})
+	minutes, train, test := qualitySetup(t, "ARTIFEX_CYCLEGAN_CPU_MINUTES", 2)
+	test, _, err := test.Split(1000)
 	if err != nil {
-		t.Skipf("MNIST not available: %v", err)
-	}
-	test, err := data.Load("mnist", "test", data.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if test, _, err = test.Split(1000); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := zoo.GetConfig("cyclegan_mnist")
@@ -84,7 +45,11 @@ func TestCycleGANMNISTQuality(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := m.(*gan.CycleGAN)
-	judge := mnistJudge(t)
+	net, err := metrics.TrainedFeatureNet("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	judge := net.Classify
 	measure := func(when string) map[string]float64 {
 		q, err := c.ClassPreservation(test, judge)
 		if err != nil {
