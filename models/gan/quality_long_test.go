@@ -94,7 +94,7 @@ func trainClassifier(t *testing.T, train, test *data.Dataset) *digitClassifier {
 // classifies with confidence > 0.9, the entropy of its labels (ln 10 = 2.303
 // when every digit is equally frequent) and how many digits appear.
 //
-//	go test -tags long -run Quality -v -timeout 1h ./models/gan/
+//	go test -tags long -run '^TestGANMNISTQuality$' -v -timeout 1h ./models/gan/
 func TestGANMNISTQuality(t *testing.T) {
 	minutes, train, test := qualitySetup(t, "ARTIFEX_GAN_MINUTES", 3)
 	m, err := zoo.CreateModel("gan_mnist", nn.NewRngs(0), nil)
