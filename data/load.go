@@ -140,8 +140,9 @@ var specs = []*dataSpec{
 		subdirs: []string{"cifar-10-batches-bin", "cifar10/cifar-10-batches-bin", "cifar-10/cifar-10-batches-bin", "cifar10", "cifar-10"},
 		files:   cifarFiles,
 		read:    func(paths []string) (*Dataset, error) { return ReadCIFAR10(paths...) },
-		howTo: "To get it: unpack the CIFAR-10 binary version (cifar-10-binary.tar.gz) into a directory " +
-			"and pass it with --data-dir or $" + EnvDataDir + ".",
+		howTo: "To get it: unpack the CIFAR-10 binary version (cifar-10-binary.tar.gz, from https://www.cs.toronto.edu/~kriz/cifar.html) " +
+			"into a directory, which then holds cifar-10-batches-bin/ with data_batch_1.bin … data_batch_5.bin and test_batch.bin, " +
+			"and pass that directory with --data-dir or $" + EnvDataDir + ".",
 	},
 }
 

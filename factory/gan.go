@@ -1,7 +1,9 @@
 package factory
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/artifex-go/artifex/config"
@@ -14,26 +16,49 @@ import (
 // shape [H, W, C] ([H, W] means one channel).
 type ganBuilder struct{}
 
-// ganCommon are the parameters every adversarial class reads.
-var ganCommon = []string{
-	"architecture", "discriminator_features", "use_batch_norm", "dropout_rate",
-	"leaky_relu_slope", "output_activation", "loss_type", "generator_lr",
-	"discriminator_lr", "beta1", "beta2", "critic_iterations",
-	"gradient_penalty_weight", "label_smoothing",
+// adversarialParams are the parameters every adversarial class reads
+// (gan.Adversarial).
+var adversarialParams = []string{
+	"discriminator_features", "leaky_relu_slope", "loss_type", "generator_lr",
+	"discriminator_lr", "beta1", "beta2",
 }
+
+// ganCommon are the parameters every class but CycleGAN reads.
+var ganCommon = append(slices.Clone(adversarialParams),
+	"architecture", "use_batch_norm", "dropout_rate", "output_activation",
+	"critic_iterations", "gradient_penalty_weight", "label_smoothing",
+)
+
+// cycleParams are the parameters CycleGAN reads.
+var cycleParams = append(slices.Clone(adversarialParams),
+	"cycle_weight", "identity_weight", "residual_blocks", "domain_b",
+)
 
 // ganDefaults returns the defaults of a class: DCGAN's settings (Radford et
 // al. 2016: Adam 2e-4, β1 0.5), WGAN-GP's (Gulrajani et al. 2017: λ 10,
-// 5 critic steps, Adam 1e-4, β 0 and 0.9), LSGAN's loss, and for the base
-// GAN fully connected networks.
+// 5 critic steps, Adam 1e-4, β 0 and 0.9), LSGAN's loss, CycleGAN's (Zhu
+// et al. 2017), and for the base GAN fully connected networks.
 func ganDefaults(class string) map[string]any {
 	d := map[string]any{
-		"architecture": "conv", "discriminator_features": []int{64, 128},
-		"use_batch_norm": true, "dropout_rate": 0.0, "leaky_relu_slope": 0.2,
-		"output_activation": "tanh", "loss_type": string(gan.NonSaturating),
+		"discriminator_features": []int{64, 128}, "leaky_relu_slope": 0.2,
+		"loss_type":    string(gan.NonSaturating),
 		"generator_lr": 2e-4, "discriminator_lr": 2e-4, "beta1": 0.5, "beta2": 0.999,
-		"critic_iterations": 1, "gradient_penalty_weight": 0.0, "label_smoothing": 0.0,
 	}
+	if class == "CycleGAN" {
+		// Least squares, λ 10, Adam 2e-4 as in the paper. The identity
+		// loss is off: it helps domains that share colours (the paper's
+		// photo↔painting) but contradicts the inverted and rotated domains,
+		// where a generator must change every image it is given.
+		d["loss_type"] = string(gan.LeastSquares)
+		d["cycle_weight"], d["identity_weight"] = 10.0, 0.0
+		d["residual_blocks"], d["domain_b"] = 2, gan.DomainInverted
+		return d
+	}
+	maps.Copy(d, map[string]any{
+		"architecture": "conv", "use_batch_norm": true, "dropout_rate": 0.0,
+		"output_activation": "tanh", "critic_iterations": 1,
+		"gradient_penalty_weight": 0.0, "label_smoothing": 0.0,
+	})
 	switch class {
 	case "GAN":
 		d["architecture"] = "mlp"
@@ -49,26 +74,30 @@ func ganDefaults(class string) map[string]any {
 	case "ConditionalGAN":
 		d["num_classes"] = 10
 		d["class_embedding_dim"] = 50
-	case "CycleGAN":
-		// Zhu et al. 2017: least squares, λ 10, Adam 2e-4. The identity
-		// loss is off: it helps domains that share colours (the paper's
-		// photo↔painting) but contradicts the inverted and rotated domains,
-		// where a generator must change every image it is given.
-		return map[string]any{
-			"discriminator_features": []int{64, 128}, "leaky_relu_slope": 0.2,
-			"loss_type": string(gan.LeastSquares), "cycle_weight": 10.0, "identity_weight": 0.0,
-			"residual_blocks": 2, "domain_b": gan.DomainInverted,
-			"generator_lr": 2e-4, "discriminator_lr": 2e-4, "beta1": 0.5, "beta2": 0.999,
-		}
 	}
 	return d
 }
 
-// cycleParams are the parameters CycleGAN reads.
-var cycleParams = []string{
-	"discriminator_features", "leaky_relu_slope", "loss_type", "cycle_weight",
-	"identity_weight", "residual_blocks", "domain_b", "generator_lr",
-	"discriminator_lr", "beta1", "beta2",
+// adversarial reads the parameters every adversarial class shares from
+// parameters that hold every default.
+func adversarial(p map[string]any) (gan.Adversarial, error) {
+	var (
+		a    gan.Adversarial
+		errs []error
+		err  error
+	)
+	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
+	loss, err := GetString(p, "loss_type", "")
+	errs = append(errs, err)
+	a.Loss = gan.LossType(loss)
+	a.DiscriminatorDims, err = GetInts(p, "discriminator_features", nil)
+	errs = append(errs, err)
+	a.LeakySlope = num("leaky_relu_slope")
+	a.GeneratorLR = num("generator_lr")
+	a.DiscriminatorLR = num("discriminator_lr")
+	a.Beta1 = num("beta1")
+	a.Beta2 = num("beta2")
+	return a, errors.Join(errs...)
 }
 
 // Classes lists the GAN classes.
@@ -131,30 +160,19 @@ func ganOptions(cfg config.ModelConfiguration) (gan.Options, error) {
 	str := func(name string) string { v, err := GetString(p, name, ""); errs = append(errs, err); return v }
 	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
 	integer := func(name string) int { v, err := GetInt(p, name, 0); errs = append(errs, err); return v }
+	o.Adversarial, err = adversarial(p)
+	errs = append(errs, err)
 	o.Architecture = str("architecture")
 	o.OutputActivation = str("output_activation")
-	o.Loss = gan.LossType(str("loss_type"))
-	o.DiscriminatorDims, err = GetInts(p, "discriminator_features", nil)
-	errs = append(errs, err)
 	o.UseBatchNorm, err = GetBool(p, "use_batch_norm", true)
 	errs = append(errs, err)
 	o.DropoutRate = num("dropout_rate")
-	o.LeakySlope = num("leaky_relu_slope")
-	o.GeneratorLR = num("generator_lr")
-	o.DiscriminatorLR = num("discriminator_lr")
-	o.Beta1 = num("beta1")
-	o.Beta2 = num("beta2")
 	o.CriticIterations = integer("critic_iterations")
 	o.GradientPenaltyWeight = num("gradient_penalty_weight")
 	o.LabelSmoothing = num("label_smoothing")
 	o.NumClasses = integer("num_classes")
 	o.ClassEmbeddingDim = integer("class_embedding_dim")
-	for _, e := range errs {
-		if e != nil {
-			return o, e
-		}
-	}
-	return o, nil
+	return o, errors.Join(errs...)
 }
 
 // buildCycleGAN reads a CycleGAN configuration: input_dim is the image
@@ -173,28 +191,18 @@ func buildCycleGAN(cfg config.ModelConfiguration, rngs *nn.Rngs) (Model, error) 
 	o := gan.CycleOptions{Config: cfg, ImageShape: [3]int{cfg.InputDim[0], cfg.InputDim[1], cfg.InputDim[2]}, Filters: cfg.HiddenDims[0]}
 	p := cfg.Parameters
 	var errs []error
+	var err error
 	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
-	o.LeakySlope = num("leaky_relu_slope")
+	o.Adversarial, err = adversarial(p)
+	errs = append(errs, err)
 	o.CycleWeight = num("cycle_weight")
 	o.IdentityWeight = num("identity_weight")
-	o.GeneratorLR = num("generator_lr")
-	o.DiscriminatorLR = num("discriminator_lr")
-	o.Beta1 = num("beta1")
-	o.Beta2 = num("beta2")
-	blocks, err := GetInt(p, "residual_blocks", 0)
+	o.ResidualBlocks, err = GetInt(p, "residual_blocks", 0)
 	errs = append(errs, err)
-	o.ResidualBlocks = blocks
-	loss, err := GetString(p, "loss_type", "")
-	errs = append(errs, err)
-	o.Loss = gan.LossType(loss)
 	o.DomainB, err = GetString(p, "domain_b", "")
 	errs = append(errs, err)
-	o.DiscriminatorDims, err = GetInts(p, "discriminator_features", nil)
-	errs = append(errs, err)
-	for _, e := range errs {
-		if e != nil {
-			return nil, e
-		}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return gan.NewCycleGAN(o, rngs)
 }

@@ -87,23 +87,17 @@ func appendRows(rows [][]float64, t *tensor.Tensor) [][]float64 {
 // Accuracy returns the fraction of d's images the network classifies as
 // labelled.
 func (f *FeatureNet) Accuracy(d *data.Dataset) (float64, error) {
-	_, probs, err := f.Activations(d.Images())
+	classes, err := f.Classify(d.Images())
 	if err != nil {
 		return 0, err
 	}
 	correct := 0
-	for i, p := range probs {
-		best := 0
-		for k := range p {
-			if p[k] > p[best] {
-				best = k
-			}
-		}
-		if best == d.Label(i) {
+	for i, c := range classes {
+		if c == d.Label(i) {
 			correct++
 		}
 	}
-	return float64(correct) / float64(len(probs)), nil
+	return float64(correct) / float64(len(classes)), nil
 }
 
 // Save writes the network's parameters as a safetensors file.

@@ -16,6 +16,7 @@ import (
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/metrics"
 	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/models/gan"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 	"github.com/artifex-go/artifex/train"
@@ -51,7 +52,10 @@ default) and scores them against the whole test split on the features of the
 classifier trained for the data set (metrics/weights; MNIST and
 Fashion-MNIST): FID, KID (mean and std over subsets), the Inception-style
 score, and precision, recall, density and coverage (k = 5). A model without
-family metrics (a GAN) gets these by default. --metrics picks groups:
+family metrics (a GAN) gets these by default. A CycleGAN's family metrics
+include, where the data set has that classifier, how often it still sees the
+source's class in the translations (A→B mapped back to domain A, B→A) and in
+the A→B→A reconstructions. --metrics picks groups:
 family (alias nll), fid, kid, is, prdc (alias precision_recall).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -82,6 +86,13 @@ family (alias nll), fid, kid, is, prdc (alias precision_recall).`,
 				if result, err = train.Evaluate(c, dataDir, limit, nn.NewRngs(seed)); err != nil {
 					return err
 				}
+			}
+			if cp, ok := c.Model.(classPreserver); ok && groups["family"] {
+				q, err := classPreservation(cp, c, dataDir, limit)
+				if err != nil {
+					return err
+				}
+				maps.Copy(result, q)
 			}
 			if groups["fid"] || groups["kid"] || groups["is"] || groups["prdc"] {
 				q, err := sampleQuality(c, dataDir, samples, seed)
@@ -158,6 +169,36 @@ func keep(key string, groups map[string]bool) bool {
 		return groups["prdc"]
 	}
 	return true // the counts
+}
+
+// classPreserver is a model whose outputs must keep what their inputs
+// show (a CycleGAN's translations), judged by a classifier of the data set.
+type classPreserver interface {
+	ClassPreservation(test *data.Dataset, classify gan.Classifier) (map[string]float64, error)
+}
+
+// classPreservation judges a classPreserver with the feature network's
+// classifier on the first limit (0: all) test images; it measures nothing
+// for a data set without a trained classifier.
+func classPreservation(m classPreserver, c *train.Checkpointed, dataDir string, limit int) (map[string]float64, error) {
+	net, err := metrics.TrainedFeatureNet(c.Settings.Dataset)
+	if err != nil {
+		return nil, nil
+	}
+	test, err := data.Load(c.Settings.Dataset, "test", data.LoadOptions{Dir: dataDir})
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && limit < test.Len() {
+		if test, _, err = test.Split(limit); err != nil {
+			return nil, fmt.Errorf("evaluate: %w", err)
+		}
+	}
+	q, err := m.ClassPreservation(test, net.Classify)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	return q, nil
 }
 
 // sampleQuality draws n images from the checkpoint's model and scores them

@@ -34,22 +34,16 @@ type CycleOptions struct {
 	Filters int
 	// ResidualBlocks is the number of residual blocks of each generator.
 	ResidualBlocks int
-	// DiscriminatorDims are the PatchGAN's stride-2 convolution channels;
-	// a 3×3 convolution to one channel follows, giving a map of logits.
-	DiscriminatorDims []int
-	// LeakySlope is the discriminators' LeakyReLU slope.
-	LeakySlope float64
-	// Loss is the adversarial objective (least_squares in the paper).
-	Loss LossType
+	// Adversarial holds the objective (least squares in the paper), the
+	// optimizers and the PatchGAN's stride-2 convolution channels, which a
+	// 3×3 convolution to one channel follows, giving a map of logits.
+	Adversarial
 	// CycleWeight is λ of the cycle-consistency L1 losses.
 	CycleWeight float64
 	// IdentityWeight is the identity L1 losses' weight relative to
 	// CycleWeight (0.5 in the paper for photo↔painting): G_AB(b) ≈ b,
 	// G_BA(a) ≈ a. It works against the inverted and rotated domains.
 	IdentityWeight float64
-	// GeneratorLR, DiscriminatorLR, Beta1 and Beta2 configure the two Adam
-	// optimizers.
-	GeneratorLR, DiscriminatorLR, Beta1, Beta2 float64
 	// DomainB is how the second domain is made from the batch's images:
 	// DomainInverted or DomainRotated.
 	DomainB string
@@ -67,9 +61,7 @@ func (o *CycleOptions) validate() error {
 	if o.Filters <= 0 || o.ResidualBlocks < 0 {
 		bad("hidden_dims[0] (generator filters) must be > 0 and residual_blocks >= 0, got %d and %d", o.Filters, o.ResidualBlocks)
 	}
-	if len(o.DiscriminatorDims) == 0 {
-		bad("discriminator_features must list at least one layer size")
-	}
+	errs = append(errs, o.Adversarial.problems()...)
 	for _, d := range o.DiscriminatorDims {
 		h, w = convOut(h), convOut(w)
 		if d <= 0 || h < 1 || w < 1 {
@@ -77,20 +69,8 @@ func (o *CycleOptions) validate() error {
 			break
 		}
 	}
-	if !(o.LeakySlope >= 0 && o.LeakySlope < 1) {
-		bad("leaky_relu_slope must be in [0, 1), got %g", o.LeakySlope)
-	}
-	if _, err := ParseLossType(string(o.Loss)); err != nil {
-		bad("%v", err)
-	}
 	if !(o.CycleWeight >= 0) || !(o.IdentityWeight >= 0) {
 		bad("cycle_weight and identity_weight must be >= 0, got %g and %g", o.CycleWeight, o.IdentityWeight)
-	}
-	if !(o.GeneratorLR > 0) || !(o.DiscriminatorLR > 0) {
-		bad("generator_lr and discriminator_lr must be > 0, got %g and %g", o.GeneratorLR, o.DiscriminatorLR)
-	}
-	if !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) {
-		bad("beta1 and beta2 must be in [0, 1), got %g and %g", o.Beta1, o.Beta2)
 	}
 	switch o.DomainB {
 	case DomainInverted:
@@ -221,15 +201,11 @@ func NewCycleGAN(opts CycleOptions, rngs *nn.Rngs) (*CycleGAN, error) {
 	for _, part := range []nn.Module{m.AToB, m.BToA, m.DA, m.DB} {
 		initDCGAN(part, rngs.Params())
 	}
-	betas := [2]float64{opts.Beta1, opts.Beta2}
-	var err error
 	gens := nn.Parameters(struct{ AToB, BToA *Translator }{m.AToB, m.BToA})
 	discs := nn.Parameters(struct{ DA, DB *PatchDiscriminator }{m.DA, m.DB})
-	if m.gOpt, err = optim.NewAdam(gens, optim.AdamConfig{LR: opts.GeneratorLR, Betas: betas}); err != nil {
-		return nil, fmt.Errorf("gan: CycleGAN generator optimizer: %w", err)
-	}
-	if m.dOpt, err = optim.NewAdam(discs, optim.AdamConfig{LR: opts.DiscriminatorLR, Betas: betas}); err != nil {
-		return nil, fmt.Errorf("gan: CycleGAN discriminator optimizer: %w", err)
+	var err error
+	if m.gOpt, m.dOpt, err = opts.optimizers(gens, discs); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -260,10 +236,29 @@ func (m *CycleGAN) ToDomainB(x *tensor.Tensor) (*tensor.Tensor, error) {
 	return y, nil
 }
 
+// FromDomainB undoes the domain-B transformation of images in [0, 1]:
+// FromDomainB(ToDomainB(x)) = x.
+func (m *CycleGAN) FromDomainB(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if _, err := m.signed(x); err != nil {
+		return nil, err
+	}
+	var y *tensor.Tensor
+	tensor.NoGrad(func() { y = toUnitRange(m.fromDomainB(toSigned(x)), "tanh") })
+	return y, nil
+}
+
 // domainB maps signed images of domain A to domain B.
 func (m *CycleGAN) domainB(x *tensor.Tensor) *tensor.Tensor {
 	if m.opts.DomainB == DomainRotated {
 		return tensor.Flip(tensor.Transpose(x, 2, 3), 2)
+	}
+	return tensor.Neg(x)
+}
+
+// fromDomainB maps signed images of domain B back to domain A.
+func (m *CycleGAN) fromDomainB(x *tensor.Tensor) *tensor.Tensor {
+	if m.opts.DomainB == DomainRotated {
+		return tensor.Transpose(tensor.Flip(x, 2), 2, 3)
 	}
 	return tensor.Neg(x)
 }

@@ -3,11 +3,13 @@ package gan_test
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/fittest"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/models/gan"
 	"github.com/artifex-go/artifex/nn"
@@ -62,6 +64,18 @@ func TestCycleGANShapesAndDomains(t *testing.T) {
 			t.Fatalf("rotated domain: out[%d][0] = %g, want in[0][%d] = %g", j, r.At(0, 0, j, 0), 27-j, x.At(0, 0, 0, 27-j))
 		}
 	}
+	for _, mm := range []*gan.CycleGAN{m, rot} {
+		b, _ := mm.ToDomainB(x)
+		back, err := mm.FromDomainB(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range back.Data() {
+			if math.Abs(float64(v-x.Data()[i])) > 1e-6 {
+				t.Fatalf("domain %s: FromDomainB(ToDomainB(x)) differs from x at %d: %g, want %g", mm.Options().DomainB, i, v, x.Data()[i])
+			}
+		}
+	}
 	if _, err := factory.CreateModel(cycleConfig(map[string]any{"domain_b": "fashion"}), nn.NewRngs(0)); err == nil {
 		t.Error("unknown domain_b: no error")
 	}
@@ -90,18 +104,7 @@ func TestCycleGANLearnsColourInversionOnMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first, last map[string]float64
-	for i := range 40 {
-		b := nextBatch(it)
-		logs, err := m.TrainStep(b, rngs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = logs
-		}
-		last = logs
-	}
+	first, last := fittest.FitStepper(t, m, it, rngs, 40)
 	t.Logf("first %v\nlast %v", first, last)
 	// A→B must turn MNIST digits into their negatives, a mapping it can
 	// only find from unpaired images through the adversarial and cycle
@@ -114,5 +117,47 @@ func TestCycleGANLearnsColourInversionOnMNIST(t *testing.T) {
 	}
 	if last["cycle"] > 0.5*first["cycle"] {
 		t.Errorf("cycle loss %.3f → %.3f did not fall", first["cycle"], last["cycle"])
+	}
+}
+
+func TestCycleGANClassPreservationCountsTheClassifierAgreeingWithTheLabels(t *testing.T) {
+	m := buildCycle(t, map[string]any{"discriminator_features": []int{8, 16}, "residual_blocks": 1})
+	x := nn.NewRngs(1).Sample().Uniform(0, 1, 5, 1, 28, 28)
+	test, err := data.NewDataset(x.Data(), []int{0, 0, 3, 0, 7}, 1, 28, 28)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	// A judge that says 0 for every image is right on the three zeros.
+	zero := func(images *tensor.Tensor) ([]int, error) {
+		calls++
+		if !slices.Equal(images.Shape(), []int{5, 1, 28, 28}) {
+			t.Errorf("classifier got images of shape %v, want [5 1 28 28]", images.Shape())
+		}
+		for _, v := range images.Data() {
+			if v < 0 || v > 1 {
+				t.Fatalf("classifier got a pixel %g outside [0, 1]", v)
+			}
+		}
+		return make([]int, images.Dim(0)), nil
+	}
+	got, err := m.ClassPreservation(test, zero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"source_accuracy", "class_preservation_ab", "class_preservation_ba", "class_preservation_cycle"} {
+		if got[k] != 0.6 {
+			t.Errorf("%s = %v, want 0.6 (3 of 5 labels are 0)", k, got[k])
+		}
+	}
+	if calls != 4 {
+		t.Errorf("classifier called %d times for one batch, want 4 (sources, A→B, B→A, A→B→A)", calls)
+	}
+	if e := got["cycle_error_bab"]; !(e > 0 && e <= 1) {
+		t.Errorf("cycle_error_bab = %v, want a mean pixel error in (0, 1]", e)
+	}
+	unlabelled, _ := data.NewDataset(x.Data(), nil, 1, 28, 28)
+	if _, err := m.ClassPreservation(unlabelled, zero); err == nil || !strings.Contains(err.Error(), "labelled") {
+		t.Errorf("unlabelled data set: err = %v, want one asking for labels", err)
 	}
 }

@@ -118,12 +118,8 @@ func New(opts Options, rngs *nn.Rngs) (*GAN, error) {
 	}
 	m := &GAN{Generator: g, Discriminator: d, opts: opts}
 	var err error
-	betas := [2]float64{opts.Beta1, opts.Beta2}
-	if m.gOpt, err = optim.NewAdam(nn.Parameters(g), optim.AdamConfig{LR: opts.GeneratorLR, Betas: betas}); err != nil {
-		return nil, fmt.Errorf("gan: generator optimizer: %w", err)
-	}
-	if m.dOpt, err = optim.NewAdam(nn.Parameters(d), optim.AdamConfig{LR: opts.DiscriminatorLR, Betas: betas}); err != nil {
-		return nil, fmt.Errorf("gan: discriminator optimizer: %w", err)
+	if m.gOpt, m.dOpt, err = opts.optimizers(nn.Parameters(g), nn.Parameters(d)); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -3,8 +3,6 @@ package gan_test
 import (
 	"errors"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -254,49 +252,5 @@ func TestInterpolateRunsFromTheFirstLatentToTheSecond(t *testing.T) {
 	}
 	if _, err := m.Interpolate(z0, s.Normal(3), 4, 0); err == nil {
 		t.Error("latent of the wrong size: no error")
-	}
-}
-
-func TestZooGANCIFAR10TrainsOnCIFARBinaryBatches(t *testing.T) {
-	// A CIFAR-10 binary batch file of 8 records: a label byte, then 3072
-	// pixel bytes, channel by channel.
-	const records, pixels = 8, 3 * 32 * 32
-	raw := make([]byte, 0, records*(1+pixels))
-	s := nn.NewRngs(4).Stream("file")
-	for i := range records {
-		raw = append(raw, byte(i%10))
-		for range pixels {
-			raw = append(raw, byte(s.Intn(256)))
-		}
-	}
-	path := filepath.Join(t.TempDir(), "data_batch_1.bin")
-	if err := os.WriteFile(path, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := data.ReadCIFAR10(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := zoo.CreateModel("gan_cifar10", nn.NewRngs(0), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := m.(*gan.GAN)
-	rngs := nn.NewRngs(1)
-	it, err := data.NewIterator(ds, data.BatchOptions{Size: 4, Shuffle: rngs.Stream("shuffle")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		logs, err := g.TrainStep(nextBatch(it), rngs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := logs["g_loss"]; !ok || math.IsNaN(logs["d_loss"]) {
-			t.Fatalf("logs %v", logs)
-		}
-	}
-	if got := g.Optimizers()["generator"].Steps(); got != 2 {
-		t.Errorf("%d generator steps, want 2", got)
 	}
 }

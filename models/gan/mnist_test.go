@@ -6,6 +6,7 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/internal/fittest"
 	"github.com/artifex-go/artifex/nn"
 )
 
@@ -19,16 +20,6 @@ func meanAndInk(x []float32) (mean, ink float64) {
 		}
 	}
 	return mean / float64(len(x)), ink / float64(len(x))
-}
-
-// nextBatch returns the iterator's next batch, going on into the next
-// epoch at the end of one.
-func nextBatch(it *data.Iterator) data.Batch {
-	b, ok := it.Next()
-	if !ok {
-		b, _ = it.Next()
-	}
-	return b
 }
 
 func TestDCGANLearnsMNISTStatisticsInAFewDozenSteps(t *testing.T) {
@@ -51,19 +42,8 @@ func TestDCGANLearnsMNISTStatisticsInAFewDozenSteps(t *testing.T) {
 	}
 	realMean, realInk := meanAndInk(train.Images().Data()[:784*2000])
 	gen0Mean, gen0Ink := meanAndInk(m.SampleImages(64, nn.NewRngs(5)).Data())
-	var first, last map[string]float64
 	const steps = 80
-	for i := range steps {
-		b := nextBatch(it)
-		logs, err := m.TrainStep(b, rngs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = logs
-		}
-		last = logs
-	}
+	first, last := fittest.FitStepper(t, m, it, rngs, steps)
 	genMean, genInk := meanAndInk(m.SampleImages(64, nn.NewRngs(5)).Data())
 	t.Logf("real mean %.3f ink %.3f; generated before mean %.3f ink %.3f, after %d steps mean %.3f ink %.3f", realMean, realInk, gen0Mean, gen0Ink, steps, genMean, genInk)
 	t.Logf("first step %v; last step %v", first, last)
@@ -97,18 +77,8 @@ func TestWGANGPCriticEstimatesADistanceWithUnitGradients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first, last map[string]float64
 	const steps = 50
-	for i := range steps {
-		logs, err := m.TrainStep(nextBatch(it), rngs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = logs
-		}
-		last = logs
-	}
+	first, last := fittest.FitStepper(t, m, it, rngs, steps)
 	t.Logf("first %v; last %v", first, last)
 	// The critic's estimate of the Wasserstein distance, E[D(x)] - E[D(G(z))]
 	// = -d_loss, grows from about 0 as it learns to tell real from fake;

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/optim"
 )
 
 // LossType names an adversarial objective: the pair of discriminator and
@@ -57,6 +59,58 @@ func (t LossType) usesLabels() bool {
 	return t == Vanilla || t == NonSaturating || t == LeastSquares
 }
 
+// Adversarial are the settings every adversarial model shares: its
+// objective, the layers and LeakyReLU slope of its discriminators, and the
+// two Adam optimizers, one for the generator side and one for the
+// discriminator side.
+type Adversarial struct {
+	// Loss is the adversarial objective.
+	Loss LossType
+	// DiscriminatorDims are the discriminators' layer sizes.
+	DiscriminatorDims []int
+	// LeakySlope is the negative slope of the discriminators' LeakyReLU.
+	LeakySlope float64
+	// GeneratorLR and DiscriminatorLR are the two Adam learning rates.
+	GeneratorLR, DiscriminatorLR float64
+	// Beta1 and Beta2 are the Adam moment decay rates of both optimizers.
+	Beta1, Beta2 float64
+}
+
+// problems lists what is wrong with the settings.
+func (a *Adversarial) problems() []string {
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if len(a.DiscriminatorDims) == 0 {
+		bad("discriminator_features must list at least one layer size")
+	}
+	if !(a.LeakySlope >= 0 && a.LeakySlope < 1) {
+		bad("leaky_relu_slope must be in [0, 1), got %g", a.LeakySlope)
+	}
+	if _, err := ParseLossType(string(a.Loss)); err != nil {
+		bad("%v", err)
+	}
+	if !(a.GeneratorLR > 0) || !(a.DiscriminatorLR > 0) {
+		bad("generator_lr and discriminator_lr must be > 0, got %g and %g", a.GeneratorLR, a.DiscriminatorLR)
+	}
+	if !(a.Beta1 >= 0 && a.Beta1 < 1) || !(a.Beta2 >= 0 && a.Beta2 < 1) {
+		bad("beta1 and beta2 must be in [0, 1), got %g and %g", a.Beta1, a.Beta2)
+	}
+	return errs
+}
+
+// optimizers returns the Adam optimizers of the generator side's and the
+// discriminator side's parameters.
+func (a *Adversarial) optimizers(gen, disc []nn.Param) (g, d *optim.Adam, err error) {
+	betas := [2]float64{a.Beta1, a.Beta2}
+	if g, err = optim.NewAdam(gen, optim.AdamConfig{LR: a.GeneratorLR, Betas: betas}); err != nil {
+		return nil, nil, fmt.Errorf("gan: generator optimizer: %w", err)
+	}
+	if d, err = optim.NewAdam(disc, optim.AdamConfig{LR: a.DiscriminatorLR, Betas: betas}); err != nil {
+		return nil, nil, fmt.Errorf("gan: discriminator optimizer: %w", err)
+	}
+	return g, d, nil
+}
+
 // Options are the settings of a GAN, read by the factory's gan builder from
 // a configuration (see factory/gan.go for the parameter names and
 // defaults). The generator maps a latent vector to an image [C, H, W]; the
@@ -77,15 +131,14 @@ type Options struct {
 	// ImageShape is the generated image's [H, W, C] (output_dim, as the
 	// zoo writes it); tensors are NCHW.
 	ImageShape [3]int
-	// DiscriminatorDims are the discriminator's channels ("conv", each a
-	// 4×4 stride-2 convolution) or widths ("mlp").
-	DiscriminatorDims []int
+	// Adversarial holds the objective, the optimizers and the
+	// discriminator's layers: channels for "conv" (each a 4×4 stride-2
+	// convolution), widths for "mlp".
+	Adversarial
 	// Activation is the generator's hidden activation (default relu).
 	Activation string
 	// OutputActivation is "tanh" (images in [-1, 1]) or "sigmoid" ([0, 1]).
 	OutputActivation string
-	// LeakySlope is the negative slope of the discriminator's LeakyReLU.
-	LeakySlope float64
 	// UseBatchNorm puts batch normalisation after every hidden generator
 	// layer and every discriminator layer but the first. A discriminator
 	// trained with a gradient penalty never uses it: the penalty is defined
@@ -93,12 +146,6 @@ type Options struct {
 	UseBatchNorm bool
 	// DropoutRate is the dropout applied after every discriminator layer.
 	DropoutRate float64
-	// Loss is the adversarial objective.
-	Loss LossType
-	// GeneratorLR and DiscriminatorLR are the two Adam learning rates.
-	GeneratorLR, DiscriminatorLR float64
-	// Beta1 and Beta2 are the Adam moment decay rates of both optimizers.
-	Beta1, Beta2 float64
 	// CriticIterations is the number of discriminator steps per generator
 	// step: TrainStep updates the generator on every CriticIterations-th
 	// call, so each critic step sees a fresh real batch.
@@ -138,9 +185,7 @@ func (o *Options) validate() error {
 			break
 		}
 	}
-	if len(o.DiscriminatorDims) == 0 {
-		bad("discriminator_features must list at least one layer size")
-	}
+	errs = append(errs, o.Adversarial.problems()...)
 	for _, d := range slices.Concat(o.GeneratorDims, o.DiscriminatorDims) {
 		if d <= 0 {
 			bad("layer sizes must be > 0, got hidden_dims %v and discriminator_features %v", o.GeneratorDims, o.DiscriminatorDims)
@@ -166,20 +211,8 @@ func (o *Options) validate() error {
 	if _, ok := outputActivations[o.OutputActivation]; !ok {
 		bad("output_activation must be tanh or sigmoid, got %q", o.OutputActivation)
 	}
-	if !(o.LeakySlope >= 0 && o.LeakySlope < 1) {
-		bad("leaky_relu_slope must be in [0, 1), got %g", o.LeakySlope)
-	}
 	if !(o.DropoutRate >= 0 && o.DropoutRate < 1) {
 		bad("dropout_rate must be in [0, 1), got %g", o.DropoutRate)
-	}
-	if _, err := ParseLossType(string(o.Loss)); err != nil {
-		bad("%v", err)
-	}
-	if !(o.GeneratorLR > 0) || !(o.DiscriminatorLR > 0) {
-		bad("generator_lr and discriminator_lr must be > 0, got %g and %g", o.GeneratorLR, o.DiscriminatorLR)
-	}
-	if !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) {
-		bad("beta1 and beta2 must be in [0, 1), got %g and %g", o.Beta1, o.Beta2)
 	}
 	if o.CriticIterations < 1 {
 		bad("critic_iterations must be >= 1, got %d", o.CriticIterations)

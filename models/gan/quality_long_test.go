@@ -27,6 +27,38 @@ func (c *digitClassifier) logits(x *tensor.Tensor) *tensor.Tensor {
 	return c.Out.Forward(tensor.ReLU(c.Hidden.Forward(tensor.Flatten(x))))
 }
 
+// qualitySetup reads the minutes of a quality run from the environment
+// variable env (def when unset) and loads MNIST's splits, skipping the test
+// when MNIST is not installed.
+func qualitySetup(t *testing.T, env string, def float64) (minutes float64, train, test *data.Dataset) {
+	minutes = def
+	if s := os.Getenv(env); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v <= 0 {
+			t.Fatalf("%s=%q: want a positive number of minutes", env, s)
+		}
+		minutes = v
+	}
+	train, err := data.Load("mnist", "train", data.LoadOptions{})
+	if err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	if test, err = data.Load("mnist", "test", data.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return minutes, train, test
+}
+
+// nextBatch returns the iterator's next batch, going on into the next
+// epoch at the end of one.
+func nextBatch(it *data.Iterator) data.Batch {
+	b, ok := it.Next()
+	if !ok {
+		b, _ = it.Next()
+	}
+	return b
+}
+
 func trainClassifier(t *testing.T, train, test *data.Dataset) *digitClassifier {
 	rngs := nn.NewRngs(11)
 	c := &digitClassifier{Hidden: nn.NewLinear(rngs, 784, 512), Out: nn.NewLinear(rngs, 512, 10)}
@@ -62,24 +94,9 @@ func trainClassifier(t *testing.T, train, test *data.Dataset) *digitClassifier {
 // classifies with confidence > 0.9, the entropy of its labels (ln 10 = 2.303
 // when every digit is equally frequent) and how many digits appear.
 //
-//	go test -tags long -run Quality -v -timeout 1h ./models/gan/
+//	go test -tags long -run '^TestGANMNISTQuality$' -v -timeout 1h ./models/gan/
 func TestGANMNISTQuality(t *testing.T) {
-	minutes := 3.0
-	if s := os.Getenv("ARTIFEX_GAN_MINUTES"); s != "" {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		minutes = v
-	}
-	train, err := data.Load("mnist", "train", data.LoadOptions{})
-	if err != nil {
-		t.Skipf("MNIST not available: %v", err)
-	}
-	test, err := data.Load("mnist", "test", data.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	minutes, train, test := qualitySetup(t, "ARTIFEX_GAN_MINUTES", 3)
 	m, err := zoo.CreateModel("gan_mnist", nn.NewRngs(0), nil)
 	if err != nil {
 		t.Fatal(err)
