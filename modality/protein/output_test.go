@@ -10,8 +10,8 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
-	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/modality/protein"
+	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 )
