@@ -163,3 +163,35 @@ func TestEvaluateComparesSamplesWithRealAndRandomBackbones(t *testing.T) {
 		t.Errorf("examples of the wrong width: err %v", err)
 	}
 }
+
+// A CA model is evaluated on CA–CA distances and clashes, and its
+// samples are CA traces.
+func TestEvaluateOfACAModel(t *testing.T) {
+	cfg := config.ModelConfiguration{
+		Name: "ca", ModelClass: "GraphModel", InputDim: config.Dims{16, 3}, HiddenDims: []int{8},
+		Parameters: map[string]any{"noise_steps": 10, "num_layers": 1, "index_embedding_dim": 4},
+	}
+	m, err := factory.CreateModel(cfg, nn.NewRngs(0), factory.WithModality("protein"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.(*protein.Adapted)
+	ds, err := protein.CATraces([]*protein.Chain{testChain(t)}, 16, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Evaluate(ds, tensor.NewRngs(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got["ca_ca_rmsd/test"]; v > 0.1 || got["ca_ca_rmsd/samples"] <= v || got["clash/test"] != 0 {
+		t.Errorf("CA metrics %v: the real traces have CA–CA 3.80 Å and no clashes", got)
+	}
+	if _, ok := got["ca_ca_rmsd/random_walk"]; ok || got["rama_allowed/samples"] != 0 {
+		t.Errorf("CA metrics %v: no random walks or Ramachandran for CA traces", got)
+	}
+	s, err := a.SampleStructures(1, diffusion.SampleOptions{}, tensor.NewRngs(2))
+	if err != nil || s[0].Chains[0].Len() != 16 || s[0].Chains[0].Residues[0].Mask[protein.AtomN] {
+		t.Errorf("CA sample: %v", err)
+	}
+}
