@@ -14,7 +14,7 @@ import (
 )
 
 var embeddedNames = []string{
-	"cyclegan_mnist", "diffusion_celeba", "diffusion_foldingdiff", "diffusion_mnist", "ebm_cifar",
+	"cyclegan_mnist", "diffusion_celeba", "diffusion_foldingdiff", "diffusion_foldingdiff_small", "diffusion_mnist", "ebm_cifar",
 	"ebm_mnist", "egnn_protein_ca", "flow_mnist_glow", "flow_mnist_realnvp", "flow_tabular_wine",
 	"gan_cifar10", "gan_mnist", "maf_mnist", "mvae_mnist_text", "nsf_tabular", "pixel_cnn_cifar10",
 	"pixel_cnn_mnist", "pointcloud_primitives", "transformer_text", "vae_mnist", "vae_mnist_cnn",
@@ -31,7 +31,7 @@ func TestListConfigsByFolderOrTag(t *testing.T) {
 	for category, want := range map[string][]string{
 		"vision":  {"cyclegan_mnist", "diffusion_celeba", "diffusion_mnist", "ebm_cifar", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_cifar10", "gan_mnist", "maf_mnist", "pixel_cnn_cifar10", "pixel_cnn_mnist", "vae_mnist", "vae_mnist_cnn"},
 		"tabular": {"flow_tabular_wine", "nsf_tabular", "vae_tabular_wine"},
-		"protein": {"diffusion_foldingdiff", "egnn_protein_ca", "vae_protein"},
+		"protein": {"diffusion_foldingdiff", "diffusion_foldingdiff_small", "egnn_protein_ca", "vae_protein"},
 		"gan":     {"cyclegan_mnist", "gan_cifar10", "gan_mnist"},
 		"mnist":   {"cyclegan_mnist", "diffusion_mnist", "ebm_mnist", "flow_mnist_glow", "flow_mnist_realnvp", "gan_mnist", "maf_mnist", "mvae_mnist_text", "pixel_cnn_mnist", "vae_mnist", "vae_mnist_cnn"},
 		"audio":   {"wavenet_speech"},

@@ -235,6 +235,9 @@ func sampleQuality(c *train.Checkpointed, dataDir string, n int, seed uint64) (m
 }
 
 func printTable(out io.Writer, m map[string]float64) error {
+	if groups := metricColumns(m); groups != nil {
+		return printColumns(out, m, groups)
+	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "METRIC\tVALUE")
 	for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -252,4 +255,48 @@ func writeJSON(path string, m map[string]float64) error {
 		return fmt.Errorf("evaluate: %w", err)
 	}
 	return nil
+}
+
+// metricColumns returns the groups of metrics named METRIC/GROUP (a
+// protein model's samples next to real and random structures), in order
+// of first appearance after sorting, or nil when some name has no group.
+func metricColumns(m map[string]float64) []string {
+	var groups []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		_, g, ok := strings.Cut(k, "/")
+		if !ok {
+			return nil
+		}
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	return groups
+}
+
+// printColumns prints metrics METRIC/GROUP as a table of one row per
+// metric and one column per group; "-" marks a metric a group lacks.
+func printColumns(out io.Writer, m map[string]float64, groups []string) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "METRIC\t%s\n", strings.ToUpper(strings.Join(groups, "\t")))
+	var names []string
+	for k := range m {
+		name, _, _ := strings.Cut(k, "/")
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprint(w, name)
+		for _, g := range groups {
+			if v, ok := m[name+"/"+g]; ok {
+				fmt.Fprintf(w, "\t%.6g", v)
+			} else {
+				fmt.Fprint(w, "\t-")
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	return w.Flush()
 }

@@ -6,7 +6,7 @@
 //	artifex config validate FILE
 //	artifex config show FILE
 //	artifex train --zoo NAME | --config FILE [--epochs --steps --batch-size --lr --seed --data-dir --out DIR --resume --quiet --samples N]
-//	artifex sample --checkpoint DIR -n 64 --out samples.png [--seed] [--sampler ddpm|ddim --steps N --eta E] [--temperature T] [--seconds S] [--data-dir DIR]
+//	artifex sample --checkpoint DIR -n 64 --out samples.png|DIR|NAME.pdb|.ply|.obj|.off [--seed] [--sampler ddpm|ddim --steps N --eta E] [--temperature T] [--seconds S] [--data-dir DIR]
 //	artifex evaluate --checkpoint DIR [--data-dir DIR] [--limit N] [--json]
 //	artifex bench WORKLOAD...
 package main

@@ -25,14 +25,18 @@ func sampleCommand(reg *factory.Registry) *cobra.Command {
 	var so sampleOptions
 	cmd := &cobra.Command{
 		Use:   "sample --checkpoint DIR",
-		Short: "Draw samples from a trained model: a PNG image grid or scatter plot, CSV rows for tabular models, text for language models, WAV files for audio models",
+		Short: "Draw samples from a trained model: a PNG image grid or scatter plot, CSV rows for tabular models, text for language models, WAV files for audio models, PDB, PLY or OBJ files for 3-D shapes",
 		Long: `Draws samples from a trained model: a grid of images, or for a model of
 points (nsf_tabular's 2-D densities) a scatter plot, and for a model that
 translates images (CycleGAN) the translations of the first test images;
 tabular models write CSV rows, language models print text and audio models
 (WaveNet) write --seconds of audio per sample as 16-bit WAV files (one by
-default, samples.wav). Models that keep a weight average (ema_decay) sample
-with it.
+default, samples.wav). Models of 3-D shapes write one file per sample (8 by
+default) into the directory --out (default samples/), or NAME_001.EXT ...
+for --out NAME.EXT: protein structures as PDB files (backbone N, CA, C, O
+of glycines, chain A, residues numbered from 1; CA only for CA models),
+point clouds and graphs as PLY, meshes as OBJ (or .off, .ply). Models that
+keep a weight average (ema_decay) sample with it.
 
 Diffusion models take --sampler (DDPM: ddpm or ddim; ScoreDiffusion:
 euler_maruyama or pc), --steps and, for ddim, --eta; flows and VAEs take
@@ -51,6 +55,15 @@ takes the model's configured value.`,
 					out = "samples.csv"
 				}
 				return sampleRows(cmd, c, ts, n, seed, out)
+			}
+			if sm, ok := shapeModelOf(c.Model); ok {
+				if !flags.Changed("out") {
+					out = "samples"
+				}
+				if !flags.Changed("num") {
+					n = 8
+				}
+				return sampleShapes(cmd, c, sm, n, seed, out, so)
 			}
 			if lm, ok := c.Model.(models.TextSampler); ok {
 				if !cmd.Flags().Changed("num") {
@@ -122,9 +135,9 @@ takes the model's configured value.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
-	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1)")
+	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1; 3-D shapes: default 8)")
 	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
-	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav)")
+	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav; directory or NAME.pdb/.ply/.obj/.off for 3-D shapes, default samples/)")
 	f.Float64Var(&as.seconds, "seconds", 2, "audio models: length of each sample in seconds")
 	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
 	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the test images a translation model (CycleGAN) translates")

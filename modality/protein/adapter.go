@@ -298,6 +298,20 @@ func periodic(ideal []float64, n int, f func(float64) float64) *tensor.Tensor {
 // backbone representations (angles are rebuilt with BuildBackbone), CA
 // only for CA traces. Sequences have no structure: an error.
 func (a *Adapted) SampleBackbones(n int, rngs *tensor.Rngs) ([][]Vec3, error) {
+	return a.SampleBackbonesWith(n, diffusion.SampleOptions{Eta: -1}, rngs)
+}
+
+// SampleBackbonesWith is SampleBackbones with the sampler, steps and eta
+// of opts for a wrapped DDPM (other models ignore them), recording no
+// gradient. Switch training-mode layers off first (SetTraining(false)).
+func (a *Adapted) SampleBackbonesWith(n int, opts diffusion.SampleOptions, rngs *tensor.Rngs) ([][]Vec3, error) {
+	var bbs [][]Vec3
+	var err error
+	tensor.NoGrad(func() { bbs, err = a.sampleBackbones(n, opts, rngs) })
+	return bbs, err
+}
+
+func (a *Adapted) sampleBackbones(n int, opts diffusion.SampleOptions, rngs *tensor.Rngs) ([][]Vec3, error) {
 	var x *tensor.Tensor
 	var err error
 	switch {
@@ -306,7 +320,7 @@ func (a *Adapted) SampleBackbones(n int, rngs *tensor.Rngs) ([][]Vec3, error) {
 	case a.graph != nil:
 		x = a.graph.Sample(n, rngs)
 	case a.ddpm != nil:
-		x, err = a.ddpm.Sample(n, diffusion.SampleOptions{Eta: -1}, rngs)
+		x, err = a.ddpm.Sample(n, opts, rngs)
 	default:
 		sampler, ok := a.vae.(interface {
 			Sample(n int, temperature float64, rngs *tensor.Rngs) *tensor.Tensor
@@ -319,7 +333,20 @@ func (a *Adapted) SampleBackbones(n int, rngs *tensor.Rngs) ([][]Vec3, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.Backbones(x)
+}
+
+// Backbones returns the structures of examples x [n, (1,) L, width] of the
+// model's representation in ångström, as SampleBackbones does.
+func (a *Adapted) Backbones(x *tensor.Tensor) ([][]Vec3, error) {
+	if a.rep == RepSequence {
+		return nil, fmt.Errorf("protein: sequences have no structure")
+	}
+	n := x.Dim(0)
 	width := x.Size() / (n * a.length)
+	if width*n*a.length != x.Size() || (a.rep == RepAngles && width != 6) {
+		return nil, fmt.Errorf("protein: examples of shape %v are not %d residues of the %s representation", x.Shape(), a.length, a.rep)
+	}
 	vals := x.Data()
 	scale := a.weights["coordinate_scale"]
 	out := make([][]Vec3, n)

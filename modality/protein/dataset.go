@@ -54,7 +54,9 @@ func PDBFiles(dir string) ([]string, error) {
 // have at least MinChainLength residues with a complete backbone. Files
 // are assigned to splits by their sorted position: every fifth file
 // (the 5th, 10th, ...) is "test", the others "train"; "all" takes every
-// file. The error wraps data.ErrNotFound when dir holds no PDB file.
+// file. A folder of fewer than five files has no held-out test files: its
+// "test" split reads them all, as "train" does. The error wraps
+// data.ErrNotFound when dir holds no PDB file.
 func LoadChains(dir, split string) ([]*Chain, error) {
 	if split != "train" && split != "test" && split != "all" {
 		return nil, fmt.Errorf("protein: unknown split %q; available: train, test, all", split)
@@ -65,6 +67,9 @@ func LoadChains(dir, split string) ([]*Chain, error) {
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("protein: no .pdb files under %s: %w", dir, data.ErrNotFound)
+	}
+	if len(files) < 5 {
+		split = "all"
 	}
 	var chains []*Chain
 	for i, f := range files {
@@ -184,7 +189,7 @@ func AngleWindows(chains []*Chain, length, stride int) (*data.Dataset, error) {
 		}
 	}
 	if len(vals) == 0 {
-		return nil, fmt.Errorf("protein: no window of %d bonded residues in %d chains", length, len(chains))
+		return nil, fmt.Errorf("protein: no window of %d consecutive residues with complete, bonded backbones in %d chains of %d or more residues: angle windows need chains that long without breaks", length, len(chains), MinChainLength)
 	}
 	return data.NewDataset(vals, nil, 1, length, 6)
 }
