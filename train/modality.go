@@ -4,9 +4,7 @@ import (
 	"fmt"
 
 	"github.com/artifex-go/artifex/config"
-	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
-	"github.com/artifex-go/artifex/modality/tabular"
 )
 
 // MetadataModality is the metadata key that names the modality a
@@ -15,8 +13,9 @@ import (
 const MetadataModality = "modality"
 
 // buildOptions returns the factory options a configuration asks for: the
-// modality named in its metadata, if any.
-func buildOptions(cfg config.ModelConfiguration) ([]factory.Option, error) {
+// modality named in its metadata, if any, with dataDir for a modality
+// that reads its data set (factory.DataModality).
+func buildOptions(cfg config.ModelConfiguration, dataDir string) ([]factory.Option, error) {
 	raw, ok := cfg.Metadata[MetadataModality]
 	if !ok {
 		return nil, nil
@@ -25,15 +24,5 @@ func buildOptions(cfg config.ModelConfiguration) ([]factory.Option, error) {
 	if !ok || name == "" {
 		return nil, fmt.Errorf("train: metadata.%s must name a modality, got %s", MetadataModality, config.Describe(raw))
 	}
-	return []factory.Option{factory.WithModality(name)}, nil
-}
-
-// loadDataset reads a split of a data set: the tables of the tabular
-// modality (tabular.Datasets) encoded as rows, the image sets through
-// data.Load otherwise.
-func loadDataset(name, split, dir string) (*data.Dataset, error) {
-	if tabular.IsDataset(name) {
-		return tabular.LoadDataset(name, split, dir)
-	}
-	return data.Load(name, split, data.LoadOptions{Dir: dir})
+	return []factory.Option{factory.WithModality(name), factory.WithDataDir(dataDir)}, nil
 }

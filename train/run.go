@@ -11,6 +11,7 @@ import (
 
 	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
@@ -31,7 +32,7 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 		reg = factory.DefaultRegistry()
 	}
 	rngs := nn.NewRngs(s.Seed)
-	bopts, err := buildOptions(cfg)
+	bopts, err := buildOptions(cfg, opts.DataDir)
 	if err != nil {
 		return Result{}, err
 	}
@@ -39,7 +40,7 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 	if err != nil {
 		return Result{}, err
 	}
-	ds, err := loadDataset(s.Dataset, "train", opts.DataDir)
+	ds, err := data.Load(s.Dataset, "train", data.LoadOptions{Dir: opts.DataDir})
 	if err != nil {
 		return Result{}, err
 	}
@@ -96,6 +97,13 @@ func ResolveCheckpoint(path string) (string, error) {
 // gets that average restored and uses it itself.
 // reg nil means factory.DefaultRegistry.
 func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
+	return LoadCheckpointData(path, reg, "")
+}
+
+// LoadCheckpointData is LoadCheckpoint for a model whose modality reads
+// its data set to build (a tabular model fits its column encoder on the
+// table): dataDir is searched first for it, as by Run.
+func LoadCheckpointData(path string, reg *factory.Registry, dataDir string) (*Checkpointed, error) {
 	file, err := ResolveCheckpoint(path)
 	if err != nil {
 		return nil, err
@@ -111,7 +119,7 @@ func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
 	if reg == nil {
 		reg = factory.DefaultRegistry()
 	}
-	bopts, err := buildOptions(cfg)
+	bopts, err := buildOptions(cfg, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("train: %s: %w", file, err)
 	}
@@ -221,7 +229,7 @@ func Evaluate(c *Checkpointed, dataDir string, limit int, rngs *tensor.Rngs) (ma
 	if !ok {
 		return nil, fmt.Errorf("train: model %q (%s) has no evaluation metrics", c.Config.Name, c.Config.ModelClass)
 	}
-	test, err := loadDataset(c.Settings.Dataset, "test", dataDir)
+	test, err := data.Load(c.Settings.Dataset, "test", data.LoadOptions{Dir: dataDir})
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ family metrics (a GAN) gets these by default. --metrics picks groups:
 family (alias nll), fid, kid, is, prdc (alias precision_recall).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := train.LoadCheckpoint(ckpt, reg)
+			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
 			if err != nil {
 				return err
 			}

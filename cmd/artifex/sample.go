@@ -38,7 +38,7 @@ takes the model's configured value.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			flags := cmd.Flags()
 			so.samplerSet, so.stepsSet, so.etaSet, so.temperatureSet = flags.Changed("sampler"), flags.Changed("steps"), flags.Changed("eta"), flags.Changed("temperature")
-			c, err := train.LoadCheckpoint(ckpt, reg)
+			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
 			if err != nil {
 				return err
 			}
@@ -110,7 +110,7 @@ takes the model's configured value.`,
 	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
 	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv)")
 	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
-	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the test images a translation model (CycleGAN) translates")
+	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the table a tabular model was fit on and the test images a translation model (CycleGAN) translates")
 	f.StringVar(&so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
 	f.IntVar(&so.steps, "steps", 0, "diffusion: number of denoising steps")
 	f.Float64Var(&so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")
