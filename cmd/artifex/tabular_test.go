@@ -46,7 +46,7 @@ func TestTabularPresetTrainsSamplesCSVAndEvaluates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, metric := range []string{"tstr_accuracy", "trtr_accuracy", "ks_mean", "tvd_mean", "dcr_synthetic_median", "corr_frobenius", "nelbo"} {
+	for _, metric := range []string{"tstr_accuracy", "trtr_accuracy", "ks_mean", "tvd_mean", "dcr_synthetic_median", "corr_frobenius", "nelbo", "ks/alcohol", "tvd/class"} {
 		if !strings.Contains(report, metric) {
 			t.Errorf("evaluate lacks %s:\n%s", metric, report)
 		}
