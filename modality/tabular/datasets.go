@@ -107,7 +107,7 @@ func openIn(key, dir string) (*Source, error) {
 	b := builtins[key]
 	path := filepath.Join(dir, b.file)
 	if st, err := os.Stat(path); err != nil || st.IsDir() {
-		return nil, fmt.Errorf("no %s: %w", b.file, data.ErrNotFound)
+		return nil, fmt.Errorf("%s %w", b.file, data.ErrNotFound)
 	}
 	full, classes, err := readSklearn(path, b.features)
 	if err != nil {

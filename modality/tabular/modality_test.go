@@ -384,7 +384,7 @@ func TestRegisteredTablesLoadThroughDataLoad(t *testing.T) {
 	if !errors.Is(err, data.ErrNotFound) {
 		t.Fatalf("no table gave %v", err)
 	}
-	for _, want := range []string{empty + " (--data-dir): no wine_data.csv", "$ARTIFEX_DATA: not set", "(Debian package python3-sklearn)", "apt-get install python3-sklearn"} {
+	for _, want := range []string{empty + " (--data-dir): wine_data.csv not found", "$ARTIFEX_DATA: not set", "(Debian package python3-sklearn)", "apt-get install python3-sklearn"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}
