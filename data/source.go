@@ -22,6 +22,10 @@ type Source struct {
 	// Generate, when set instead of Read, makes split without reading
 	// files (synthetic data sets).
 	Generate func(split string) (*Dataset, error)
+	// Default, when set, returns a directory searched after the user's
+	// (a system package's copy, as for MNIST the Go module cache) and
+	// where it comes from; Read gets it as it is, without Subdirs.
+	Default func() (dir, origin string)
 	// HowTo tells the user how to get the files, for the error Load
 	// returns when no directory holds them.
 	HowTo string
@@ -57,23 +61,41 @@ func sourceNames() []string {
 	return names
 }
 
+// LoadSource reads split of s as Load does for a registered source:
+// from opts.Dir, then $ARTIFEX_DATA (each with s.Subdirs first), then
+// s.Default. Packages use it to find their files by the same rules
+// without registering s (Read may keep what it read).
+func LoadSource(s Source, split string, opts LoadOptions) (*Dataset, error) {
+	if s.Name == "" || (s.Read == nil) == (s.Generate == nil) {
+		return nil, errors.New("data: LoadSource: a source needs a name and one of Read and Generate")
+	}
+	return loadSource(s, split, opts)
+}
+
 // loadSource searches the user's directories for a registered source.
 func loadSource(s Source, split string, opts LoadOptions) (*Dataset, error) {
 	if s.Generate != nil {
 		return s.Generate(split)
 	}
-	var looked []string
-	for _, root := range []struct{ dir, origin, unset string }{
+	roots := []struct{ dir, origin, unset string }{
 		{opts.Dir, "--data-dir", "not given"},
 		{os.Getenv(EnvDataDir), "$" + EnvDataDir, "not set"},
-	} {
+	}
+	if s.Default != nil {
+		dir, origin := s.Default()
+		roots = append(roots, struct{ dir, origin, unset string }{dir, origin, "none"})
+	}
+	var looked []string
+	for i, root := range roots {
 		if root.dir == "" {
 			looked = append(looked, fmt.Sprintf("  %s: %s", root.origin, root.unset))
 			continue
 		}
 		dirs := make([]string, 0, len(s.Subdirs)+1)
-		for _, sub := range s.Subdirs {
-			dirs = append(dirs, root.dir+string(os.PathSeparator)+sub)
+		if i < 2 {
+			for _, sub := range s.Subdirs {
+				dirs = append(dirs, root.dir+string(os.PathSeparator)+sub)
+			}
 		}
 		for _, dir := range append(dirs, root.dir) {
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {

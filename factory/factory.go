@@ -188,7 +188,12 @@ func (r *Registry) CreateModel(cfg config.ModelConfiguration, rngs *nn.Rngs, opt
 		return nil, fmt.Errorf("factory: building %s model %q (%s): builder returned no model", typ, cfg.Name, cfg.ModelClass)
 	}
 	if mod != nil {
-		adapted, err := mod.Adapt(m, typ)
+		var adapted Model
+		if dm, ok := mod.(DataModality); ok {
+			adapted, err = dm.AdaptData(m, typ, o.DataDir)
+		} else {
+			adapted, err = mod.Adapt(m, typ)
+		}
 		if err != nil {
 			return nil, &ModalityError{Name: o.Modality, Err: err}
 		}

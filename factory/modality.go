@@ -20,6 +20,15 @@ type Modality interface {
 	Adapt(m Model, family string) (Model, error)
 }
 
+// DataModality is a Modality that reads its data set to adapt a model
+// (the tabular modality fits its column encoder on the table):
+// CreateModel calls AdaptData in place of Adapt, with the WithDataDir
+// directory ("" when none was given).
+type DataModality interface {
+	Modality
+	AdaptData(m Model, family, dataDir string) (Model, error)
+}
+
 // ErrUnknownModality is the cause of a ModalityError for a modality name
 // that is not registered.
 var ErrUnknownModality = errors.New("unknown modality")

@@ -20,6 +20,10 @@ type Options struct {
 	// BackboneFn is a denoising function with the seed's backbone_fn
 	// signature; the builder wraps it into a Backbone (see WithBackboneFn).
 	BackboneFn BackboneFn
+	// DataDir is the directory the user named for data sets (--data-dir),
+	// handed to modalities that read their data set to build (see
+	// DataModality); empty searches only the default places.
+	DataDir string
 }
 
 // ApplyOptions returns the options that opts set, in order; nil options
@@ -38,6 +42,12 @@ func ApplyOptions(opts ...Option) Options {
 // registry (see Registry.RegisterModality).
 func WithModality(name string) Option {
 	return func(o *Options) { o.Modality = name }
+}
+
+// WithDataDir names the directory searched first for the data set a
+// modality reads while it adapts the model (see DataModality).
+func WithDataDir(dir string) Option {
+	return func(o *Options) { o.DataDir = dir }
 }
 
 // WithBackbone gives a diffusion model the network that predicts noise

@@ -7,7 +7,6 @@ import (
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/modality/audio"
-	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/models"
 )
 
@@ -17,8 +16,9 @@ import (
 const MetadataModality = "modality"
 
 // buildOptions returns the factory options a configuration asks for: the
-// modality named in its metadata, if any.
-func buildOptions(cfg config.ModelConfiguration) ([]factory.Option, error) {
+// modality named in its metadata, if any, with dataDir for a modality
+// that reads its data set (factory.DataModality).
+func buildOptions(cfg config.ModelConfiguration, dataDir string) ([]factory.Option, error) {
 	raw, ok := cfg.Metadata[MetadataModality]
 	if !ok {
 		return nil, nil
@@ -27,20 +27,17 @@ func buildOptions(cfg config.ModelConfiguration) ([]factory.Option, error) {
 	if !ok || name == "" {
 		return nil, fmt.Errorf("train: metadata.%s must name a modality, got %s", MetadataModality, config.Describe(raw))
 	}
-	return []factory.Option{factory.WithModality(name)}, nil
+	return []factory.Option{factory.WithModality(name), factory.WithDataDir(dataDir)}, nil
 }
 
-// loadDataset reads a split of a data set for model m: the tables of the
-// tabular modality (tabular.Datasets) encoded as rows, the speech of the
-// audio modality cut to m's sample rate and segment length, the image sets
-// through data.Load otherwise, an image folder (celeba) at the size of m's
-// square image input.
+// loadDataset reads a split of a data set for model m: the speech of the
+// audio modality cut to m's sample rate and segment length, every other
+// set through data.Load (tables included: the tabular modality registers
+// them as sources), an image folder (celeba) at the size of m's square
+// image input.
 func loadDataset(m models.Model, name, split, dir string) (*data.Dataset, error) {
 	if audio.IsDataset(name) {
 		return audio.LoadDataset(m, name, split, dir)
-	}
-	if tabular.IsDataset(name) {
-		return tabular.LoadDataset(name, split, dir)
 	}
 	var side int
 	if m != nil {

@@ -31,7 +31,7 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 		reg = factory.DefaultRegistry()
 	}
 	rngs := nn.NewRngs(s.Seed)
-	bopts, err := buildOptions(cfg)
+	bopts, err := buildOptions(cfg, opts.DataDir)
 	if err != nil {
 		return Result{}, err
 	}
@@ -96,6 +96,13 @@ func ResolveCheckpoint(path string) (string, error) {
 // gets that average restored and uses it itself.
 // reg nil means factory.DefaultRegistry.
 func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
+	return LoadCheckpointData(path, reg, "")
+}
+
+// LoadCheckpointData is LoadCheckpoint for a model whose modality reads
+// its data set to build (a tabular model fits its column encoder on the
+// table): dataDir is searched first for it, as by Run.
+func LoadCheckpointData(path string, reg *factory.Registry, dataDir string) (*Checkpointed, error) {
 	file, err := ResolveCheckpoint(path)
 	if err != nil {
 		return nil, err
@@ -111,7 +118,7 @@ func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
 	if reg == nil {
 		reg = factory.DefaultRegistry()
 	}
-	bopts, err := buildOptions(cfg)
+	bopts, err := buildOptions(cfg, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("train: %s: %w", file, err)
 	}

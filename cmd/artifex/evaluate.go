@@ -27,17 +27,18 @@ const defaultSamples = 1000
 
 // metricGroups are the names --metrics accepts: the family's own test
 // metrics and the sample-quality metrics on the feature network.
-var metricGroups = []string{"family", "fid", "kid", "is", "prdc"}
+var metricGroups = []string{"family", "fid", "kid", "is", "prdc", "text"}
 
 // metricAliases map other names of the groups to them.
 var metricAliases = map[string]string{
 	"nll": "family", "likelihood": "family", "inception_score": "is",
 	"precision_recall": "prdc", "precision": "prdc", "recall": "prdc",
+	"distinct": "text", "distinct_n": "text",
 }
 
 func evaluateCommand(reg *factory.Registry) *cobra.Command {
 	var ckpt, dataDir, jsonOut, which string
-	var limit, samples int
+	var limit, samples, textSamples int
 	var seed uint64
 	var asJSON, fid bool
 	cmd := &cobra.Command{
@@ -56,15 +57,21 @@ family metrics (a GAN) gets these by default. A CycleGAN's family metrics
 include, where the data set has that classifier, how often it still sees the
 source's class in the translations (A→B mapped back to domain A, B→A) and in
 the A→B→A reconstructions. --metrics picks groups:
-family (alias nll), fid, kid, is, prdc (alias precision_recall).`,
+family (alias nll), fid, kid, is, prdc (alias precision_recall), text.
+
+A language model also draws --text-samples continuations of a newline (256
+tokens each, temperature 1) and gets the diversity of their words:
+distinct_1, distinct_2 and repetition_rate_2, beside the same on as many
+test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := train.LoadCheckpoint(ckpt, reg)
+			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
 			if err != nil {
 				return err
 			}
 			_, hasFamily := c.Model.(models.Evaluator)
 			_, draws := c.Model.(models.ImageSampler)
+			lm, writes := c.Model.(models.TextSampler)
 			groups := map[string]bool{}
 			switch {
 			case which != "":
@@ -77,6 +84,7 @@ family (alias nll), fid, kid, is, prdc (alias precision_recall).`,
 				for _, g := range []string{"fid", "kid", "is", "prdc"} {
 					groups[g] = quality
 				}
+				groups["text"] = writes
 			}
 			if samples <= 0 {
 				return fmt.Errorf("evaluate: --samples must be > 0, got %d", samples)
@@ -104,6 +112,16 @@ family (alias nll), fid, kid, is, prdc (alias precision_recall).`,
 						result[k] = v
 					}
 				}
+			}
+			if groups["text"] {
+				if !writes {
+					return fmt.Errorf("evaluate: --metrics text needs a language model; model %q (%s) writes no text", c.Config.Name, c.Config.ModelClass)
+				}
+				q, err := textQuality(c, lm, dataDir, textSamples, seed)
+				if err != nil {
+					return err
+				}
+				maps.Copy(result, q)
 			}
 			if len(result) == 0 {
 				return fmt.Errorf("evaluate: model %q (%s) has no family metrics and draws no images: nothing to evaluate", c.Config.Name, c.Config.ModelClass)
@@ -135,6 +153,7 @@ family (alias nll), fid, kid, is, prdc (alias precision_recall).`,
 	f.StringVar(&jsonOut, "out", "", "also write the metrics as JSON to this file")
 	f.BoolVar(&fid, "fid", false, "draw images and compute FID, KID, Inception score, precision/recall/density/coverage")
 	f.IntVar(&samples, "samples", defaultSamples, "number of images drawn for the sample-quality metrics (implies --fid)")
+	f.IntVar(&textSamples, "text-samples", 16, "language models: number of texts drawn for the distinct-n metrics")
 	f.StringVar(&which, "metrics", "", "comma-separated metric groups: "+strings.Join(metricGroups, ", ")+" (default: family, plus the rest with --fid)")
 	cmd.MarkFlagRequired("checkpoint")
 	return cmd

@@ -22,6 +22,7 @@ import (
 
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/modality/protein"
+	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/models/geometric"
 )
 
@@ -43,8 +44,8 @@ func main() {
 // tests can run the commands with a registry of their own.
 func newRoot(reg *factory.Registry) *cobra.Command {
 	// The data sets of packages above data: PDB folders and synthetic
-	// shapes, found by name like MNIST.
-	for _, register := range []func() error{protein.RegisterDataSets, geometric.RegisterDataSets} {
+	// shapes and the tables of scikit-learn, found by name like MNIST.
+	for _, register := range []func() error{protein.RegisterDataSets, geometric.RegisterDataSets, tabular.RegisterDataSets} {
 		if err := register(); err != nil {
 			panic(err)
 		}

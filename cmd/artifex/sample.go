@@ -46,7 +46,7 @@ takes the model's configured value.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			flags := cmd.Flags()
 			so.samplerSet, so.stepsSet, so.etaSet, so.temperatureSet = flags.Changed("sampler"), flags.Changed("steps"), flags.Changed("eta"), flags.Changed("temperature")
-			c, err := train.LoadCheckpoint(ckpt, reg)
+			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
 			if err != nil {
 				return err
 			}
@@ -140,7 +140,7 @@ takes the model's configured value.`,
 	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav; directory or NAME.pdb/.ply/.obj/.off for 3-D shapes, default samples/)")
 	f.Float64Var(&as.seconds, "seconds", 2, "audio models: length of each sample in seconds")
 	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
-	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the test images a translation model (CycleGAN) translates")
+	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the table a tabular model was fit on and the test images a translation model (CycleGAN) translates")
 	f.StringVar(&so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
 	f.IntVar(&so.steps, "steps", 0, "diffusion: number of denoising steps")
 	f.Float64Var(&so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")

@@ -12,6 +12,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/metrics"
 	"github.com/artifex-go/artifex/modality/multimodal"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/optim"
@@ -249,6 +250,23 @@ func TestMVAELearnsPairsAndGeneratesAcrossModalities(t *testing.T) {
 		if _, err := mv.ImagesFromText([]string{"eleven"}, 0, rngs); err == nil {
 			t.Errorf("%s: a word of six letters was accepted", fusion)
 		}
+		ds, err := data.NewDataset(batch.Images.Data(), batch.Labels, 1, 28, 28)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := mv.Evaluate(ds, rngs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: evaluate %v", fusion, res)
+		for _, k := range []string{"image_to_text_accuracy", "text_to_image_accuracy", "text_to_image_classifier_accuracy", "classifier_accuracy_real"} {
+			if v, ok := res[k]; !ok || v < 0 || v > 1 {
+				t.Errorf("%s: %s = %v (present %v), want a share in [0, 1]", fusion, k, v, ok)
+			}
+		}
+		if res["classifier_accuracy_real"] < 0.95 || !(res["joint_nelbo"] > 0) {
+			t.Errorf("%s: the shipped classifier is right on %.3f of real digits (want >= 0.95), joint -ELBO %v", fusion, res["classifier_accuracy_real"], res["joint_nelbo"])
+		}
 	}
 }
 
@@ -268,5 +286,31 @@ func TestNearestClassMeanClassifiesRealDigits(t *testing.T) {
 	// binarised digits.
 	if acc := float64(ok) / 2000; acc < 0.7 {
 		t.Errorf("nearest class mean accuracy on real digits %.3f, want >= 0.7", acc)
+	}
+}
+
+// The judge of text → image generation in Evaluate is the MNIST
+// classifier shipped with package metrics.
+func TestShippedClassifierJudgesRealDigits(t *testing.T) {
+	batch := mnistBatch(t, 1000)
+	net, err := metrics.TrainedFeatureNet("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes, err := multimodal.Classify(net, batch.Images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := 0
+	for i, c := range classes {
+		if c == batch.Labels[i] {
+			ok++
+		}
+	}
+	if acc := float64(ok) / 1000; acc < 0.97 {
+		t.Errorf("the shipped classifier is right on %.3f of binarised training digits, want >= 0.97", acc)
+	}
+	if _, err := multimodal.Classify(net, tensor.Zeros(2, 1, 14, 14)); err == nil || !strings.Contains(err.Error(), "[N, 1, 28, 28]") {
+		t.Errorf("14×14 images gave %v", err)
 	}
 }

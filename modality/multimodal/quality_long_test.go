@@ -5,7 +5,9 @@ package multimodal_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/modality/multimodal"
@@ -23,19 +25,35 @@ import (
 // Measured: 10/10 mean images, 0.784 sampled (32/50 for the worst word),
 // image → text 0.911.
 //
+// ARTIFEX_MVAE_BUDGET (a duration, e.g. 3m) ends the training early once
+// it has used that long on each of GOMAXPROCS cores in CPU time, as
+// `artifex train --budget` does; ARTIFEX_MVAE_CHECKPOINT instead judges a
+// run already trained (`artifex train --zoo mvae_mnist_text --out DIR`).
+//
 //	go test -tags long -run TestTrainedMVAEGeneratesDigitsFromWords -v ./modality/multimodal/
 func TestTrainedMVAEGeneratesDigitsFromWords(t *testing.T) {
 	if _, err := data.Load("mnist", "train", data.LoadOptions{}); errors.Is(err, data.ErrNotFound) {
 		t.Skipf("MNIST is not installed here: %v", err)
 	}
-	cfg := mvaeConfig(t)
-	s, err := train.SettingsFromConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
-	if _, err := train.Run(context.Background(), cfg, s, train.Options{OutDir: out, Quiet: true, Samples: -1}); err != nil {
-		t.Fatal(err)
+	out := os.Getenv("ARTIFEX_MVAE_CHECKPOINT")
+	if out == "" {
+		cfg := mvaeConfig(t)
+		s, err := train.SettingsFromConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var budget time.Duration
+		if v := os.Getenv("ARTIFEX_MVAE_BUDGET"); v != "" {
+			if budget, err = time.ParseDuration(v); err != nil {
+				t.Fatalf("ARTIFEX_MVAE_BUDGET: %v", err)
+			}
+		}
+		out = t.TempDir()
+		res, err := train.Run(context.Background(), cfg, s, train.Options{OutDir: out, Quiet: true, Samples: -1, Budget: budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("trained %d steps (%d epochs), budget spent: %v", res.Steps, res.Epoch, res.BudgetSpent)
 	}
 	c, err := train.LoadCheckpoint(out, nil)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/tensor"
@@ -93,50 +94,20 @@ type Source struct {
 	Target      string // the class column, TargetColumn
 }
 
-// Open reads a built-in table ("wine", "iris", "breast_cancer") from dir
-// (when not empty), $ARTIFEX_DATA (also its sklearn/ folder) or Debian's
-// python3-sklearn files, splits it into train and test with a stratified,
-// seeded permutation (TestFraction of every class in test) and fits the
-// encoder on the training split. When the file is in none of these
-// places the error, which wraps data.ErrNotFound, lists where it looked
-// and how to install it.
-func Open(name, dir string) (*Source, error) {
-	key := canonical(name)
-	b, ok := builtins[key]
-	if !ok {
-		return nil, fmt.Errorf("tabular: unknown data set %q; available: %s", name, strings.Join(Datasets(), ", "))
-	}
-	var looked []string
-	var path string
-	for _, root := range []struct{ dir, origin, unset string }{
-		{dir, "--data-dir", "not given"},
-		{os.Getenv(data.EnvDataDir), "$" + data.EnvDataDir, "not set"},
-		{sklearnDir, "Debian package python3-sklearn", ""},
-	} {
-		if root.dir == "" {
-			looked = append(looked, fmt.Sprintf("  %s: %s", root.origin, root.unset))
-			continue
-		}
-		cands := []string{root.dir}
-		if root.unset != "" {
-			cands = []string{filepath.Join(root.dir, "sklearn"), root.dir}
-		}
-		for _, d := range cands {
-			p := filepath.Join(d, b.file)
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
-				path = p
-				break
-			}
-			looked = append(looked, fmt.Sprintf("  %s (%s)", d, root.origin))
-		}
-		if path != "" {
-			break
-		}
-	}
-	if path == "" {
-		return nil, fmt.Errorf("tabular: %s (%s) %w; looked in:\n%s\nTo get it: `apt-get install python3-sklearn` (Debian, Ubuntu), "+
-			"or copy scikit-learn's sklearn/datasets/data/%s into a directory and pass it with --data-dir or $%s.",
-			key, b.file, data.ErrNotFound, strings.Join(looked, "\n"), b.file, data.EnvDataDir)
+// howTo tells the user how to get a built-in table's file.
+func howTo(b builtin) string {
+	return fmt.Sprintf("To get it: `apt-get install python3-sklearn` (Debian, Ubuntu), or copy scikit-learn's "+
+		"sklearn/datasets/data/%s into a directory and pass it with --data-dir or $%s (a sub-folder sklearn/ of it is searched first).",
+		b.file, data.EnvDataDir)
+}
+
+// openIn reads the built-in table key from the file in dir; the error
+// wraps data.ErrNotFound when dir does not hold it.
+func openIn(key, dir string) (*Source, error) {
+	b := builtins[key]
+	path := filepath.Join(dir, b.file)
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		return nil, fmt.Errorf("%s %w", b.file, data.ErrNotFound)
 	}
 	full, classes, err := readSklearn(path, b.features)
 	if err != nil {
@@ -158,6 +129,75 @@ func Open(name, dir string) (*Source, error) {
 	}
 	return &Source{Name: key, Path: path, Schema: schema, Train: train, Test: test, Encoder: enc, Target: TargetColumn}, nil
 }
+
+// dataSource is the data.Source of the built-in table key, reading
+// through read.
+func dataSource(key string, read func(dir, split string) (*data.Dataset, error)) data.Source {
+	return data.Source{
+		Name:    key,
+		Subdirs: []string{"sklearn"},
+		Read:    read,
+		Default: func() (string, string) { return sklearnDir, "Debian package python3-sklearn" },
+		HowTo:   howTo(builtins[key]),
+	}
+}
+
+// Open reads a built-in table ("wine", "iris", "breast_cancer") from the
+// places data.Load searches for a registered data set: dir (--data-dir,
+// when not empty), $ARTIFEX_DATA (each with its sklearn/ folder first),
+// then Debian's python3-sklearn files. It splits the table into train
+// and test with a stratified, seeded permutation (TestFraction of every
+// class in test) and fits the encoder on the training split. When the
+// file is in none of these places the error, which wraps
+// data.ErrNotFound, lists where it looked and how to install it.
+func Open(name, dir string) (*Source, error) {
+	key := canonical(name)
+	if _, ok := builtins[key]; !ok {
+		return nil, fmt.Errorf("tabular: unknown data set %q; available: %s", name, strings.Join(Datasets(), ", "))
+	}
+	var src *Source
+	s := dataSource(key, func(d, split string) (*data.Dataset, error) {
+		var err error
+		if src, err = openIn(key, d); err != nil {
+			return nil, err
+		}
+		return src.Dataset(split)
+	})
+	if _, err := data.LoadSource(s, "train", data.LoadOptions{Dir: dir}); err != nil {
+		return nil, fmt.Errorf("tabular: %w", err)
+	}
+	return src, nil
+}
+
+// DataSources are the built-in tables as data sets that data.Load reads
+// once RegisterDataSets has run: each split encoded as rows (see
+// Source.Dataset), found as Open finds the table.
+func DataSources() []data.Source {
+	var out []data.Source
+	for _, key := range Datasets() {
+		out = append(out, dataSource(key, func(dir, split string) (*data.Dataset, error) {
+			src, err := openIn(key, dir)
+			if err != nil {
+				return nil, err
+			}
+			return src.Dataset(split)
+		}))
+	}
+	return out
+}
+
+var registerOnce = sync.OnceValue(func() error {
+	for _, s := range DataSources() {
+		if err := data.RegisterSource(s); err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
+// RegisterDataSets registers DataSources with data.Load; calling it again
+// does nothing.
+func RegisterDataSets() error { return registerOnce() }
 
 // readSklearn reads scikit-learn's layout and returns the table with the
 // class names in the class column.
@@ -261,14 +301,4 @@ func EncodeDataset(enc *Encoder, t *Table, target string) (*data.Dataset, error)
 		}
 	}
 	return data.NewDataset(x, labels, 1, 1, enc.Width())
-}
-
-// LoadDataset opens a built-in table (see Open) and returns one split
-// encoded (see Source.Dataset): the training hook of package train.
-func LoadDataset(name, split, dir string) (*data.Dataset, error) {
-	s, err := Open(name, dir)
-	if err != nil {
-		return nil, err
-	}
-	return s.Dataset(split)
 }

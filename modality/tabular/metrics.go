@@ -185,13 +185,20 @@ type Report struct {
 
 // Metrics returns the report as named values (ks_mean, tvd_mean,
 // corr_frobenius, corr_mean_abs, dcr_synthetic_median, dcr_test_median,
-// dcr_synthetic_p5, dcr_test_p5, tstr_accuracy, trtr_accuracy).
+// dcr_synthetic_p5, dcr_test_p5, tstr_accuracy, trtr_accuracy) and the
+// value of each column as ks/COLUMN or tvd/COLUMN.
 func (r *Report) Metrics() map[string]float64 {
 	m := map[string]float64{
 		"corr_frobenius": r.CorrFrobenius, "corr_mean_abs": r.CorrMeanAbs,
 		"dcr_synthetic_median": r.DCRSynthetic, "dcr_test_median": r.DCRTest,
 		"dcr_synthetic_p5": r.DCRSynthetic5, "dcr_test_p5": r.DCRTest5,
 		"tstr_accuracy": r.TSTR, "trtr_accuracy": r.TRTR,
+	}
+	for c, v := range r.KS {
+		m["ks/"+c] = v
+	}
+	for c, v := range r.TVD {
+		m["tvd/"+c] = v
 	}
 	if !math.IsNaN(r.KSMean) {
 		m["ks_mean"] = r.KSMean

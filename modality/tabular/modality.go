@@ -33,11 +33,17 @@ func (Modality) Name() string { return Name }
 // Families lists the model families the modality adapts.
 var Families = []string{"vae", "flow"}
 
-// Adapt implements factory.Modality: a VAE gets the mixed-type likelihood
+// Adapt implements factory.Modality: AdaptData with no data directory.
+func (m Modality) Adapt(model models.Model, family string) (models.Model, error) {
+	return m.AdaptData(model, family, "")
+}
+
+// AdaptData implements factory.DataModality: a VAE gets the mixed-type likelihood
 // in place of its image likelihood, a flow the dequantisation of the
 // discrete columns; both decode their samples to rows. The model's
-// input_dim must be the table's encoded width.
-func (m Modality) Adapt(model models.Model, family string) (models.Model, error) {
+// input_dim must be the table's encoded width. Without Source, the table
+// is read as Open reads it, with dataDir searched first.
+func (m Modality) AdaptData(model models.Model, family, dataDir string) (models.Model, error) {
 	if family != "vae" && family != "flow" {
 		return nil, fmt.Errorf("the tabular modality adapts %s models (mixed-type likelihood and decoding to rows), not %s models",
 			strings.Join(Families, " and "), family)
@@ -50,7 +56,7 @@ func (m Modality) Adapt(model models.Model, family string) (models.Model, error)
 				strings.Join(Datasets(), ", "))
 		}
 		var err error
-		if src, err = Open(name, ""); err != nil {
+		if src, err = Open(name, dataDir); err != nil {
 			return nil, err
 		}
 	}

@@ -329,3 +329,87 @@ func TestMixedTableFlowCellsRoundTripAndVAELearns(t *testing.T) {
 		}
 	}
 }
+
+// writeWineLike writes n rows in scikit-learn's wine layout to
+// dir/wine_data.csv.
+func writeWineLike(t *testing.T, dir string, n int) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d,13,class_0,class_1,class_2\n", n)
+	for i := range n {
+		fmt.Fprintf(&b, "%d.%d", 100+i%5, i%10)
+		for j := 1; j < 13; j++ {
+			fmt.Fprintf(&b, ",%d.%d", j+i%3, (i*j)%10)
+		}
+		fmt.Fprintf(&b, ",%d\n", i%3)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wine_data.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The tables are data sets of data.Load once registered: read from the
+// user's directory (its sklearn/ folder first), and otherwise an error
+// naming every place searched.
+func TestRegisteredTablesLoadThroughDataLoad(t *testing.T) {
+	t.Setenv(data.EnvDataDir, "")
+	restore := tabular.SetSklearnDirForTest(t.TempDir())
+	defer restore()
+	if err := tabular.RegisterDataSets(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sklearn")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeWineLike(t, sub, 30)
+	train, err := data.Load("wine", "train", data.LoadOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := data.Load("Wine", "test", data.LoadOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 rows a class, 2 of each in test; rows of 13 numbers and 3 classes.
+	if train.Len() != 24 || test.Len() != 6 || train.Shape()[3] != 16 {
+		t.Errorf("train %v, test %v", train.Shape(), test.Shape())
+	}
+	if _, err := data.Load("wine", "validation", data.LoadOptions{Dir: dir}); err == nil || !strings.Contains(err.Error(), "unknown split") {
+		t.Errorf("a bad split gave %v", err)
+	}
+	empty := t.TempDir()
+	_, err = data.Load("wine", "train", data.LoadOptions{Dir: empty})
+	if !errors.Is(err, data.ErrNotFound) {
+		t.Fatalf("no table gave %v", err)
+	}
+	for _, want := range []string{empty + " (--data-dir): wine_data.csv not found", "$ARTIFEX_DATA: not set", "(Debian package python3-sklearn)", "apt-get install python3-sklearn"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+}
+
+// The modality fits its encoder on the table in the build's data
+// directory (factory.WithDataDir), the one training reads.
+func TestAdaptDataFitsTheTableOfTheDataDir(t *testing.T) {
+	t.Setenv(data.EnvDataDir, "")
+	restore := tabular.SetSklearnDirForTest(t.TempDir())
+	defer restore()
+	dir := t.TempDir()
+	writeWineLike(t, dir, 30)
+	cfg := wineConfig(t, "vae_tabular_wine")
+	_, err := factory.CreateModel(cfg, nn.NewRngs(0), factory.WithModality("tabular"))
+	if !errors.Is(err, data.ErrNotFound) || !strings.Contains(err.Error(), "--data-dir: not given") {
+		t.Errorf("no table anywhere gave %v", err)
+	}
+	m, err := factory.CreateModel(cfg, nn.NewRngs(0), factory.WithModality("tabular"), factory.WithDataDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := m.(tabular.Sampler).Source()
+	if src.Path != filepath.Join(dir, "wine_data.csv") || src.Train.Len() != 24 {
+		t.Errorf("adapted to %s with %d training rows", src.Path, src.Train.Len())
+	}
+}
