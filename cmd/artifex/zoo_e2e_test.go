@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"image/png"
@@ -81,6 +82,7 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 		t.Skip("trains every zoo model for two steps")
 	}
 	reg := factory.DefaultRegistry()
+	newRoot(reg) // registers the data sets of the packages above data, as the CLI does
 	for _, name := range zoo.ListConfigs("") {
 		t.Run(name, func(t *testing.T) {
 			if why, ok := elsewhere[name]; ok {
@@ -120,7 +122,11 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 				t.Errorf("metrics %+v, %v", records, err)
 			}
 
+			modality, _ := cfg.Metadata["modality"].(string)
 			grid := filepath.Join(dir, "samples.png")
+			if modality == "tabular" {
+				grid = filepath.Join(dir, "samples.csv")
+			}
 			args := []string{"sample", "--checkpoint", out, "-n", "4", "--out", grid}
 			if family == "diffusion" {
 				args = append(args, "--sampler", "ddim", "--steps", "2")
@@ -129,11 +135,14 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 			if err != nil {
 				t.Fatalf("sample: %v", err)
 			}
-			if _, isText := cfg.Metadata["modality"]; name == "transformer_text" || isText && cfg.Metadata["modality"] == "text" {
+			switch {
+			case name == "transformer_text" || modality == "text":
 				if !strings.Contains(printed, "--- sample 1 of") {
 					t.Errorf("sample printed %q, want text samples", printed)
 				}
-			} else {
+			case modality == "tabular":
+				assertCSVRows(t, grid, 4)
+			default:
 				assertPNG(t, grid)
 			}
 			if _, adapted := cfg.Metadata["modality"]; !adapted && name != "transformer_text" {
@@ -159,6 +168,21 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 			}
 			t.Logf("metrics %v", metrics)
 		})
+	}
+}
+
+// assertCSVRows checks that path is a CSV file of a header and rows records
+// of its width.
+func assertCSVRows(t *testing.T, path string, rows int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	records, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(records) != rows+1 {
+		t.Errorf("%s: %d records (%v), want a header and %d rows", path, len(records), err, rows)
 	}
 }
 
