@@ -17,12 +17,8 @@ import (
 )
 
 func sampleCommand(reg *factory.Registry) *cobra.Command {
-	var ckpt, out, dataDir string
-	var n, nrow int
-	var seed uint64
-	ts := textSampling{temperature: 0.8}
-	as := audioSampling{temperature: 1}
-	var so sampleOptions
+	var ckpt string
+	r := sampleRun{ts: textSampling{temperature: 0.8}, as: audioSampling{temperature: 1}}
 	cmd := &cobra.Command{
 		Use:   "sample --checkpoint DIR",
 		Short: "Draw samples from a trained model: a PNG image grid or scatter plot, CSV rows for tabular models, text for language models, WAV files for audio models, PDB, PLY or OBJ files for 3-D shapes",
@@ -45,127 +41,171 @@ takes the model's configured value.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			flags := cmd.Flags()
-			so.samplerSet, so.stepsSet, so.etaSet, so.temperatureSet = flags.Changed("sampler"), flags.Changed("steps"), flags.Changed("eta"), flags.Changed("temperature")
-			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
+			r.so.samplerSet, r.so.stepsSet, r.so.etaSet, r.so.temperatureSet = flags.Changed("sampler"), flags.Changed("steps"), flags.Changed("eta"), flags.Changed("temperature")
+			c, err := train.LoadCheckpointData(ckpt, reg, r.dataDir)
 			if err != nil {
 				return err
 			}
-			if ts, ok := c.Model.(tabular.Sampler); ok {
-				if !cmd.Flags().Changed("out") {
-					out = "samples.csv"
+			r.cmd, r.c = cmd, c
+			for _, k := range sampleKinds {
+				if !k.serves(c.Model) {
+					continue
 				}
-				return sampleRows(cmd, c, ts, n, seed, out)
+				if k.n > 0 && !flags.Changed("num") {
+					r.n = k.n
+				}
+				if k.out != "" && !flags.Changed("out") {
+					r.out = k.out
+				}
+				return k.write(&r)
 			}
-			if sm, ok := shapeModelOf(c.Model); ok {
-				if !flags.Changed("out") {
-					out = "samples"
-				}
-				if !flags.Changed("num") {
-					n = 8
-				}
-				return sampleShapes(cmd, c, sm, n, seed, out, so)
-			}
-			if lm, ok := c.Model.(models.TextSampler); ok {
-				if !cmd.Flags().Changed("num") {
-					n = 4
-				}
-				if so.temperatureSet {
-					ts.temperature = so.temperature
-				}
-				return ts.print(cmd.OutOrStdout(), lm, c, n, seed)
-			}
-			if wm, ok := c.Model.(*audio.Waveform); ok {
-				if !flags.Changed("num") {
-					n = 1
-				}
-				if !flags.Changed("out") {
-					out = "samples.wav"
-				}
-				if so.temperatureSet {
-					as.temperature = so.temperature
-				}
-				return as.write(cmd.OutOrStdout(), c, wm, n, seed, out)
-			}
-			rngs := nn.NewRngs(seed)
-			if _, points := train.PointModel(c.Model); points {
-				if !flags.Changed("num") {
-					n = 2000
-				}
-				x, err := so.points(c.Model, n, rngs)
-				if err != nil {
-					return err
-				}
-				if err := train.PlotPoints(x, fmt.Sprintf("%s (step %d)", c.Config.Name, c.Checkpoint.Step), out); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%d points of %s (step %d) drawn as a scatter plot in %s\n", n, c.Config.Name, c.Checkpoint.Step, out)
-				return nil
-			}
-			if tr, ok := c.Model.(translator); ok {
-				if !flags.Changed("num") {
-					n = 8
-				}
-				if so.diffusionSet() || so.temperatureSet {
-					return fmt.Errorf("sample: --sampler, --steps, --eta and --temperature do not apply to model %s, which translates images (they are settings of diffusion models, flows and VAEs)", describe(c.Model))
-				}
-				grid, err := translations(tr, c.Settings.Dataset, dataDir, n)
-				if err != nil {
-					return err
-				}
-				if err := image.SaveGrid(out, grid, n); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "translations of %d %s test images by %s (step %d) written to %s (rows: source, translated, target domain, translated back)\n",
-					n, c.Settings.Dataset, c.Config.Name, c.Checkpoint.Step, out)
-				return nil
-			}
-			images, err := so.images(c.Model, n, rngs)
-			if err != nil {
-				return err
-			}
-			if nrow <= 0 {
-				nrow = max(1, int(math.Ceil(math.Sqrt(float64(n)))))
-			}
-			if err := image.SaveGrid(out, images, nrow); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d samples of %s (step %d) written to %s\n", n, c.Config.Name, c.Checkpoint.Step, out)
-			return nil
+			panic("unreachable: the last sample kind serves every model")
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
-	f.IntVarP(&n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1; 3-D shapes: default 8)")
-	f.IntVar(&nrow, "nrow", 0, "images per row (default: a square grid)")
-	f.StringVar(&out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav; directory or NAME.pdb/.ply/.obj/.off for 3-D shapes, default samples/)")
-	f.Float64Var(&as.seconds, "seconds", 2, "audio models: length of each sample in seconds")
-	f.Uint64Var(&seed, "seed", 0, "seed of the sampling streams")
-	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the table a tabular model was fit on and the test images a translation model (CycleGAN) translates")
-	f.StringVar(&so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
-	f.IntVar(&so.steps, "steps", 0, "diffusion: number of denoising steps")
-	f.Float64Var(&so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")
-	f.Float64Var(&so.temperature, "temperature", 1, "flows and VAEs: scale of the base or prior distribution's spread; language models: sampling temperature (0: greedy, default 0.8); audio models: sampling temperature (default 1)")
-	f.StringVar(&ts.prompt, "prompt", "\n", "text models: the text every sample continues")
-	f.IntVar(&ts.maxTokens, "max-tokens", 200, "text models: tokens to generate per sample")
-	f.IntVar(&ts.topK, "top-k", 0, "text models: sample among the k most likely tokens (0: all)")
-	f.Float64Var(&ts.topP, "top-p", 0.95, "text models: nucleus sampling mass (1: all)")
+	f.IntVarP(&r.n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1; 3-D shapes: default 8)")
+	f.IntVar(&r.nrow, "nrow", 0, "images per row (default: a square grid)")
+	f.StringVar(&r.out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav; directory or NAME.pdb/.ply/.obj/.off for 3-D shapes, default samples/)")
+	f.Float64Var(&r.as.seconds, "seconds", 2, "audio models: length of each sample in seconds")
+	f.Uint64Var(&r.seed, "seed", 0, "seed of the sampling streams")
+	f.StringVar(&r.dataDir, "data-dir", "", "directory searched first for the table a tabular model was fit on and the test images a translation model (CycleGAN) translates")
+	f.StringVar(&r.so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
+	f.IntVar(&r.so.steps, "steps", 0, "diffusion: number of denoising steps")
+	f.Float64Var(&r.so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")
+	f.Float64Var(&r.so.temperature, "temperature", 1, "flows and VAEs: scale of the base or prior distribution's spread; language models: sampling temperature (0: greedy, default 0.8); audio models: sampling temperature (default 1)")
+	f.StringVar(&r.ts.prompt, "prompt", "\n", "text models: the text every sample continues")
+	f.IntVar(&r.ts.maxTokens, "max-tokens", 200, "text models: tokens to generate per sample")
+	f.IntVar(&r.ts.topK, "top-k", 0, "text models: sample among the k most likely tokens (0: all)")
+	f.Float64Var(&r.ts.topP, "top-p", 0.95, "text models: nucleus sampling mass (1: all)")
 	cmd.MarkFlagRequired("checkpoint")
 	return cmd
 }
 
-// sampleRows draws n rows from a tabular model and writes them as CSV.
-func sampleRows(cmd *cobra.Command, c *train.Checkpointed, ts tabular.Sampler, n int, seed uint64, out string) error {
-	if n <= 0 {
-		return fmt.Errorf("sample: number of samples must be > 0, got %d", n)
+// sampleRun is one `artifex sample`: the checkpoint and the flags.
+type sampleRun struct {
+	cmd          *cobra.Command
+	c            *train.Checkpointed
+	n, nrow      int
+	seed         uint64
+	out, dataDir string
+	so           sampleOptions
+	ts           textSampling
+	as           audioSampling
+}
+
+// sampleKind is one kind of output: the models it serves, its defaults
+// for -n and --out when they are not given, and what it writes.
+type sampleKind struct {
+	serves func(models.Model) bool
+	n      int    // default -n; 0 keeps the flag's default (64)
+	out    string // default --out; "" keeps samples.png
+	write  func(r *sampleRun) error
+}
+
+// sampleKinds are tried in order; the first that serves the model writes
+// its samples. The image grid, last, serves every other model (and says
+// so when the model cannot draw images).
+var sampleKinds = []sampleKind{
+	{serves: is[tabular.Sampler], out: "samples.csv", write: (*sampleRun).rows},
+	{serves: func(m models.Model) bool { _, ok := shapeModelOf(m); return ok }, n: 8, out: "samples", write: (*sampleRun).shapes},
+	{serves: is[models.TextSampler], n: 4, write: (*sampleRun).text},
+	{serves: is[*audio.Waveform], n: 1, out: "samples.wav", write: (*sampleRun).audio},
+	{serves: func(m models.Model) bool { _, ok := train.PointModel(m); return ok }, n: 2000, write: (*sampleRun).points},
+	{serves: is[translator], n: 8, write: (*sampleRun).translations},
+	{serves: func(models.Model) bool { return true }, write: (*sampleRun).images},
+}
+
+// is reports whether m implements or is T.
+func is[T any](m models.Model) bool {
+	_, ok := m.(T)
+	return ok
+}
+
+// rows draws rows from a tabular model and writes them as CSV.
+func (r *sampleRun) rows() error {
+	if r.n <= 0 {
+		return fmt.Errorf("sample: number of samples must be > 0, got %d", r.n)
 	}
-	rows, err := ts.SampleTable(n, nn.NewRngs(seed))
+	rows, err := r.c.Model.(tabular.Sampler).SampleTable(r.n, nn.NewRngs(r.seed))
 	if err != nil {
 		return err
 	}
-	if err := rows.WriteCSVFile(out); err != nil {
+	if err := rows.WriteCSVFile(r.out); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%d rows of %s (step %d) written to %s\n", n, c.Config.Name, c.Checkpoint.Step, out)
+	fmt.Fprintf(r.cmd.OutOrStdout(), "%d rows of %s (step %d) written to %s\n", r.n, r.c.Config.Name, r.c.Checkpoint.Step, r.out)
+	return nil
+}
+
+// shapes writes one PDB, PLY, OBJ or OFF file per sampled 3-D shape.
+func (r *sampleRun) shapes() error {
+	sm, _ := shapeModelOf(r.c.Model)
+	return sampleShapes(r.cmd, r.c, sm, r.n, r.seed, r.out, r.so)
+}
+
+// text prints continuations of the prompt.
+func (r *sampleRun) text() error {
+	ts := r.ts
+	if r.so.temperatureSet {
+		ts.temperature = r.so.temperature
+	}
+	return ts.print(r.cmd.OutOrStdout(), r.c.Model.(models.TextSampler), r.c, r.n, r.seed)
+}
+
+// audio writes WAV files.
+func (r *sampleRun) audio() error {
+	as := r.as
+	if r.so.temperatureSet {
+		as.temperature = r.so.temperature
+	}
+	return as.write(r.cmd.OutOrStdout(), r.c, r.c.Model.(*audio.Waveform), r.n, r.seed, r.out)
+}
+
+// points draws a 2-D model's samples as a scatter plot.
+func (r *sampleRun) points() error {
+	x, err := r.so.points(r.c.Model, r.n, nn.NewRngs(r.seed))
+	if err != nil {
+		return err
+	}
+	if err := train.PlotPoints(x, fmt.Sprintf("%s (step %d)", r.c.Config.Name, r.c.Checkpoint.Step), r.out); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.cmd.OutOrStdout(), "%d points of %s (step %d) drawn as a scatter plot in %s\n", r.n, r.c.Config.Name, r.c.Checkpoint.Step, r.out)
+	return nil
+}
+
+// translations draws a grid of an image translator's work on test images.
+func (r *sampleRun) translations() error {
+	if r.so.diffusionSet() || r.so.temperatureSet {
+		return fmt.Errorf("sample: --sampler, --steps, --eta and --temperature do not apply to model %s, which translates images (they are settings of diffusion models, flows and VAEs)", describe(r.c.Model))
+	}
+	grid, err := translations(r.c.Model.(translator), r.c.Settings.Dataset, r.dataDir, r.n)
+	if err != nil {
+		return err
+	}
+	if err := image.SaveGrid(r.out, grid, r.n); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.cmd.OutOrStdout(), "translations of %d %s test images by %s (step %d) written to %s (rows: source, translated, target domain, translated back)\n",
+		r.n, r.c.Settings.Dataset, r.c.Config.Name, r.c.Checkpoint.Step, r.out)
+	return nil
+}
+
+// images draws a grid of samples.
+func (r *sampleRun) images() error {
+	images, err := r.so.images(r.c.Model, r.n, nn.NewRngs(r.seed))
+	if err != nil {
+		return err
+	}
+	nrow := r.nrow
+	if nrow <= 0 {
+		nrow = max(1, int(math.Ceil(math.Sqrt(float64(r.n)))))
+	}
+	if err := image.SaveGrid(r.out, images, nrow); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.cmd.OutOrStdout(), "%d samples of %s (step %d) written to %s\n", r.n, r.c.Config.Name, r.c.Checkpoint.Step, r.out)
 	return nil
 }
 
