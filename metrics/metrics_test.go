@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -300,5 +301,24 @@ func TestLikelihoodConversionsHaveKnownAnswers(t *testing.T) {
 	near(t, "IWAE bound far from 0", b, 1e4-math.Log(2), 1e-12)
 	if _, err := IWAEBound(nil); err == nil {
 		t.Error("no samples accepted")
+	}
+}
+
+func TestClassBalanceCountsEntropyAndConfidence(t *testing.T) {
+	probs := [][]float64{{0.95, 0.05, 0}, {0.6, 0.4, 0}, {0.05, 0.95, 0}, {0.1, 0.9, 0}}
+	b, err := BalanceOfClasses(probs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Classes 0 and 1 twice each, class 2 never: entropy ln 2; two rows above 0.9.
+	if !slices.Equal(b.Counts, []int{2, 2, 0}) || b.Present != 2 || math.Abs(b.Entropy-math.Log(2)) > 1e-12 || b.Confident != 0.5 {
+		t.Errorf("got %v", b)
+	}
+	collapsed, _ := BalanceOfClasses([][]float64{{0, 1}, {0, 1}})
+	if collapsed.Present != 1 || collapsed.Entropy != 0 {
+		t.Errorf("one class: %v", collapsed)
+	}
+	if _, err := BalanceOfClasses(nil); err == nil || !strings.Contains(err.Error(), "class balance") {
+		t.Errorf("no rows: %v", err)
 	}
 }

@@ -24,22 +24,28 @@ type QualityOptions struct {
 
 // Quality metric names, the keys of SampleQuality's result.
 const (
-	KeyFID        = "fid"
-	KeyKID        = "kid"
-	KeyKIDStd     = "kid_std"
-	KeyIS         = "inception_score"
-	KeyISStd      = "inception_score_std"
-	KeyPrecision  = "precision"
-	KeyRecall     = "recall"
-	KeyDensity    = "density"
-	KeyCoverage   = "coverage"
-	KeyNumReal    = "num_real"
-	KeyNumSampled = "num_samples"
+	KeyFID       = "fid"
+	KeyKID       = "kid"
+	KeyKIDStd    = "kid_std"
+	KeyIS        = "inception_score"
+	KeyISStd     = "inception_score_std"
+	KeyPrecision = "precision"
+	KeyRecall    = "recall"
+	KeyDensity   = "density"
+	KeyCoverage  = "coverage"
+	// The ClassBalance of the generated images, reported with the
+	// Inception-style score.
+	KeyClassesPresent = "classes_present"
+	KeyClassEntropy   = "class_entropy"
+	KeyConfident      = "confident_fraction"
+	KeyNumReal        = "num_real"
+	KeyNumSampled     = "num_samples"
 )
 
 // SampleQuality compares generated images with real ones on the features
 // of net: FID, KID (mean and standard deviation over subsets), the
-// Inception-style score of the generated images, and precision, recall,
+// Inception-style score of the generated images with their class balance
+// (classes present, label entropy, confident fraction), and precision, recall,
 // density and coverage. Both image sets are [N, 1, 28, 28] in [0, 1]. The
 // random subsets come from s.
 func SampleQuality(net *FeatureNet, real, generated *tensor.Tensor, opts QualityOptions, s *tensor.Stream) (map[string]float64, error) {
@@ -77,6 +83,11 @@ func SampleQuality(net *FeatureNet, real, generated *tensor.Tensor, opts Quality
 	if out[KeyIS], out[KeyISStd], err = InceptionScore(gp, splits); err != nil {
 		return nil, err
 	}
+	b, err := BalanceOfClasses(gp)
+	if err != nil {
+		return nil, err
+	}
+	out[KeyClassesPresent], out[KeyClassEntropy], out[KeyConfident] = float64(b.Present), b.Entropy, b.Confident
 	k := opts.K
 	if n := min(len(rf), len(gf), opts.PRDCSize); k >= n {
 		k = n - 1 // few images: the widest neighbourhood there is

@@ -52,8 +52,10 @@ With --fid, or --samples N, an image model also draws N images (1000 by
 default) and scores them against the whole test split on the features of the
 classifier trained for the data set (metrics/weights; MNIST and
 Fashion-MNIST): FID, KID (mean and std over subsets), the Inception-style
-score, and precision, recall, density and coverage (k = 5). A model without
-family metrics (a GAN) gets these by default. A CycleGAN's family metrics
+score with the class balance of the drawn images (classes_present,
+class_entropy, confident_fraction: the mode-collapse check), and
+precision, recall, density and coverage (k = 5). A model without family
+metrics (a GAN) gets these by default. A CycleGAN's family metrics
 include, where the data set has that classifier, how often it still sees the
 source's class in the translations (A→B mapped back to domain A, B→A) and in
 the A→B→A reconstructions. --metrics picks groups:
@@ -182,7 +184,7 @@ func keep(key string, groups map[string]bool) bool {
 		return groups["fid"]
 	case metrics.KeyKID, metrics.KeyKIDStd:
 		return groups["kid"]
-	case metrics.KeyIS, metrics.KeyISStd:
+	case metrics.KeyIS, metrics.KeyISStd, metrics.KeyClassesPresent, metrics.KeyClassEntropy, metrics.KeyConfident:
 		return groups["is"]
 	case metrics.KeyPrecision, metrics.KeyRecall, metrics.KeyDensity, metrics.KeyCoverage:
 		return groups["prdc"]
