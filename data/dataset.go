@@ -1,5 +1,5 @@
 // Package data reads the image data sets the models train on (MNIST,
-// Fashion-MNIST, CIFAR-10) from local files, holds them as float32 images in
+// Fashion-MNIST, CIFAR-10, CelebA's image folder) from local files, holds them as float32 images in
 // [0, 1] with shape [N, C, H, W], and serves them in seeded, resumable
 // batches through transforms such as dynamic binarisation or dequantisation.
 //

@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"encoding/json"
 	"math"
+	"os"
 	"strings"
 	"testing"
 )
@@ -118,6 +120,38 @@ func TestGroupNormKeepsPrecisionFarFromZero(t *testing.T) {
 		}
 		if math.Abs(s/100) > 1e-2 || math.Abs(q/100-1) > 1e-2 {
 			t.Errorf("group %d: mean %v, variance %v after normalising; want 0 and 1", g, s/100, q/100-s*s/1e4)
+		}
+	}
+}
+
+func TestGroupNormAgainstPyTorch(t *testing.T) {
+	raw, err := os.ReadFile("testdata/golden_groupnorm.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Cases []goldenOpCase `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Cases) != 4 {
+		t.Fatalf("golden file holds %d cases, want 4", len(file.Cases))
+	}
+	for _, c := range file.Cases {
+		in := map[string]*Tensor{}
+		for name, g := range c.Inputs {
+			in[name] = g.tensor().SetRequiresGrad(true)
+		}
+		f := GroupNorm
+		if c.Op == "group_norm_silu" {
+			f = GroupNormSiLU
+		}
+		y := f(in["x"], in["w"], in["b"], c.Params.Groups, 1e-5)
+		goldenOpsClose(t, c.Name+" output", y.Data(), c.Output.Data)
+		Sum(Mul(y, c.Proj.tensor())).Backward()
+		for name, want := range c.Grads {
+			goldenOpsClose(t, c.Name+" grad "+name, in[name].Grad().Data(), want.Data)
 		}
 	}
 }
