@@ -13,6 +13,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/train"
 	"github.com/artifex-go/artifex/zoo"
 )
@@ -56,6 +57,12 @@ var tiny = map[string]func(c *config.ModelConfiguration){
 		c.HiddenDims = []int{16}
 		c.Parameters["num_layers"] = 2
 	},
+	"transformer_text": func(c *config.ModelConfiguration) {
+		c.HiddenDims = []int{16}
+		c.Parameters["num_layers"] = 1
+		c.Parameters["num_heads"] = 2
+		c.Parameters["ff_dim"] = 32
+	},
 	"nsf_tabular": func(c *config.ModelConfiguration) {
 		c.HiddenDims = []int{8}
 		c.Parameters["num_layers"] = 2
@@ -72,6 +79,7 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 		t.Skip("trains every zoo model for two steps")
 	}
 	reg := factory.DefaultRegistry()
+	registerDataSets() // before data.Load below looks for each data set
 	for _, name := range zoo.ListConfigs("") {
 		t.Run(name, func(t *testing.T) {
 			if why, ok := elsewhere[name]; ok {
@@ -123,6 +131,11 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 			if _, isText := cfg.Metadata["modality"]; name == "transformer_text" || isText && cfg.Metadata["modality"] == "text" {
 				if !strings.Contains(printed, "--- sample 1 of") {
 					t.Errorf("sample printed %q, want text samples", printed)
+				}
+			} else if cfg.Metadata["modality"] == "tabular" {
+				// A tabular model writes rows as CSV, whatever the file's name.
+				if rows, err := tabular.ReadCSVFile(grid); err != nil || rows.Len() != 4 || !strings.Contains(printed, "rows of") {
+					t.Errorf("sample printed %q; rows %v", printed, err)
 				}
 			} else {
 				assertPNG(t, grid)
