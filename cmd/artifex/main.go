@@ -40,16 +40,21 @@ func main() {
 	}
 }
 
-// newRoot returns the command tree. Models are built with reg, so that
-// tests can run the commands with a registry of their own.
-func newRoot(reg *factory.Registry) *cobra.Command {
-	// The data sets of packages above data: PDB folders and synthetic
-	// shapes and the tables of scikit-learn, found by name like MNIST.
+// registerDataSets registers the data sets of packages above data with
+// data.Load: PDB folders, synthetic shapes and the tables of
+// scikit-learn, found by name like MNIST.
+func registerDataSets() {
 	for _, register := range []func() error{protein.RegisterDataSets, geometric.RegisterDataSets, tabular.RegisterDataSets} {
 		if err := register(); err != nil {
 			panic(err)
 		}
 	}
+}
+
+// newRoot returns the command tree. Models are built with reg, so that
+// tests can run the commands with a registry of their own.
+func newRoot(reg *factory.Registry) *cobra.Command {
+	registerDataSets()
 	root := &cobra.Command{
 		Use:           "artifex",
 		Short:         "Generative models in pure Go: train, sample, evaluate, benchmark",

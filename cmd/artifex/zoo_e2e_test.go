@@ -66,6 +66,12 @@ var tiny = map[string]func(c *config.ModelConfiguration){
 		c.HiddenDims = []int{16}
 		c.Parameters["num_layers"] = 2
 	},
+	"transformer_text": func(c *config.ModelConfiguration) {
+		c.HiddenDims = []int{16}
+		c.Parameters["num_layers"] = 1
+		c.Parameters["num_heads"] = 2
+		c.Parameters["ff_dim"] = 32
+	},
 	"nsf_tabular": func(c *config.ModelConfiguration) {
 		c.HiddenDims = []int{8}
 		c.Parameters["num_layers"] = 2
@@ -82,7 +88,7 @@ func TestEveryZooConfigTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 		t.Skip("trains every zoo model for two steps")
 	}
 	reg := factory.DefaultRegistry()
-	newRoot(reg) // registers the data sets of the packages above data, as the CLI does
+	registerDataSets() // before data.Load below looks for each data set
 	for _, name := range zoo.ListConfigs("") {
 		t.Run(name, func(t *testing.T) {
 			if why, ok := elsewhere[name]; ok {
