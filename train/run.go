@@ -224,11 +224,17 @@ func SampleImages(m models.Model, n int, rngs *tensor.Rngs) (*tensor.Tensor, err
 // Evaluate computes the model's test metrics on the test split of the
 // data set it was trained on; limit > 0 uses only the first limit images.
 func Evaluate(c *Checkpointed, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, error) {
+	return EvaluateSplit(c, "test", dataDir, limit, rngs)
+}
+
+// EvaluateSplit is Evaluate on another split of the data set ("train"),
+// for a data set whose test split is too small or to compare the two.
+func EvaluateSplit(c *Checkpointed, split, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, error) {
 	ev, ok := c.Model.(models.Evaluator)
 	if !ok {
 		return nil, fmt.Errorf("train: model %q (%s) has no evaluation metrics", c.Config.Name, c.Config.ModelClass)
 	}
-	test, err := loadDataset(c.Model, c.Settings.Dataset, "test", dataDir)
+	test, err := loadDataset(c.Model, c.Settings.Dataset, split, dataDir)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ var metricAliases = map[string]string{
 }
 
 func evaluateCommand(reg *factory.Registry) *cobra.Command {
-	var ckpt, dataDir, jsonOut, which string
+	var ckpt, dataDir, jsonOut, which, split string
 	var limit, samples, textSamples int
 	var seed uint64
 	var asJSON, fid bool
@@ -93,7 +93,7 @@ test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.`,
 			}
 			result := map[string]float64{}
 			if groups["family"] {
-				if result, err = train.Evaluate(c, dataDir, limit, nn.NewRngs(seed)); err != nil {
+				if result, err = train.EvaluateSplit(c, split, dataDir, limit, nn.NewRngs(seed)); err != nil {
 					return err
 				}
 			}
@@ -142,13 +142,14 @@ test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.`,
 				fmt.Fprintln(out, string(b))
 				return nil
 			}
-			fmt.Fprintf(out, "%s (step %d) on the %s test split\n", c.Config.Name, c.Checkpoint.Step, c.Settings.Dataset)
+			fmt.Fprintf(out, "%s (step %d) on the %s %s split\n", c.Config.Name, c.Checkpoint.Step, c.Settings.Dataset, split)
 			return printTable(out, result)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
 	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the data set")
+	f.StringVar(&split, "split", "test", "split the family metrics are computed on: test, or train (e.g. when the test split is too small)")
 	f.IntVar(&limit, "limit", 0, "compute the family metrics on the first N test images only (0: all)")
 	f.Uint64Var(&seed, "seed", 0, "seed of the evaluation's random streams (importance samples, binarisation, drawn images, subsets)")
 	f.BoolVar(&asJSON, "json", false, "print the metrics as one JSON object")

@@ -129,6 +129,9 @@ func TestProteinSamplesArePDBFilesAndEvaluateComparesThem(t *testing.T) {
 			t.Errorf("evaluate's table lacks %s", want)
 		}
 	}
+	if table, err := run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", pdbTestdata, "--split", "train"); err != nil || !strings.Contains(table, "protein_angles train split") {
+		t.Errorf("evaluate --split train: %v\n%s", err, table)
+	}
 	printed, err = run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", pdbTestdata, "--json")
 	var m map[string]float64
 	if err != nil || json.Unmarshal([]byte(printed), &m) != nil || m["rama_allowed/test"] < 0.9 || m["rama_allowed/random_walk"] > 0.7 {

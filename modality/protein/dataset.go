@@ -237,7 +237,11 @@ func DataSources() []data.Source {
 			if err != nil {
 				return nil, err
 			}
-			return build(chains)
+			ds, err := build(chains)
+			if err != nil {
+				return nil, fmt.Errorf("%s, %s split of %s: %w", name, split, dir, err)
+			}
+			return ds, nil
 		}}
 	}
 	return []data.Source{
