@@ -27,7 +27,7 @@ var ebmDefaults = map[string]any{
 	"mcmc_steps": 60, "step_size": 10.0, "noise_scale": 0.005, "gradient_clip": 0.01,
 	"temperature": 1.0, "replay_buffer_size": 10000, "reinit_probability": 0.05,
 	"energy_regularization": 1.0, "objective": ebm.ContrastiveDivergence, "dsm_sigma": 0.1,
-	"sample_init": ebm.FromBuffer,
+	"sample_init": ebm.FromBuffer, "fourier_features": 0, "fourier_scale": 1.0,
 }
 
 // ebmAliases are the other names some parameters go by (those of the
@@ -152,6 +152,8 @@ func (ebmBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Optio
 	o.DSMSigma = errs.float(GetFloat(p, "dsm_sigma", 0))
 	o.SampleInit = errs.str(GetString(p, "sample_init", ""))
 	o.SampleSteps = errs.int(GetInt(p, "sample_steps", 0))
+	o.FourierFeatures = errs.int(GetInt(p, "fourier_features", 0))
+	o.FourierScale = errs.float(GetFloat(p, "fourier_scale", 0))
 	if errs.err != nil {
 		return nil, errs.err
 	}

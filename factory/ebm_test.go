@@ -26,6 +26,7 @@ func TestEBMBuilderRecordsEveryDefaultAndKeepsUserParameters(t *testing.T) {
 		"mcmc_steps": 7, "sample_steps": 7, "energy_network": ebm.CNN, "step_size": 10.0, "noise_scale": 0.005,
 		"gradient_clip": 0.01, "temperature": 1.0, "replay_buffer_size": 10000, "reinit_probability": 0.05,
 		"energy_regularization": 1.0, "objective": ebm.ContrastiveDivergence, "dsm_sigma": 0.1, "sample_init": ebm.FromBuffer,
+		"fourier_features": 0, "fourier_scale": 1.0,
 	}
 	for k, v := range want {
 		if p[k] != v {
@@ -107,6 +108,9 @@ func TestEBMBuilderRejectsBadParameters(t *testing.T) {
 		`parameter "energy_regularization" must be a finite number`:  {InputDim: config.Dims{2}, Parameters: map[string]any{"alpha": -1}},
 		`unknown parameter "mcmc_step"`:                              {InputDim: config.Dims{2}, Parameters: map[string]any{"mcmc_step": 3}},
 		`output_dim is the energy's size and must be 1`:              {InputDim: config.Dims{2}, OutputDim: config.Dims{3}},
+		`parameter "fourier_features" must be >= 0`:                  {InputDim: config.Dims{2}, Parameters: map[string]any{"fourier_features": -1}},
+		`parameter "fourier_scale" must be a finite number > 0`:      {InputDim: config.Dims{2}, Parameters: map[string]any{"fourier_scale": 0}},
+		`"fourier_features" applies to energy_network mlp only`:      {InputDim: config.Dims{4, 4, 1}, Parameters: map[string]any{"fourier_features": 8}},
 		`input_dim must be given`:                                    {},
 		`hidden_dims[0] must be > 0, got 0`:                          {InputDim: config.Dims{2}, HiddenDims: []int{0}},
 		`activation "swoosh" is not known`:                           {InputDim: config.Dims{2}, Activation: "swoosh"},

@@ -59,6 +59,14 @@ type Options struct {
 	HiddenDims []int  // hidden_dims: layer widths (mlp) or channel counts (cnn, deep)
 	Activation string // activation
 	Network    string // parameters.energy_network
+	// FourierFeatures > 0 feeds the MLP [sin 2πxB, cos 2πxB] for a fixed
+	// B [D, FourierFeatures] ~ N(0, FourierScale²) instead of x
+	// (fourier_features, fourier_scale; mlp only). A plain MLP on a
+	// low-dimensional input learns high-frequency detail slowly (its
+	// spectral bias), which the contrastive-divergence gradient, unlike
+	// score matching's, does not amplify.
+	FourierFeatures int
+	FourierScale    float64
 	// Langevin is the sampler (mcmc_steps, step_size, noise_scale,
 	// gradient_clip, temperature); its Min and Max are the data range.
 	Langevin Langevin
@@ -111,6 +119,12 @@ func (o Options) check() error {
 		return fmt.Errorf("parameter %q must be one of %s, got %q", "sample_init", strings.Join(SampleInits, ", "), o.SampleInit)
 	case !(o.Alpha >= 0) || math.IsInf(o.Alpha, 0):
 		return fmt.Errorf("parameter %q must be a finite number >= 0, got %g", "energy_regularization", o.Alpha)
+	case o.FourierFeatures < 0:
+		return fmt.Errorf("parameter %q must be >= 0 (0: the MLP sees x itself), got %d", "fourier_features", o.FourierFeatures)
+	case o.FourierFeatures > 0 && o.Network != MLP:
+		return fmt.Errorf("parameter %q applies to energy_network %s only, got energy_network %s", "fourier_features", MLP, o.Network)
+	case !(o.FourierScale > 0) || math.IsInf(o.FourierScale, 0):
+		return fmt.Errorf("parameter %q must be a finite number > 0, got %g", "fourier_scale", o.FourierScale)
 	case !(o.DSMSigma > 0) || math.IsInf(o.DSMSigma, 0):
 		return fmt.Errorf("parameter %q must be a finite number > 0, got %g", "dsm_sigma", o.DSMSigma)
 	case o.SampleSteps < 0:
@@ -162,7 +176,7 @@ func New(cfg config.ModelConfiguration, o Options, rngs *nn.Rngs) (*EBM, error) 
 	}
 	switch o.Network {
 	case MLP:
-		m.Net = newMLPNet(rngs, prod(m.shape), o.HiddenDims, act)
+		m.Net = newMLPNet(rngs, prod(m.shape), o.HiddenDims, act, o.FourierFeatures, o.FourierScale)
 	case CNN:
 		m.Net = newCNNNet(rngs, m.shape[0], m.shape[1], m.shape[2], o.HiddenDims, act)
 	default:

@@ -45,6 +45,7 @@ func TestScoreIsMinusTheFiniteDifferenceGradientOfTheEnergy(t *testing.T) {
 		cfg  config.ModelConfiguration
 	}{
 		{"mlp", vectorConfig(3, nil)},
+		{"mlp_fourier", vectorConfig(3, map[string]any{"fourier_features": 5, "fourier_scale": 0.7})},
 		{"cnn", imageConfig("EBM", nil)},
 		{"deep", imageConfig("DeepEBM", nil)},
 	} {
@@ -242,6 +243,77 @@ func TestReplayBufferIsSavedAndRestoredWithTheModel(t *testing.T) {
 			t.Errorf("%s is trained", p.Name)
 		}
 	}
+}
+
+// TestFourierFeaturesAreFixedStateSavedWithTheModel checks the MLP's
+// random Fourier features: frequencies of the configured scale, the first
+// layer fed [sin 2πxB, cos 2πxB], B never trained (also not after a
+// Langevin run, which freezes and thaws the parameters) and restored from
+// a checkpoint into a model built with another seed.
+func TestFourierFeaturesAreFixedStateSavedWithTheModel(t *testing.T) {
+	cfg := vectorConfig(2, map[string]any{"fourier_features": 400, "fourier_scale": 0.5, "mcmc_steps": 2, "replay_buffer_size": 4})
+	m := build(t, cfg, 1)
+	var b *tensor.Tensor
+	for _, p := range nn.State(m) {
+		if p.Name == "net/fourier" {
+			b = p.Tensor
+		}
+	}
+	if b == nil || !tensor.SameShape(b.Shape(), []int{2, 400}) {
+		t.Fatalf("no net/fourier state of shape [2 400] in %v", names(nn.State(m)))
+	}
+	var sum, sq float64
+	for _, v := range b.Data() {
+		sum += float64(v)
+		sq += float64(v) * float64(v)
+	}
+	mean, std := sum/800, math.Sqrt(sq/800-(sum/800)*(sum/800))
+	if math.Abs(mean) > 0.06 || math.Abs(std-0.5) > 0.05 {
+		t.Errorf("frequencies have mean %.3f and std %.3f, want about 0 and fourier_scale 0.5", mean, std)
+	}
+	rngs := nn.NewRngs(3)
+	opt := adam(t, m, 1e-2)
+	before := append([]float32(nil), b.Data()...)
+	step(m, opt, data.Batch{Images: rngs.Stream("x").Uniform(0, 1, 4, 2)}, rngs)
+	for _, p := range nn.Parameters(m) {
+		if p.Tensor == b {
+			t.Fatal("the Fourier frequencies are a trainable parameter")
+		}
+	}
+	for i, v := range b.Data() {
+		if v != before[i] {
+			t.Fatalf("frequency %d changed in training: %g to %g", i, before[i], v)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "ebm.safetensors")
+	if err := (&checkpoint.Checkpoint{Model: nn.State(m)}).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	c, err := checkpoint.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := build(t, cfg, 9)
+	if err := c.RestoreModel(other); err != nil {
+		t.Fatal(err)
+	}
+	x := rngs.Stream("y").Uniform(0, 1, 3, 2)
+	tensor.NoGrad(func() {
+		want, got := m.Energy(x).Data(), other.Energy(x).Data()
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("restored model's energy %d = %g, want %g", i, got[i], want[i])
+			}
+		}
+	})
+}
+
+func names(ps []nn.Param) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Name)
+	}
+	return out
 }
 
 func TestTrainLossIsDeterministic(t *testing.T) {

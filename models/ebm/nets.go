@@ -1,6 +1,8 @@
 package ebm
 
 import (
+	"math"
+
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 )
@@ -10,16 +12,28 @@ type Network interface {
 	Forward(x *tensor.Tensor) *tensor.Tensor
 }
 
-// mlpNet flattens the input and applies dense layers with the activation
-// between them and a linear scalar head.
+// mlpNet flattens the input, optionally maps it to random Fourier
+// features, and applies dense layers with the activation between them and
+// a linear scalar head.
 type mlpNet struct {
-	Layers []*nn.Linear
-	Head   *nn.Linear
-	act    nn.ActivationFunc
+	// Fourier [D, F], when not nil, holds fixed frequencies (cycles per
+	// data unit): the first layer sees [sin 2πxB, cos 2πxB] instead of x
+	// (Tancik et al. 2020). It is state, not a parameter: drawn once at
+	// construction and saved with the model.
+	Fourier *tensor.Tensor
+	Layers  []*nn.Linear
+	Head    *nn.Linear
+	act     nn.ActivationFunc
 }
 
-func newMLPNet(rngs *nn.Rngs, in int, hidden []int, act nn.ActivationFunc) *mlpNet {
+// newMLPNet builds the MLP; features > 0 puts that many random Fourier
+// features, with frequencies drawn from N(0, scale²), before it.
+func newMLPNet(rngs *nn.Rngs, in int, hidden []int, act nn.ActivationFunc, features int, scale float64) *mlpNet {
 	n := &mlpNet{act: act}
+	if features > 0 {
+		n.Fourier = rngs.Stream("fourier").NormalScaled(0, float32(scale), in, features)
+		in = 2 * features
+	}
 	for _, h := range hidden {
 		n.Layers = append(n.Layers, nn.NewLinear(rngs, in, h))
 		in = h
@@ -30,6 +44,10 @@ func newMLPNet(rngs *nn.Rngs, in int, hidden []int, act nn.ActivationFunc) *mlpN
 
 func (n *mlpNet) Forward(x *tensor.Tensor) *tensor.Tensor {
 	h := tensor.Reshape(x, x.Dim(0), -1)
+	if n.Fourier != nil {
+		z := tensor.Scale(tensor.MatMul(h, n.Fourier), 2*math.Pi)
+		h = tensor.Concat(1, tensor.Sin(z), tensor.Cos(z))
+	}
 	for _, l := range n.Layers {
 		h = n.act(l.Forward(h))
 	}
