@@ -49,7 +49,16 @@ func TestFlowBuilderReadsImagesAsHWCAndRejectsBadParameters(t *testing.T) {
 			t.Errorf("parameters %v: error %v, want one containing %q", want, err, params)
 		}
 	}
-	cfg.ModelClass, cfg.Parameters = "Glow", map[string]any{"num_scales": 4}
+	cfg.Parameters = map[string]any{"actnorm": true}
+	m, err = CreateModel(cfg, nn.NewRngs(0))
+	if err != nil || !m.(*flow.NormalizingFlow).Spec().ActNorm || m.Config().Parameters["actnorm"] != true {
+		t.Errorf("RealNVP with actnorm: error %v", err)
+	}
+	cfg.ModelClass = "Glow"
+	if _, err := CreateModel(cfg, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), "actnorm is an option of image RealNVP") {
+		t.Errorf("Glow with actnorm: error %v", err)
+	}
+	cfg.Parameters = map[string]any{"num_scales": 4}
 	if _, err := CreateModel(cfg, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), "even height") {
 		t.Errorf("Glow with too many levels for 8×8: error %v", err)
 	}

@@ -34,6 +34,10 @@ type Spec struct {
 	NumLayers int
 	// LU selects Glow's LU-parametrised 1×1 convolution.
 	LU bool
+	// ActNorm puts an ActNorm before every coupling of image RealNVP (Glow
+	// has one in every step of flow anyway): a data-initialised
+	// per-channel affine map in place of RealNVP's batch normalisation.
+	ActNorm bool
 	// BatchNorm puts a BatchNormFlow after every MAF/IAF layer.
 	BatchNorm bool
 	// NumBins and TailBound shape the splines of NeuralSplineFlow.
@@ -83,6 +87,8 @@ func (s Spec) validate() error {
 		return fmt.Errorf("flow: logit_alpha must be in [0, 0.5), got %g", s.LogitAlpha)
 	case s.Class == "NeuralSplineFlow" && (s.NumBins < 1 || s.TailBound <= 0):
 		return fmt.Errorf("flow: num_bins must be ≥ 1 and tail_bound > 0, got %d and %g", s.NumBins, s.TailBound)
+	case s.ActNorm && (s.Class != "RealNVP" || len(s.Shape) != 3):
+		return fmt.Errorf("flow: actnorm is an option of image RealNVP (Glow always has ActNorm), not of %s on shape %v", s.Class, s.Shape)
 	case s.Dequantize && s.Image == nil:
 		return fmt.Errorf("flow: dequantize needs image input (input_dim [H, W, C])")
 	}
@@ -141,7 +147,8 @@ func product(s []int) int {
 // realNVPLevel builds level s of RealNVP on shape [C, H, W]: NumLayers
 // checkerboard couplings, a squeeze, NumLayers channel couplings and the
 // next level on half the channels; the last level (or one whose size is
-// odd) has NumLayers+1 checkerboard couplings only.
+// odd) has NumLayers+1 checkerboard couplings only. With Spec.ActNorm an
+// ActNorm precedes every coupling.
 func realNVPLevel(rngs *nn.Rngs, spec Spec, shape []int, s int) (Layer, error) {
 	c, h, w := shape[0], shape[1], shape[2]
 	last := s == spec.NumScales-1 || h%2 != 0 || w%2 != 0
@@ -155,6 +162,9 @@ func realNVPLevel(rngs *nn.Rngs, spec Spec, shape []int, s int) (Layer, error) {
 		if err != nil {
 			return nil, err
 		}
+		if spec.ActNorm {
+			m.Pre = append(m.Pre, NewActNorm(c))
+		}
 		m.Pre = append(m.Pre, l)
 	}
 	if last {
@@ -166,6 +176,9 @@ func realNVPLevel(rngs *nn.Rngs, spec Spec, shape []int, s int) (Layer, error) {
 		l, err := NewAffineCoupling(rngs, sq, ChannelMask, i%2 == 1, spec.Hidden)
 		if err != nil {
 			return nil, err
+		}
+		if spec.ActNorm {
+			m.Post = append(m.Post, NewActNorm(4*c))
 		}
 		m.Post = append(m.Post, l)
 	}

@@ -137,7 +137,11 @@ func (f *NormalizingFlow) nll(x *tensor.Tensor, preLogDet []float64, labels []in
 	if f.spec.NumClasses == 0 {
 		labels = nil
 	}
-	lp := f.LogProb(x, labels)
+	return f.nllFrom(f.LogProb(x, labels), preLogDet)
+}
+
+// nllFrom is nll given lp = LogProb of the pre-processed batch.
+func (f *NormalizingFlow) nllFrom(lp *tensor.Tensor, preLogDet []float64) *tensor.Tensor {
 	offset := make([]float32, len(preLogDet))
 	for i, v := range preLogDet {
 		offset[i] = float32(-v)
@@ -214,8 +218,12 @@ func (f *NormalizingFlow) SamplePointsAt(n int, temperature float64, rngs *tenso
 // sample and, for dequantised images, "bits_per_dim" (for vectors, the
 // "log_likelihood" in nats per point too), averaged over the
 // whole data set with one dequantisation per image (drawn from rngs'
-// stream "dequantize"). The flow is evaluated in evaluation mode and put
-// back in training mode.
+// stream "dequantize"). With the logit transform it also returns
+// "logit_log_likelihood", log p in nats per sample of the logit-space data
+// the layers see, the unit of the MAF paper (Papamakarios et al. 2017) and
+// RealNVP's, which leave out the transform's log-determinant and the
+// dequantisation's D·log 256. The flow is evaluated in evaluation mode and
+// put back in training mode.
 func (f *NormalizingFlow) Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[string]float64, error) {
 	if test.Len() == 0 {
 		return nil, fmt.Errorf("flow: Evaluate: empty data set")
@@ -230,7 +238,7 @@ func (f *NormalizingFlow) Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[s
 	nn.SetTraining(f, false)
 	defer nn.SetTraining(f, true)
 	s := rngs.Stream("dequantize")
-	total := 0.0
+	total, layerLL := 0.0, 0.0
 	var evalErr error
 	tensor.NoGrad(func() {
 		for b, ok := it.Next(); ok; b, ok = it.Next() {
@@ -239,7 +247,15 @@ func (f *NormalizingFlow) Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[s
 				evalErr = err
 				return
 			}
-			for _, v := range f.nll(x, ld, b.Labels).Data() {
+			labels := b.Labels
+			if f.spec.NumClasses == 0 {
+				labels = nil
+			}
+			lp := f.LogProb(x, labels)
+			for _, v := range lp.Data() {
+				layerLL += float64(v)
+			}
+			for _, v := range f.nllFrom(lp, ld).Data() {
 				total += float64(v)
 			}
 		}
@@ -254,6 +270,9 @@ func (f *NormalizingFlow) Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[s
 	}
 	if f.spec.Image == nil {
 		out["log_likelihood"] = -nll
+	}
+	if f.spec.LogitAlpha > 0 {
+		out["logit_log_likelihood"] = layerLL / float64(test.Len())
 	}
 	return out, nil
 }

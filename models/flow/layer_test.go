@@ -158,6 +158,7 @@ func TestEveryLayerInvertsAndHasTheJacobiansLogDet(t *testing.T) {
 func TestWholeArchitecturesInvertAndHaveTheJacobiansLogDet(t *testing.T) {
 	for _, spec := range []Spec{
 		{Class: "RealNVP", Shape: []int{1, 4, 4}, Hidden: []int{8}, NumScales: 2, NumLayers: 2},
+		{Class: "RealNVP", Shape: []int{1, 4, 4}, Hidden: []int{8}, NumScales: 2, NumLayers: 1, ActNorm: true},
 		{Class: "Glow", Shape: []int{1, 4, 4}, Hidden: []int{8}, NumScales: 2, NumLayers: 2},
 		{Class: "Glow", Shape: []int{2, 4, 4}, Hidden: []int{8}, NumScales: 2, NumLayers: 1, LU: true},
 		{Class: "RealNVP", Shape: []int{4}, Hidden: []int{8}, NumLayers: 3},
