@@ -228,22 +228,23 @@ func (m *CycleGAN) Loss(data.Batch, *tensor.Rngs) (*tensor.Tensor, error) {
 
 // ToDomainB applies the domain-B transformation to images in [0, 1].
 func (m *CycleGAN) ToDomainB(x *tensor.Tensor) (*tensor.Tensor, error) {
-	if _, err := m.signed(x); err != nil {
-		return nil, err
-	}
-	var y *tensor.Tensor
-	tensor.NoGrad(func() { y = toUnitRange(m.domainB(toSigned(x)), "tanh") })
-	return y, nil
+	return m.inUnitRange(x, m.domainB)
 }
 
 // FromDomainB undoes the domain-B transformation of images in [0, 1]:
 // FromDomainB(ToDomainB(x)) = x.
 func (m *CycleGAN) FromDomainB(x *tensor.Tensor) (*tensor.Tensor, error) {
-	if _, err := m.signed(x); err != nil {
+	return m.inUnitRange(x, m.fromDomainB)
+}
+
+// inUnitRange applies f, a map of signed images, to images in [0, 1].
+func (m *CycleGAN) inUnitRange(x *tensor.Tensor, f func(*tensor.Tensor) *tensor.Tensor) (*tensor.Tensor, error) {
+	s, err := m.signed(x)
+	if err != nil {
 		return nil, err
 	}
 	var y *tensor.Tensor
-	tensor.NoGrad(func() { y = toUnitRange(m.fromDomainB(toSigned(x)), "tanh") })
+	tensor.NoGrad(func() { y = toUnitRange(f(s), "tanh") })
 	return y, nil
 }
 
