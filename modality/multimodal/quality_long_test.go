@@ -16,17 +16,18 @@ import (
 )
 
 // TestTrainedMVAEGeneratesDigitsFromWords trains the mvae_mnist_text preset
-// (5 epochs of MNIST, about 6 minutes on 2 cores), generates from each
-// digit's word its posterior-mean image and 50 images at temperature 1,
-// checks them with the nearest class mean of the real (binarised) test
-// images, and reads words back from real test images. The judge is itself
-// only about 80% right on real digits, hence the thresholds: every mean
-// image right, at least 70% of the sampled ones (at least half per word).
-// Evaluate's text → image accuracy judged by the MNIST classifier of
-// package metrics must be at least 0.75. Measured: 10/10 mean images,
-// 0.784 sampled (32/50 for the worst word), image → text 0.911; on a CLI
-// run of the preset (5 epochs, 100 CPU-seconds): 10/10, 0.784 (32/50),
-// image → text 0.907, classifier-judged text → image 0.856.
+// (5 epochs of MNIST, 84 CPU-seconds for the whole test here), generates
+// from each digit's word its posterior-mean image and 50 images at
+// temperature 1, checks them with the nearest class mean of the real
+// (binarised) test images, and reads words back from real test images.
+// The judge is itself only about 80% right on real digits, hence the
+// thresholds: every mean image right, at least 70% of the sampled ones
+// (at least half per word). Evaluate's text → image accuracy judged by
+// the MNIST classifier of package metrics must be at least 0.75.
+// Measured: 10/10 mean images, 0.784 sampled (32/50 for the worst word),
+// image → text 0.911; run again here, and on a CLI run of the preset
+// (same weights): 10/10, 0.784 (32/50), image → text 0.907,
+// classifier-judged text → image 0.856.
 //
 // ARTIFEX_MVAE_BUDGET (a duration, e.g. 3m) ends the training early once
 // it has used that long on each of GOMAXPROCS cores in CPU time, as
