@@ -129,7 +129,8 @@ const evalBatch = 16
 // the prediction of sample t is the mean waveform value of p(x_t | x_<t),
 // and spectral_convergence and log_spectral_distance_db compare the test
 // segments, laid end to end, with their predictions (STFT of 256 samples,
-// hop 64, fewer for shorter segments).
+// hop 64, fewer for shorter segments; left out when the test audio is
+// silent, where spectral convergence is undefined).
 func (a *Waveform) Evaluate(test *data.Dataset, _ *tensor.Rngs) (map[string]float64, error) {
 	levels := a.Model.Levels()
 	all := make([]int, levels)
