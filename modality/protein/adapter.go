@@ -10,6 +10,7 @@ import (
 	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/models/geometric"
 	"github.com/artifex-go/artifex/models/vae"
+	"github.com/artifex-go/artifex/optim"
 	"github.com/artifex-go/artifex/tensor"
 )
 
@@ -170,6 +171,18 @@ func (a *Adapted) Config() config.ModelConfiguration { return a.cfg.Clone() }
 
 // Unwrap returns the wrapped model.
 func (a *Adapted) Unwrap() models.Trainable { return a.Model }
+
+// EMA implements models.Averager with the wrapped model's own weight
+// average (a DDPM's ema_decay), nil when it keeps none, so that the
+// trainer saves it in checkpoints and restores it on resume and reload.
+// Without it a reloaded model sampled with the average it was built with:
+// its initial weights.
+func (a *Adapted) EMA() *optim.EMA {
+	if av, ok := a.Model.(models.Averager); ok {
+		return av.EMA()
+	}
+	return nil
+}
 
 // Representation returns what the model sees: RepSequence, RepAngles,
 // RepBackbone or RepCA.

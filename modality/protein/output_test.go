@@ -2,6 +2,7 @@ package protein_test
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
+	"github.com/artifex-go/artifex/train"
 )
 
 // The oxygens placed from ideal geometry sit where the crystal structure
@@ -193,5 +195,61 @@ func TestEvaluateOfACAModel(t *testing.T) {
 	s, err := a.SampleStructures(1, diffusion.SampleOptions{}, tensor.NewRngs(2))
 	if err != nil || s[0].Chains[0].Len() != 16 || s[0].Chains[0].Residues[0].Mask[protein.AtomN] {
 		t.Errorf("CA sample: %v", err)
+	}
+}
+
+// A protein diffusion model that keeps a weight average samples the same
+// structures after its checkpoint is reloaded: the trainer saves and
+// restores the wrapped DDPM's average through Adapted.EMA. (It once
+// sampled a reloaded model with the average it was rebuilt with, the
+// initial weights, whatever the training.)
+func TestReloadedDiffusionSamplesWithItsTrainedAverage(t *testing.T) {
+	const length = 40
+	ds, err := protein.AngleWindows([]*protein.Chain{testChain(t)}, length, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.ModelConfiguration{
+		Name: "foldingdiff_ema", ModelClass: "DDPM", InputDim: config.Dims{length, 6}, HiddenDims: []int{16}, Activation: "gelu",
+		Parameters: map[string]any{"noise_steps": 50, "beta_schedule": "cosine", "backbone": "transformer", "num_layers": 1, "num_heads": 2,
+			"wrapped_angles": true, "sampler": "ddim", "sampling_steps": 3, "ema_decay": 0.5},
+	}
+	m, err := factory.CreateModel(cfg, nn.NewRngs(3), factory.WithModality("protein"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.(*protein.Adapted)
+	if a.EMA() == nil {
+		t.Fatal("the adapted DDPM shows no weight average")
+	}
+	s := train.DefaultSettings
+	s.Dataset, s.Steps, s.BatchSize, s.LearningRate = "protein_angles", 4, 2, 0.01
+	dir := t.TempDir()
+	tr, err := train.New(a, ds, nn.NewRngs(3), s, train.Options{OutDir: dir, Quiet: true, Samples: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	nn.SetTraining(a, false)
+	before, err := a.SampleBackbones(2, tensor.NewRngs(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := train.LoadCheckpoint(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.Model.(*protein.Adapted).SampleBackbones(2, tensor.NewRngs(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range before {
+		for i := range before[k] {
+			if protein.Distance(before[k][i], after[k][i]) > 1e-4 {
+				t.Fatalf("structure %d atom %d: %v before the reload, %v after", k, i, before[k][i], after[k][i])
+			}
+		}
 	}
 }
