@@ -19,7 +19,7 @@ type geometricBuilder struct{}
 var geometricDefaults = map[string]map[string]any{
 	"GraphModel": {
 		"coordinate_dim": 3, "num_layers": 4, "noise_steps": 500, "beta_schedule": "cosine",
-		"index_embedding_dim": 0,
+		"index_embedding_dim": 0, "clip_radius": 10.0,
 	},
 	"PointCloudModel": {
 		"decoder_dims": []int{256, 256}, "loss": geometric.LossChamfer, "kl_weight": 1e-3,
@@ -79,6 +79,7 @@ func (geometricBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ..
 			Nodes: n, Coords: coords, Features: width - coords, Hidden: cfg.HiddenDims[0],
 			Layers: e.int(GetInt(p, "num_layers", 0)), Steps: e.int(GetInt(p, "noise_steps", 0)),
 			Schedule: e.str(GetString(p, "beta_schedule", "")), IndexEmbedding: e.int(GetInt(p, "index_embedding_dim", 0)),
+			ClipRadius: e.float(GetFloat(p, "clip_radius", 0)),
 		}
 		if e.err != nil {
 			return nil, e.err

@@ -26,7 +26,7 @@ func TestGeometricBuilderBuildsEveryClassAndRecordsDefaults(t *testing.T) {
 		in    config.Dims
 		want  []string
 	}{
-		{"GraphModel", config.Dims{8, 5}, []string{"coordinate_dim", "num_layers", "noise_steps", "beta_schedule", "index_embedding_dim"}},
+		{"GraphModel", config.Dims{8, 5}, []string{"coordinate_dim", "num_layers", "noise_steps", "beta_schedule", "index_embedding_dim", "clip_radius"}},
 		{"PointCloudModel", config.Dims{32, 3}, []string{"decoder_dims", "loss", "kl_weight", "sinkhorn_eps", "sinkhorn_iters"}},
 		{"MeshModel", config.Dims{32, 3}, []string{"subdivisions", "decoder_dims", "laplacian_weight", "edge_weight"}},
 	} {

@@ -120,6 +120,63 @@ func TestGraphModelNoisePredictionIsEquivariant(t *testing.T) {
 	}
 }
 
+// The ancestral sampler keeps the data's scale. The cosine schedule's
+// last ᾱ is about 1e-6 at 50 steps (1e-8 at 500), and the first step's
+// clean estimate (x_T − √(1−ᾱ)·ε̂)/√ᾱ multiplies the noise prediction's
+// error by 1/√ᾱ; an untrained network, whose ε̂ is near zero, made
+// samples of coordinates in the tens at 50 steps (a protein model's at 500
+// steps reached 1e4 and then NaN). With the clean estimate bounded the
+// samples are finite and of unit scale.
+func TestGraphModelSamplesStayAtTheDataScale(t *testing.T) {
+	for _, features := range []int{0, 2} {
+		g := testGraphModel(t, features, 4)
+		if g.Settings().ClipRadius != 0 {
+			t.Fatalf("test model clips at %g before it is asked to", g.Settings().ClipRadius)
+		}
+		g.c.ClipRadius = 3
+		smp := g.Sample(4, tensor.NewRngs(8))
+		worst := 0.0
+		for _, v := range smp.Data() {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("features %d: non-finite sample value %v", features, v)
+			}
+			worst = max(worst, math.Abs(float64(v)))
+		}
+		c, _, _ := g.split(smp)
+		rms := math.Sqrt(float64(tensor.Mean(tensor.Square(c)).Item()))
+		t.Logf("features %d: coordinate RMS %.3f, largest |value| %.3f", features, rms, worst)
+		if rms < 0.05 || rms > 3 || worst > 6 {
+			t.Errorf("features %d: samples of coordinate RMS %.3f and largest |value| %.3f; want the clip radius 3's scale", features, rms, worst)
+		}
+	}
+	if _, err := NewGraphModel(GraphConfig{Nodes: 8, Coords: 3, Hidden: 8, Layers: 1, Steps: 10, Schedule: "cosine", ClipRadius: -1}, nn.NewRngs(1)); err == nil {
+		t.Error("a negative clip radius was accepted")
+	}
+}
+
+func TestClipNormsIsEquivariantAndBounded(t *testing.T) {
+	s := tensor.NewRngs(3).Stream("x")
+	x := tensor.Scale(RemoveMean(s.Normal(2, 8, 3)), 4)
+	r := randomRotation(s)
+	a := rigid(ClipNorms(x, 2), r, Point{})
+	b := ClipNorms(rigid(x, r, Point{}), 2)
+	if d := maxDiff(t, a, b); d > 1e-4 {
+		t.Errorf("ClipNorms does not commute with a rotation: %g", d)
+	}
+	// Centring again after the clip can move a node by at most the
+	// clip's mean displacement, so norms stay close to the bound.
+	c := ClipNorms(x, 2).Data()
+	for k := 0; k < len(c); k += 3 {
+		if n := math.Sqrt(float64(c[k]*c[k] + c[k+1]*c[k+1] + c[k+2]*c[k+2])); n > 4 {
+			t.Fatalf("node at distance %g after clipping at 2", n)
+		}
+	}
+	small := tensor.Scale(x, 0.01)
+	if d := maxDiff(t, ClipNorms(small, 2), small); d > 1e-6 {
+		t.Errorf("ClipNorms moved points inside the radius by %g", d)
+	}
+}
+
 // helixTraces returns n noisy helices of 8 points [n, 1, 8, 3], a
 // shape with a clear structure for a graph model to learn.
 func helixTraces(n int, s *tensor.Stream) *data.Dataset {

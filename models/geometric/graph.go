@@ -3,6 +3,7 @@ package geometric
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
@@ -26,6 +27,15 @@ type GraphConfig struct {
 	// protein chain (residue-index conditioning); zero keeps the model
 	// equivariant to permutations of the nodes.
 	IndexEmbedding int
+	// ClipRadius, when positive, bounds the sampler's estimate of the
+	// clean graph: every node's coordinates lie within this distance of
+	// the centre of mass (longer ones are shortened along their
+	// direction, which keeps the sampler equivariant) and features within
+	// [−ClipRadius, ClipRadius]. The estimate is (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t;
+	// the cosine schedule's last ᾱ is about 1e-8 (β capped at 0.999), so
+	// without the bound the first step multiplies the noise prediction's
+	// error ten-thousandfold and the coordinates leave the data's scale.
+	ClipRadius float64
 }
 
 // GraphModel is an E(n)-equivariant diffusion model over graphs
@@ -45,6 +55,9 @@ func NewGraphModel(c GraphConfig, rngs *nn.Rngs) (*GraphModel, error) {
 	if c.Nodes < 2 || c.Coords < 1 || c.Features < 0 || c.IndexEmbedding < 0 || c.IndexEmbedding%2 != 0 {
 		return nil, fmt.Errorf("geometric: GraphModel needs at least 2 nodes, 1 coordinate, features ≥ 0 and an even index embedding ≥ 0; got nodes %d, coords %d, features %d, index embedding %d",
 			c.Nodes, c.Coords, c.Features, c.IndexEmbedding)
+	}
+	if !(c.ClipRadius >= 0) || math.IsInf(c.ClipRadius, 0) {
+		return nil, fmt.Errorf("geometric: GraphModel clip radius must be a finite number ≥ 0 (0 turns clipping off), got %g", c.ClipRadius)
 	}
 	sched, err := diffusion.NewSchedule(c.Schedule, c.Steps, 1e-4, 0.02)
 	if err != nil {
@@ -197,7 +210,8 @@ func (g *GraphModel) TrainLoss(batch data.Batch, rngs *tensor.Rngs) (*tensor.Ten
 }
 
 // Sample draws n graphs [n, N, Coords+Features] with the ancestral
-// sampler, coordinates centred, from the "sample" stream of rngs.
+// sampler, coordinates centred, from the "sample" stream of rngs. Each
+// step's clean estimate is bounded by ClipRadius when it is positive.
 func (g *GraphModel) Sample(n int, rngs *tensor.Rngs) *tensor.Tensor {
 	s := rngs.Sample()
 	nodes := g.c.Nodes
@@ -217,6 +231,13 @@ func (g *GraphModel) Sample(n int, rngs *tensor.Rngs) *tensor.Tensor {
 			px, ph := g.PredictNoise(x, h, t)
 			step := func(z, eps *tensor.Tensor, center bool) *tensor.Tensor {
 				x0 := tensor.Scale(tensor.Sub(z, tensor.Scale(eps, float32(math.Sqrt(1-sc.AlphasCumprod[i])))), float32(1/math.Sqrt(sc.AlphasCumprod[i])))
+				if g.c.ClipRadius > 0 {
+					if center {
+						x0 = ClipNorms(x0, g.c.ClipRadius)
+					} else {
+						x0 = tensor.Clamp(x0, float32(-g.c.ClipRadius), float32(g.c.ClipRadius))
+					}
+				}
 				mean := tensor.Add(tensor.Scale(x0, float32(sc.PosteriorMeanCoef1[i])), tensor.Scale(z, float32(sc.PosteriorMeanCoef2[i])))
 				if i == 0 {
 					return mean
@@ -238,4 +259,28 @@ func (g *GraphModel) Sample(n int, rngs *tensor.Rngs) *tensor.Tensor {
 		}
 	})
 	return out
+}
+
+// ClipNorms returns centred coordinates x [B, N, D] with every node
+// farther than r from its graph's centre of mass moved along its
+// direction to distance r, then centred again. Rotations and reflections
+// commute with it, so an equivariant sampler stays equivariant. It has no
+// gradient.
+func ClipNorms(x *tensor.Tensor, r float64) *tensor.Tensor {
+	x = RemoveMean(x)
+	d := x.Dim(x.NDim() - 1)
+	v := slices.Clone(x.Data())
+	for k := 0; k < len(v); k += d {
+		n := 0.0
+		for _, c := range v[k : k+d] {
+			n += float64(c) * float64(c)
+		}
+		if n = math.Sqrt(n); n > r {
+			f := float32(r / n)
+			for j := k; j < k+d; j++ {
+				v[j] *= f
+			}
+		}
+	}
+	return RemoveMean(tensor.FromSlice(v, x.Shape()...))
 }
