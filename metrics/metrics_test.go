@@ -1,9 +1,8 @@
 package metrics
 
 import (
-	"encoding/json"
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -24,18 +23,7 @@ type golden struct {
 	InceptionScore [2]float64         `json:"inception_score_splits3"`
 }
 
-func loadGolden(t *testing.T) golden {
-	t.Helper()
-	b, err := os.ReadFile("testdata/golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
+func loadGolden(t *testing.T) golden { return goldentest.Load[golden](t, "testdata/golden.json") }
 
 func near(t *testing.T, what string, got, want, tol float64) {
 	t.Helper()

@@ -2,7 +2,7 @@ package audio
 
 import (
 	"bytes"
-	"encoding/json"
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"math"
 	"os"
 	"path/filepath"
@@ -27,18 +27,7 @@ type golden struct {
 	MuLawDecoded []float64   `json:"mulaw_decoded"`
 }
 
-func loadGolden(t *testing.T) golden {
-	t.Helper()
-	b, err := os.ReadFile("testdata/golden_audio.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
+func loadGolden(t *testing.T) golden { return goldentest.Load[golden](t, "testdata/golden_audio.json") }
 
 func approx(a, b, tol float64) bool { return math.Abs(a-b) <= tol*(1+math.Abs(b)) }
 

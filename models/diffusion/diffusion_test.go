@@ -1,9 +1,8 @@
 package diffusion
 
 import (
-	"encoding/json"
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/artifex-go/artifex/models/backbone"
@@ -23,18 +22,7 @@ type golden struct {
 	} `json:"loss"`
 }
 
-func loadGolden(t *testing.T) golden {
-	t.Helper()
-	b, err := os.ReadFile("testdata/golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
+func loadGolden(t *testing.T) golden { return goldentest.Load[golden](t, "testdata/golden.json") }
 
 func TestSchedulesAndPosteriorCoefficientsMatchGoldenValues(t *testing.T) {
 	g := loadGolden(t)
