@@ -1,9 +1,8 @@
 package text
 
 import (
-	"encoding/json"
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -182,17 +181,7 @@ type golden struct {
 	} `json:"distinct"`
 }
 
-func readGolden(t *testing.T) golden {
-	b, err := os.ReadFile("testdata/text_golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
+func readGolden(t *testing.T) golden { return goldentest.Load[golden](t, "testdata/text_golden.json") }
 
 func TestBLEUMatchesGoldenValues(t *testing.T) {
 	g := readGolden(t)
