@@ -12,7 +12,7 @@ type flowBuilder struct{}
 
 // flowParameters are the parameters every flow class reads.
 var flowParameters = []string{
-	"num_scales", "num_layers", "actnorm", "lu_decomposed", "batch_norm", "num_bins", "tail_bound",
+	"num_scales", "num_layers", "actnorm", "split_prior", "lu_decomposed", "batch_norm", "num_bins", "tail_bound",
 	"base_distribution", "num_classes", "dequantize", "logit_alpha", "sample_temperature",
 }
 
@@ -29,7 +29,7 @@ func (flowBuilder) ParameterSchema(string) config.ParameterSchema {
 // did on MNIST), vector data are neither.
 func flowDefaults(class string, image bool) map[string]any {
 	d := map[string]any{
-		"num_scales": 2, "num_layers": 3, "actnorm": false, "lu_decomposed": true, "batch_norm": false,
+		"num_scales": 2, "num_layers": 3, "actnorm": false, "split_prior": false, "lu_decomposed": true, "batch_norm": false,
 		"num_bins": 8, "tail_bound": 3.0, "base_distribution": "normal", "num_classes": 0,
 		"dequantize": image, "logit_alpha": 0.0, "sample_temperature": 1.0,
 	}
@@ -73,6 +73,7 @@ func (flowBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opti
 	get(func() (e error) { spec.NumScales, e = GetInt(p, "num_scales", 0); return })
 	get(func() (e error) { spec.NumLayers, e = GetInt(p, "num_layers", 0); return })
 	get(func() (e error) { spec.ActNorm, e = GetBool(p, "actnorm", false); return })
+	get(func() (e error) { spec.SplitPrior, e = GetBool(p, "split_prior", false); return })
 	get(func() (e error) { spec.LU, e = GetBool(p, "lu_decomposed", false); return })
 	get(func() (e error) { spec.BatchNorm, e = GetBool(p, "batch_norm", false); return })
 	get(func() (e error) { spec.NumBins, e = GetInt(p, "num_bins", 0); return })

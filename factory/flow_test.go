@@ -58,6 +58,15 @@ func TestFlowBuilderReadsImagesAsHWCAndRejectsBadParameters(t *testing.T) {
 	if _, err := CreateModel(cfg, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), "actnorm is an option of image RealNVP") {
 		t.Errorf("Glow with actnorm: error %v", err)
 	}
+	cfg.Parameters = map[string]any{"split_prior": true}
+	if m, err := CreateModel(cfg, nn.NewRngs(0)); err != nil || !m.(*flow.NormalizingFlow).Spec().SplitPrior {
+		t.Errorf("Glow with split_prior: error %v", err)
+	}
+	cfg.ModelClass, cfg.InputDim = "MAF", config.Dims{4}
+	if _, err := CreateModel(cfg, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), "split_prior is an option of the multi-scale image flows") {
+		t.Errorf("MAF with split_prior: error %v", err)
+	}
+	cfg.ModelClass, cfg.InputDim = "Glow", config.Dims{8, 8, 1}
 	cfg.Parameters = map[string]any{"num_scales": 4}
 	if _, err := CreateModel(cfg, nn.NewRngs(0)); err == nil || !strings.Contains(err.Error(), "even height") {
 		t.Errorf("Glow with too many levels for 8×8: error %v", err)

@@ -305,7 +305,26 @@ func forChunks(n int, fn func(chunk, lo, hi int)) {
 	})
 }
 
+// flipCheaper reports whether the stride-1 convolution p is better done
+// through its flipped geometry: with fewer output than input channels, the
+// flipped geometry's column matrices (o·kh·kw rows) are smaller than p's own
+// (c·kh·kw rows), as for the narrow last layer of a coupling network, whose
+// im2col would otherwise copy a wide hidden tensor nine times.
+func (p *convGeom) flipCheaper() bool {
+	return p.sh == 1 && p.sw == 1 && !p.direct() && p.o < p.c
+}
+
 func convForwardData(p *convGeom, x, w, b, y []float32) {
+	if p.flipCheaper() {
+		// The convolution is the adjoint of the flipped one: one GEMM
+		// into an o·kh·kw-row column matrix, then col2im's shifted adds.
+		q := p.flipped()
+		wf := getScratch(len(w))
+		defer putScratch(wf)
+		flipKernel(p, w, *wf)
+		adjointData(&q, x, *wf, b, y)
+		return
+	}
 	cg, og, k := p.c/p.g, p.o/p.g, p.colRows()
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	forChunks(p.n, func(_, lo, hi int) {
@@ -340,10 +359,11 @@ func convForwardData(p *convGeom, x, w, b, y []float32) {
 }
 
 func convInputGradData(p *convGeom, g, w, b, x []float32) {
-	if !p.direct() && p.sh == 1 && p.sw == 1 {
+	if !p.direct() && p.sh == 1 && p.sw == 1 && p.o <= p.c {
 		// With stride 1 the adjoint is itself a convolution, of g with the
 		// flipped kernel, so im2col's copies replace col2im's scattered
-		// adds and the GEMM has the forward's shape.
+		// adds, on the o·kh·kw-row column matrix of g. (With more output
+		// than input channels the col2im below has the smaller matrix.)
 		q := p.flipped()
 		wf := getScratch(len(w))
 		defer putScratch(wf)
@@ -351,6 +371,12 @@ func convInputGradData(p *convGeom, g, w, b, x []float32) {
 		convForwardData(&q, g, *wf, b, x)
 		return
 	}
+	adjointData(p, g, w, b, x)
+}
+
+// adjointData is the adjoint of convolving by w computed directly: per
+// sample one GEMM, wᵀ·g, into a column matrix, and col2im.
+func adjointData(p *convGeom, g, w, b, x []float32) {
 	cg, og, k := p.c/p.g, p.o/p.g, p.colRows()
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	forChunks(p.n, func(_, lo, hi int) {
@@ -410,6 +436,17 @@ func flipKernel(p *convGeom, w, wf []float32) {
 }
 
 func convWeightGradData(p *convGeom, x, g, gw []float32) {
+	if p.flipCheaper() {
+		// The flipped convolution maps g back to x; its weight gradient
+		// with the roles of x and g swapped is this one's, flipped, and
+		// needs the im2col of g, the narrower tensor.
+		q := p.flipped()
+		gwf := getScratch(len(gw))
+		defer putScratch(gwf)
+		convWeightGradData(&q, g, x, *gwf)
+		flipKernel(&q, *gwf, gw)
+		return
+	}
 	cg, og, k := p.c/p.g, p.o/p.g, p.colRows()
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	chunks := batchChunks(p.n)

@@ -27,6 +27,12 @@ var convCases = []convCase{
 	{n: 2, c: 2, h: 6, w: 5, o: 3, kh: 3, kw: 3, opt: Conv2dOptions{Dilation: [2]int{2, 2}, Padding: [2]int{2, 2}}}, // dilated "same"
 	{n: 1, c: 3, h: 4, w: 5, o: 2, kh: 1, kw: 1, opt: Conv2dOptions{Padding: [2]int{1, 2}}},                         // padding beyond the kernel
 	{n: 2, c: 2, h: 5, w: 4, o: 2, kh: 5, kw: 3, opt: Conv2dOptions{Padding: [2]int{2, 1}}},
+	// Fewer output than input channels at stride 1: computed through the
+	// flipped geometry (flipCheaper).
+	{n: 2, c: 6, h: 5, w: 6, o: 2, kh: 3, kw: 3, opt: Conv2dOptions{Padding: [2]int{1, 1}}},
+	{n: 3, c: 8, h: 5, w: 5, o: 4, kh: 3, kw: 2, opt: Conv2dOptions{Padding: [2]int{1, 0}, Groups: 2}},
+	{n: 1, c: 5, h: 7, w: 6, o: 3, kh: 3, kw: 3, opt: Conv2dOptions{Dilation: [2]int{2, 1}, Padding: [2]int{1, 2}}},
+	{n: 2, c: 4, h: 4, w: 5, o: 1, kh: 2, kw: 3},
 }
 
 func (tc convCase) String() string {

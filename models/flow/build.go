@@ -6,6 +6,7 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
 )
 
 // Classes lists the flow architectures New builds.
@@ -38,6 +39,13 @@ type Spec struct {
 	// has one in every step of flow anyway): a data-initialised
 	// per-channel affine map in place of RealNVP's batch normalisation.
 	ActNorm bool
+	// SplitPrior gives the half of the channels that a multi-scale level
+	// factors out a prior conditioned on the half that goes on, as Glow's
+	// split does: an affine map of the factored half, its mean and
+	// log-scale from a zero-initialised 3×3 convolution of the other half
+	// (a channel coupling whose conditioner is that one convolution). Without
+	// it the factored half meets the standard normal as it is.
+	SplitPrior bool
 	// BatchNorm puts a BatchNormFlow after every MAF/IAF layer.
 	BatchNorm bool
 	// NumBins and TailBound shape the splines of NeuralSplineFlow.
@@ -87,6 +95,8 @@ func (s Spec) validate() error {
 		return fmt.Errorf("flow: logit_alpha must be in [0, 0.5), got %g", s.LogitAlpha)
 	case s.Class == "NeuralSplineFlow" && (s.NumBins < 1 || s.TailBound <= 0):
 		return fmt.Errorf("flow: num_bins must be ≥ 1 and tail_bound > 0, got %d and %g", s.NumBins, s.TailBound)
+	case s.SplitPrior && ((s.Class != "RealNVP" && s.Class != "Glow") || len(s.Shape) != 3):
+		return fmt.Errorf("flow: split_prior is an option of the multi-scale image flows RealNVP and Glow, not of %s on shape %v", s.Class, s.Shape)
 	case s.ActNorm && (s.Class != "RealNVP" || len(s.Shape) != 3):
 		return fmt.Errorf("flow: actnorm is an option of image RealNVP (Glow always has ActNorm), not of %s on shape %v", s.Class, s.Shape)
 	case s.Dequantize && s.Image == nil:
@@ -182,6 +192,9 @@ func realNVPLevel(rngs *nn.Rngs, spec Spec, shape []int, s int) (Layer, error) {
 		}
 		m.Post = append(m.Post, l)
 	}
+	if spec.SplitPrior {
+		m.Post = append(m.Post, splitPrior(rngs, sq))
+	}
 	next, err := realNVPLevel(rngs, spec, []int{4*c - 2*c, h / 2, w / 2}, s+1)
 	m.Next = next
 	return m, err
@@ -207,9 +220,28 @@ func glowLevel(rngs *nn.Rngs, spec Spec, shape []int, l int) (Layer, error) {
 	if l == spec.NumScales-1 {
 		return m, nil
 	}
+	if spec.SplitPrior {
+		m.Post = append(m.Post, splitPrior(rngs, sq))
+	}
 	next, err := glowLevel(rngs, spec, []int{2 * c, h / 2, w / 2}, l+1)
 	m.Next = next
 	return m, err
+}
+
+// splitPrior returns the last layer of a level of shape [C, H, W] before
+// MultiScale factors out its first C/2 channels: a coupling that keeps the
+// other half (the next level's input) and maps the factored half by an
+// affine transform from one zero-initialised 3×3 convolution of it. The
+// standard normal on its output is, for the factored half, Glow's learned
+// conditional prior N(μ(h), σ(h)²).
+func splitPrior(rngs *nn.Rngs, shape []int) *AffineCoupling {
+	c := shape[0]
+	return &AffineCoupling{
+		Kind:  ChannelMask,
+		Flip:  true,
+		Net:   NewConvNet(rngs, c-c/2, 2*(c/2), nil),
+		Scale: tensor.Ones(c / 2).SetRequiresGrad(true),
+	}
 }
 
 // vectorCouplings builds the flows on flat vectors: alternating affine

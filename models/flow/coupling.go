@@ -24,7 +24,8 @@ type ConvNet struct {
 }
 
 // NewConvNet returns a conditioner from in to out channels through the
-// given hidden widths (at least one).
+// given hidden widths; with none it is the zero-initialised 3×3
+// convolution alone (Glow's split prior).
 func NewConvNet(rngs *nn.Rngs, in, out int, hidden []int) *ConvNet {
 	net := &ConvNet{}
 	prev := in

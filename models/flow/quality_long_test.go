@@ -3,6 +3,7 @@
 package flow_test
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"strconv"
@@ -42,7 +43,9 @@ import (
 //	FLOW_ZOO=flow_mnist_glow FLOW_BUDGET=30m FLOW_SAMPLES=../../docs/flow_mnist_glow.png go test -tags long -run FlowMNIST -v -timeout 0 ./models/flow
 //
 // $FLOW_LR, $FLOW_CLIP, $FLOW_WARMUP and $FLOW_BATCH override the
-// configuration for short probes of the recipe.
+// configuration for short probes of the recipe, and $FLOW_OVERRIDES, a JSON
+// object of zoo overrides (e.g. {"hidden_dims": [128, 128]}), its
+// architecture.
 func TestFlowMNISTBitsPerDim(t *testing.T) {
 	name := "flow_mnist_realnvp"
 	if s := os.Getenv("FLOW_ZOO"); s != "" {
@@ -67,7 +70,13 @@ func TestFlowMNISTBitsPerDim(t *testing.T) {
 	}
 	probe, _, _ := test.Split(1000)
 	rngs := nn.NewRngs(0)
-	m, err := zoo.CreateModel(name, rngs, nil)
+	var overrides zoo.Overrides
+	if js := os.Getenv("FLOW_OVERRIDES"); js != "" {
+		if err := json.Unmarshal([]byte(js), &overrides); err != nil {
+			t.Fatalf("FLOW_OVERRIDES: %v", err)
+		}
+	}
+	m, err := zoo.CreateModel(name, rngs, overrides)
 	if err != nil {
 		t.Fatal(err)
 	}
