@@ -328,34 +328,108 @@ func convForwardData(p *convGeom, x, w, b, y []float32) {
 	cg, og, k := p.c/p.g, p.o/p.g, p.colRows()
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	forChunks(p.n, func(_, lo, hi int) {
-		var col []float32
-		if !p.direct() {
-			buf := getScratch(k * ohw)
+		nb := p.samplesPerGemm(hi - lo)
+		var col, out []float32
+		if !p.direct() || nb > 1 {
+			buf := getScratch(k * nb * ohw)
 			defer putScratch(buf)
 			col = *buf
 		}
-		for n := lo; n < hi; n++ {
+		if nb > 1 {
+			buf := getScratch(og * nb * ohw)
+			defer putScratch(buf)
+			out = *buf
+		}
+		for n0 := lo; n0 < hi; n0 += nb {
+			m := min(nb, hi-n0)
+			ld := m * ohw
 			for gi := 0; gi < p.g; gi++ {
-				xs := x[(n*p.c+gi*cg)*hw:][:cg*hw]
-				ys := y[(n*p.o+gi*og)*ohw:][:og*ohw]
-				src := xs
+				src := x[(n0*p.c+gi*cg)*hw:][:cg*hw]
 				if col != nil {
-					im2col(p, xs, col)
+					for j := range m {
+						p.columns(x[((n0+j)*p.c+gi*cg)*hw:][:cg*hw], col[j*ohw:], ld)
+					}
 					src = col
 				}
-				var beta float32
-				if b != nil {
-					// Starting from the bias and accumulating saves
-					// a separate pass over the output.
-					for o := 0; o < og; o++ {
-						fill(ys[o*ohw:(o+1)*ohw], b[gi*og+o])
+				if m == 1 {
+					ys := y[(n0*p.o+gi*og)*ohw:][:og*ohw]
+					var beta float32
+					if b != nil {
+						// Starting from the bias and accumulating saves
+						// a separate pass over the output.
+						for o := 0; o < og; o++ {
+							fill(ys[o*ohw:(o+1)*ohw], b[gi*og+o])
+						}
+						beta = 1
 					}
-					beta = 1
+					kernels.Sgemm(false, false, og, ohw, k, 1, w[gi*og*k:], k, src, ohw, beta, ys, ohw)
+					continue
 				}
-				kernels.Sgemm(false, false, og, ohw, k, 1, w[gi*og*k:], k, src, ohw, beta, ys, ohw)
+				kernels.Sgemm(false, false, og, ld, k, 1, w[gi*og*k:], k, src, ld, 0, out, ld)
+				for j := range m {
+					ys := y[((n0+j)*p.o+gi*og)*ohw:][:og*ohw]
+					for o := 0; o < og; o++ {
+						row := out[o*ld+j*ohw:][:ohw]
+						if b == nil {
+							copy(ys[o*ohw:], row)
+						} else {
+							addScalarTo(ys[o*ohw:][:ohw], row, b[gi*og+o])
+						}
+					}
+				}
 			}
 		}
 	})
+}
+
+// samplesPerGemm returns how many samples of a chunk of n one GEMM of p
+// takes: their column matrices side by side make one wide matrix, so the
+// weight is packed once for all of them and the GEMM's last panel of
+// columns, mostly empty for small images, is filled. The matrix is kept
+// within about 1 MiB so that it is still in cache when the GEMM reads it.
+// A 1×1 convolution of a large image (no column matrix) takes one sample.
+func (p *convGeom) samplesPerGemm(n int) int {
+	const floats = 1 << 18
+	ohw := p.oh * p.ow
+	if p.direct() && ohw >= 512 {
+		return 1
+	}
+	rows := max(p.colRows(), p.o/p.g)
+	return max(1, min(n, floats/max(rows*ohw, 1)))
+}
+
+// columns writes the column matrix of one sample's group slice xs into
+// col with row stride ld: im2col, or for a 1×1 convolution the slice's
+// rows themselves.
+func (p *convGeom) columns(xs, col []float32, ld int) {
+	if !p.direct() {
+		im2col(p, xs, col, ld)
+		return
+	}
+	hw := p.h * p.w
+	for r := 0; r < p.c/p.g; r++ {
+		copy(col[r*ld:][:hw], xs[r*hw:][:hw])
+	}
+}
+
+// gatherRows copies og rows of ohw values of m consecutive samples of g
+// (sample stride stride) side by side into dst with row stride m·ohw.
+func gatherRows(g []float32, stride, og, ohw, m int, dst []float32) {
+	ld := m * ohw
+	for j := range m {
+		gs := g[j*stride:]
+		for o := 0; o < og; o++ {
+			copy(dst[o*ld+j*ohw:][:ohw], gs[o*ohw:][:ohw])
+		}
+	}
+}
+
+// addScalarTo sets d = s + v elementwise.
+func addScalarTo(d, s []float32, v float32) {
+	d = d[:len(s)]
+	for i, x := range s {
+		d[i] = x + v
+	}
 }
 
 func convInputGradData(p *convGeom, g, w, b, x []float32) {
@@ -374,33 +448,51 @@ func convInputGradData(p *convGeom, g, w, b, x []float32) {
 	adjointData(p, g, w, b, x)
 }
 
-// adjointData is the adjoint of convolving by w computed directly: per
-// sample one GEMM, wᵀ·g, into a column matrix, and col2im.
+// adjointData is the adjoint of convolving by w computed directly: one
+// GEMM, wᵀ·g, into a column matrix per group of samples, and col2im.
 func adjointData(p *convGeom, g, w, b, x []float32) {
 	cg, og, k := p.c/p.g, p.o/p.g, p.colRows()
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	forChunks(p.n, func(_, lo, hi int) {
-		var col []float32
+		nb := 1
+		var col, gb []float32
 		if !p.direct() {
-			buf := getScratch(k * ohw)
+			nb = p.samplesPerGemm(hi - lo)
+			buf := getScratch(k * nb * ohw)
 			defer putScratch(buf)
 			col = *buf
+			if nb > 1 {
+				buf := getScratch(og * nb * ohw)
+				defer putScratch(buf)
+				gb = *buf
+			}
 		}
-		for n := lo; n < hi; n++ {
+		for n0 := lo; n0 < hi; n0 += nb {
+			m := min(nb, hi-n0)
+			ld := m * ohw
 			for gi := 0; gi < p.g; gi++ {
-				xs := x[(n*p.c+gi*cg)*hw:][:cg*hw]
-				gs := g[(n*p.o+gi*og)*ohw:][:og*ohw]
 				if b != nil {
-					for c := 0; c < cg; c++ {
-						fill(xs[c*hw:(c+1)*hw], b[gi*cg+c])
+					for j := range m {
+						xs := x[((n0+j)*p.c+gi*cg)*hw:][:cg*hw]
+						for c := 0; c < cg; c++ {
+							fill(xs[c*hw:(c+1)*hw], b[gi*cg+c])
+						}
 					}
 				}
+				gs := g[(n0*p.o+gi*og)*ohw:]
 				if col == nil {
+					xs := x[(n0*p.c+gi*cg)*hw:][:cg*hw]
 					kernels.Sgemm(true, false, k, ohw, og, 1, w[gi*og*k:], k, gs, ohw, 1, xs, hw)
 					continue
 				}
-				kernels.Sgemm(true, false, k, ohw, og, 1, w[gi*og*k:], k, gs, ohw, 0, col, ohw)
-				col2im(p, col, xs)
+				if m > 1 {
+					gatherRows(gs, p.o*ohw, og, ohw, m, gb)
+					gs = gb
+				}
+				kernels.Sgemm(true, false, k, ld, og, 1, w[gi*og*k:], k, gs, ld, 0, col, ld)
+				for j := range m {
+					col2im(p, col[j*ohw:], x[((n0+j)*p.c+gi*cg)*hw:][:cg*hw], ld)
+				}
 			}
 		}
 	})
@@ -459,26 +551,39 @@ func convWeightGradData(p *convGeom, x, g, gw []float32) {
 			parts[chunk] = getScratch(len(gw))
 			dst = *parts[chunk]
 		}
-		var col []float32
-		if !p.direct() {
-			buf := getScratch(k * ohw)
+		nb := p.samplesPerGemm(hi - lo)
+		var col, gb []float32
+		if !p.direct() || nb > 1 {
+			buf := getScratch(k * nb * ohw)
 			defer putScratch(buf)
 			col = *buf
 		}
-		for n := lo; n < hi; n++ {
+		if nb > 1 {
+			buf := getScratch(og * nb * ohw)
+			defer putScratch(buf)
+			gb = *buf
+		}
+		for n0 := lo; n0 < hi; n0 += nb {
+			m := min(nb, hi-n0)
+			ld := m * ohw
 			var beta float32
-			if n > lo {
+			if n0 > lo {
 				beta = 1
 			}
 			for gi := 0; gi < p.g; gi++ {
-				xs := x[(n*p.c+gi*cg)*hw:][:cg*hw]
-				gs := g[(n*p.o+gi*og)*ohw:][:og*ohw]
-				src := xs
+				src := x[(n0*p.c+gi*cg)*hw:][:cg*hw]
 				if col != nil {
-					im2col(p, xs, col)
+					for j := range m {
+						p.columns(x[((n0+j)*p.c+gi*cg)*hw:][:cg*hw], col[j*ohw:], ld)
+					}
 					src = col
 				}
-				kernels.Sgemm(false, true, og, k, ohw, 1, gs, ohw, src, ohw, beta, dst[gi*og*k:], k)
+				gs := g[(n0*p.o+gi*og)*ohw:]
+				if m > 1 {
+					gatherRows(gs, p.o*ohw, og, ohw, m, gb)
+					gs = gb
+				}
+				kernels.Sgemm(false, true, og, k, ld, 1, gs, ld, src, ld, beta, dst[gi*og*k:], k)
 			}
 		}
 	})
@@ -515,9 +620,9 @@ func validRange(off, stride, size, n int) (lo, hi int) {
 }
 
 // im2col writes the taps of every output pixel of one sample's group slice
-// xs [C/g, H, W] into col [C/g*kh*kw, OH*OW], zeros where a tap falls in
-// the padding.
-func im2col(p *convGeom, xs, col []float32) {
+// xs [C/g, H, W] into the C/g*kh*kw rows of OH*OW values of col, row
+// stride ld, zeros where a tap falls in the padding.
+func im2col(p *convGeom, xs, col []float32, ld int) {
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	row := 0
 	for c := 0; c < p.c/p.g; c++ {
@@ -528,7 +633,7 @@ func im2col(p *convGeom, xs, col []float32) {
 			for kj := 0; kj < p.kw; kj++ {
 				offW := kj*p.dw - p.pl
 				wlo, whi := validRange(offW, p.sw, p.w, p.ow)
-				dst := col[row*ohw : (row+1)*ohw]
+				dst := col[row*ld:][:ohw]
 				row++
 				clear(dst[:hlo*p.ow])
 				clear(dst[hhi*p.ow:])
@@ -585,9 +690,9 @@ func zeroColumns(m []float32, w, hlo, hhi, wlo, whi int) {
 	}
 }
 
-// col2im is the adjoint of im2col: it adds every entry of col to the input
-// position it was taken from, dropping the padding.
-func col2im(p *convGeom, col, xs []float32) {
+// col2im is the adjoint of im2col: it adds every entry of col (row stride
+// ld) to the input position it was taken from, dropping the padding.
+func col2im(p *convGeom, col, xs []float32, ld int) {
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	row := 0
 	for c := 0; c < p.c/p.g; c++ {
@@ -598,7 +703,7 @@ func col2im(p *convGeom, col, xs []float32) {
 			for kj := 0; kj < p.kw; kj++ {
 				offW := kj*p.dw - p.pl
 				wlo, whi := validRange(offW, p.sw, p.w, p.ow)
-				src := col[row*ohw : (row+1)*ohw]
+				src := col[row*ld:][:ohw]
 				row++
 				for oh := hlo; oh < hhi; oh++ {
 					s := src[oh*p.ow : (oh+1)*p.ow]

@@ -411,7 +411,7 @@ func BenchmarkConv2Im2col(b *testing.B) {
 				defer putScratch(buf)
 				for n := lo; n < hi; n++ {
 					for range j.times {
-						im2col(p, j.x.data[n*p.c*hw:(n+1)*p.c*hw], *buf)
+						im2col(p, j.x.data[n*p.c*hw:(n+1)*p.c*hw], *buf, p.oh*p.ow)
 					}
 				}
 			})
@@ -433,6 +433,45 @@ func TestConv2dOnPlanesSmallerThanTheKernel(t *testing.T) {
 		for i, v := range want.Data() {
 			if math.Abs(float64(got.Data()[i]-v)) > 1e-5 {
 				t.Fatalf("width %d: element %d = %v, want %v", w, i, got.Data()[i], v)
+			}
+		}
+	}
+}
+
+// A batch's GEMMs take several samples side by side (samplesPerGemm);
+// the convolution and both gradients must equal those computed one sample
+// at a time, in every direction the geometry's channel counts pick.
+func TestConvBatchedGemmsMatchOneSampleAtATime(t *testing.T) {
+	const n = 9
+	for i, tc := range convCases {
+		g := max(tc.opt.Groups, 1)
+		x := randn(uint64(i), n, tc.c, tc.h, tc.w).SetRequiresGrad(true)
+		w := randn(uint64(i+50), tc.o, tc.c/g, tc.kh, tc.kw).SetRequiresGrad(true)
+		b := randn(uint64(i+90), tc.o).SetRequiresGrad(true)
+		y := Conv2d(x, w, b, tc.opt)
+		r := randn(uint64(i+120), y.Shape()...)
+		Sum(Mul(y, r)).Backward()
+		gw := Zeros(w.Shape()...)
+		for s := range n {
+			xs := Narrow(x.Detach(), 0, s, 1).Clone().SetRequiresGrad(true)
+			ws := w.Detach().Clone().SetRequiresGrad(true)
+			ys := Conv2d(xs, ws, b.Detach(), tc.opt)
+			Sum(Mul(ys, Narrow(r, 0, s, 1))).Backward()
+			for name, pair := range map[string][2]*Tensor{
+				"output":         {Narrow(y, 0, s, 1), ys},
+				"input gradient": {Narrow(x.Grad(), 0, s, 1), xs.Grad()},
+			} {
+				for k, v := range pair[1].Clone().Data() {
+					if got := pair[0].Clone().Data()[k]; math.Abs(float64(got-v)) > 1e-4*(1+math.Abs(float64(v))) {
+						t.Fatalf("%v: sample %d: %s element %d = %v, one at a time %v", tc, s, name, k, got, v)
+					}
+				}
+			}
+			gw = Add(gw, ws.Grad())
+		}
+		for k, v := range gw.Data() {
+			if got := w.Grad().Data()[k]; math.Abs(float64(got-v)) > 1e-3*(1+math.Abs(float64(v))) {
+				t.Fatalf("%v: weight gradient element %d = %v, summed one at a time %v", tc, k, got, v)
 			}
 		}
 	}
