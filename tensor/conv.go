@@ -365,16 +365,18 @@ func convForwardData(p *convGeom, x, w, b, y []float32) {
 					kernels.Sgemm(false, false, og, ohw, k, 1, w[gi*og*k:], k, src, ohw, beta, ys, ohw)
 					continue
 				}
-				kernels.Sgemm(false, false, og, ld, k, 1, w[gi*og*k:], k, src, ld, 0, out, ld)
+				var beta float32
+				if b != nil {
+					for o := 0; o < og; o++ {
+						fill(out[o*ld:][:ld], b[gi*og+o])
+					}
+					beta = 1
+				}
+				kernels.Sgemm(false, false, og, ld, k, 1, w[gi*og*k:], k, src, ld, beta, out, ld)
 				for j := range m {
 					ys := y[((n0+j)*p.o+gi*og)*ohw:][:og*ohw]
 					for o := 0; o < og; o++ {
-						row := out[o*ld+j*ohw:][:ohw]
-						if b == nil {
-							copy(ys[o*ohw:], row)
-						} else {
-							addScalarTo(ys[o*ohw:][:ohw], row, b[gi*og+o])
-						}
+						copy(ys[o*ohw:][:ohw], out[o*ld+j*ohw:][:ohw])
 					}
 				}
 			}
@@ -421,14 +423,6 @@ func gatherRows(g []float32, stride, og, ohw, m int, dst []float32) {
 		for o := 0; o < og; o++ {
 			copy(dst[o*ld+j*ohw:][:ohw], gs[o*ohw:][:ohw])
 		}
-	}
-}
-
-// addScalarTo sets d = s + v elementwise.
-func addScalarTo(d, s []float32, v float32) {
-	d = d[:len(s)]
-	for i, x := range s {
-		d[i] = x + v
 	}
 }
 
