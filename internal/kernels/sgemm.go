@@ -280,6 +280,10 @@ func packA(trans bool, a []float32, lda, ic, pc, mc, kc, mr int, alpha float32, 
 			continue
 		}
 		// op(A)[i][p] = a[i*lda+p]: read each row contiguously, scatter by mr.
+		if mrr == 8 && mr == 8 && alpha == 1 {
+			packRows8(a[(ic+ir)*lda+pc:], lda, kc, pan)
+			continue
+		}
 		for i := 0; i < mrr; i++ {
 			src := a[(ic+ir+i)*lda+pc:][:kc]
 			for p, v := range src {
@@ -291,6 +295,21 @@ func packA(trans bool, a []float32, lda, ic, pc, mc, kc, mr int, alpha float32, 
 				pan[p*mr+i] = 0
 			}
 		}
+	}
+}
+
+// packRows8 packs kc columns of the 8 rows of a (row stride lda) into pan,
+// 8 values per column: the AVX-512 kernel's full A panel. Reading the rows
+// side by side writes pan in order, where one row at a time would store
+// every 8th value.
+func packRows8(a []float32, lda, kc int, pan []float32) {
+	r0, r1, r2, r3 := a[:kc], a[lda:][:kc], a[2*lda:][:kc], a[3*lda:][:kc]
+	r4, r5, r6, r7 := a[4*lda:][:kc], a[5*lda:][:kc], a[6*lda:][:kc], a[7*lda:][:kc]
+	pan = pan[:8*kc]
+	for p := range kc {
+		d := pan[p*8 : p*8+8 : p*8+8]
+		d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+		d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
 	}
 }
 
