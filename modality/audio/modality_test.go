@@ -6,9 +6,9 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/internal/fittest"
 	"github.com/artifex-go/artifex/models/autoregressive"
 	"github.com/artifex-go/artifex/nn"
-	"github.com/artifex-go/artifex/optim"
 	"github.com/artifex-go/artifex/tensor"
 )
 
@@ -74,21 +74,7 @@ func TestAdaptedWaveNetLearnsRealSpeech(t *testing.T) {
 		t.Fatalf("%d segments, want 7", ds.Len())
 	}
 	batch := data.Batch{Images: tensor.Narrow(ds.Images(), 0, 0, 4)}
-	opt, err := optim.NewAdam(nn.Parameters(a), optim.AdamConfig{LR: 1e-2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first, last float64
-	for step := range 30 {
-		opt.ZeroGrad()
-		loss, logs := a.TrainLoss(batch, nil)
-		loss.Backward()
-		opt.Step()
-		if step == 0 {
-			first = logs["nll_per_sample"]
-		}
-		last = logs["nll_per_sample"]
-	}
+	first, last := fittest.Fit(t, a, batch, nil, 1e-2, 30, "nll_per_sample")
 	t.Logf("NLL per sample %.3f → %.3f nats", first, last)
 	if !(last < first-1) {
 		t.Errorf("NLL per sample went from %.3f to %.3f nats; want a fall of 1", first, last)

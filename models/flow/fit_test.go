@@ -7,6 +7,7 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/internal/fittest"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/optim"
 	"github.com/artifex-go/artifex/tensor"
@@ -143,22 +144,8 @@ func TestRealNVPLossFallsOnRealMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, err := optim.NewAdam(nn.Parameters(f), optim.AdamConfig{LR: 3e-3})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rngs := tensor.NewRngs(1)
-	var first, last float64
-	for step := range 40 {
-		opt.ZeroGrad()
-		loss, logs := f.TrainLoss(batch, rngs)
-		loss.Backward()
-		opt.Step()
-		if step == 0 {
-			first = logs["bits_per_dim"]
-		}
-		last = logs["bits_per_dim"]
-	}
+	first, last := fittest.Fit(t, f, batch, rngs, 3e-3, 40, "bits_per_dim")
 	t.Logf("bits/dim %.3f → %.3f", first, last)
 	if !(last < first-0.5) {
 		t.Errorf("bits/dim went from %.3f to %.3f; want a fall of at least 0.5", first, last)
