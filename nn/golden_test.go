@@ -2,9 +2,9 @@ package nn
 
 import (
 	"encoding/json"
-	"os"
 	"testing"
 
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"github.com/artifex-go/artifex/tensor"
 )
 
@@ -36,17 +36,9 @@ type goldenCase struct {
 }
 
 func loadGoldenLayers(t *testing.T) map[string][]goldenCase {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/golden_layers.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
+	file := goldentest.Load[struct {
 		Cases []goldenCase `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
+	}](t, "testdata/golden_layers.json")
 	byOp := map[string][]goldenCase{}
 	for _, c := range file.Cases {
 		byOp[c.Op] = append(byOp[c.Op], c)

@@ -1,12 +1,11 @@
 package optim
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"testing"
 
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 )
@@ -61,15 +60,7 @@ type golden struct {
 }
 
 func loadGolden(t *testing.T) *golden {
-	t.Helper()
-	b, err := os.ReadFile("testdata/golden_optim.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
+	g := goldentest.Load[golden](t, "testdata/golden_optim.json")
 	return &g
 }
 

@@ -1,10 +1,8 @@
 package multimodal_test
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"github.com/artifex-go/artifex/metrics"
 	"github.com/artifex-go/artifex/modality/multimodal"
 	"github.com/artifex-go/artifex/nn"
@@ -54,27 +53,14 @@ type golden struct {
 		Loss        float64
 	} `json:"info_nce"`
 	PoE struct {
-		Mu, LogVar           []float32
-		N, D                 int
-		FusedMu, FusedLogVar []float64
+		Mu, LogVar  []float32
+		N, D        int
+		FusedMu     []float64 `json:"fused_mu"`
+		FusedLogVar []float64 `json:"fused_logvar"`
 	} `json:"poe"`
 }
 
-func loadGolden(t *testing.T) golden {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	// encoding/json matches keys case-insensitively but not across
-	// underscores, so the snake-case keys are renamed first.
-	s := strings.NewReplacer(`"fused_mu"`, `"fusedmu"`, `"fused_logvar"`, `"fusedlogvar"`).Replace(string(raw))
-	if err := json.Unmarshal([]byte(s), &g); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
+func loadGolden(t *testing.T) golden { return goldentest.Load[golden](t, "testdata/golden.json") }
 
 func TestProductOfExpertsAndInfoNCEMatchPyTorch(t *testing.T) {
 	g := loadGolden(t)

@@ -2,13 +2,14 @@ package protein
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/artifex-go/artifex/internal/goldentest"
 )
 
 // sharedPDB is the folder of public PDB files beside the repository
@@ -38,18 +39,7 @@ type golden struct {
 	MirrorRMSD      float64      `json:"mirror_rmsd"`
 }
 
-func readGolden(t *testing.T) golden {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "golden.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
+func readGolden(t *testing.T) golden { return goldentest.Load[golden](t, "testdata/golden.json") }
 
 func TestBackboneAnglesMatchNumpy(t *testing.T) {
 	c, g := readTestChain(t), readGolden(t)

@@ -1,10 +1,10 @@
 package tabular
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"testing"
+
+	"github.com/artifex-go/artifex/internal/goldentest"
 )
 
 type golden struct {
@@ -40,18 +40,7 @@ type golden struct {
 
 // loadGolden reads testdata/golden.json (testdata/gen_golden.py, numpy
 // and scipy).
-func loadGolden(t *testing.T) golden {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	if err := json.Unmarshal(raw, &g); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
+func loadGolden(t *testing.T) golden { return goldentest.Load[golden](t, "testdata/golden.json") }
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*(1+math.Abs(b)) }
 
