@@ -2,6 +2,7 @@ package factory
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -75,12 +76,28 @@ func (pixelCNNBuilder) Classes() []string { return []string{"PixelCNN"} }
 
 // ParameterSchema implements Describer.
 func (pixelCNNBuilder) ParameterSchema(string) config.ParameterSchema {
-	known := make([]string, 0, len(pixelCNNDefaults))
-	for k := range pixelCNNDefaults {
-		known = append(known, k)
-	}
+	return autoregressiveSchema(pixelCNNDefaults)
+}
+
+// autoregressiveSchema is the schema of a class whose parameters are
+// exactly the keys of its defaults.
+func autoregressiveSchema(defaults map[string]any, extra ...string) config.ParameterSchema {
+	known := append(slices.Collect(maps.Keys(defaults)), extra...)
 	slices.Sort(known)
 	return config.ParameterSchema{Family: "autoregressive", Known: known}
+}
+
+// fixActivation sets an empty activation to the only one the class has,
+// want, and refuses any other, saying why.
+func fixActivation(cfg *config.ModelConfiguration, class, want, why string) error {
+	switch cfg.Activation {
+	case "":
+		cfg.Activation = want
+	case want:
+	default:
+		return fmt.Errorf("%s activation must be %s (%s), got %q", class, want, why, cfg.Activation)
+	}
+	return nil
 }
 
 // Build reads input_dim ([H, W, C], or [C, H, W] when only the first entry
@@ -109,12 +126,8 @@ func (pixelCNNBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...
 	default:
 		return nil, fmt.Errorf("PixelCNN hidden_dims is the residual stream width, one number (e.g. [128]); got %v", cfg.HiddenDims)
 	}
-	switch cfg.Activation {
-	case "":
-		cfg.Activation = "relu"
-	case "relu":
-	default:
-		return nil, fmt.Errorf("PixelCNN activation must be relu (gated blocks use tanh·sigmoid by definition), got %q", cfg.Activation)
+	if err := fixActivation(&cfg, "PixelCNN", "relu", "gated blocks use tanh·sigmoid by definition"); err != nil {
+		return nil, err
 	}
 	cfg.Parameters = WithDefaults(cfg.Parameters, pixelCNNDefaults)
 	p := cfg.Parameters

@@ -39,11 +39,7 @@ func (transformerBuilder) Classes() []string { return append([]string(nil), tran
 
 // ParameterSchema implements Describer.
 func (transformerBuilder) ParameterSchema(string) config.ParameterSchema {
-	known := []string{"ff_dim"}
-	for k := range transformerDefaults {
-		known = append(known, k)
-	}
-	return config.ParameterSchema{Family: "autoregressive", Known: known}
+	return autoregressiveSchema(transformerDefaults, "ff_dim")
 }
 
 // Build implements Builder: it fills the missing defaults (width 128,

@@ -31,12 +31,7 @@ func (waveNetBuilder) Classes() []string { return []string{"WaveNet"} }
 
 // ParameterSchema implements Describer.
 func (waveNetBuilder) ParameterSchema(string) config.ParameterSchema {
-	known := make([]string, 0, len(waveNetDefaults))
-	for k := range waveNetDefaults {
-		known = append(known, k)
-	}
-	slices.Sort(known)
-	return config.ParameterSchema{Family: "autoregressive", Known: known}
+	return autoregressiveSchema(waveNetDefaults)
 }
 
 // Build reads input_dim ([T]: the training segment length in samples),
@@ -73,10 +68,8 @@ func (waveNetBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...O
 	} else if len(cfg.OutputDim) != 1 || cfg.OutputDim[0] != levels {
 		return nil, fmt.Errorf("WaveNet output_dim is the number of levels, [%d]; got %v", levels, cfg.OutputDim)
 	}
-	if cfg.Activation == "" {
-		cfg.Activation = "tanh"
-	} else if cfg.Activation != "tanh" {
-		return nil, fmt.Errorf("WaveNet activation must be tanh (its gated units are tanh(f)·sigmoid(g)), got %q", cfg.Activation)
+	if err := fixActivation(&cfg, "WaveNet", "tanh", "its gated units are tanh(f)·sigmoid(g)"); err != nil {
+		return nil, err
 	}
 	var dil []int
 	for range stacks {
