@@ -44,6 +44,11 @@ type LoadOptions struct {
 	// (celeba) is cropped and resized to; 0 means its default
 	// (CelebADefaultSize). Data sets stored at a fixed size ignore it.
 	ImageSize int
+	// SampleRate and SegmentLength cut a waveform data set (the audio
+	// modality's speech) to what a model trains on: resampled to
+	// SampleRate Hz, in segments of SegmentLength samples. Waveform sets
+	// need both; other sets ignore them.
+	SampleRate, SegmentLength int
 }
 
 // Load reads a data set by name ("mnist", "fashion-mnist", "cifar10",

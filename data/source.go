@@ -16,9 +16,11 @@ import (
 type Source struct {
 	Name    string
 	Subdirs []string
-	// Read reads split from the files in dir; its error wraps ErrNotFound
-	// when dir holds none of them, so that Load goes on searching.
-	Read func(dir, split string) (*Dataset, error)
+	// Read reads split from the files in dir, cut as opts asks where it
+	// applies (opts.ImageSize, opts.SampleRate, ...); its error wraps
+	// ErrNotFound when dir holds none of the files, so that Load goes on
+	// searching.
+	Read func(dir, split string, opts LoadOptions) (*Dataset, error)
 	// Generate, when set instead of Read, makes split without reading
 	// files (synthetic data sets).
 	Generate func(split string) (*Dataset, error)
@@ -102,7 +104,7 @@ func loadSource(s Source, split string, opts LoadOptions) (*Dataset, error) {
 				looked = append(looked, fmt.Sprintf("  %s (%s): no such directory", dir, root.origin))
 				continue
 			}
-			ds, err := s.Read(dir, split)
+			ds, err := s.Read(dir, split, opts)
 			if err == nil {
 				return ds, nil
 			}

@@ -17,7 +17,7 @@ func TestRegisteredSourcesAreLoadedFromTheUsersDirectories(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "things", "a.thing"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	read := func(d, split string) (*Dataset, error) {
+	read := func(d, split string, _ LoadOptions) (*Dataset, error) {
 		if _, err := os.Stat(filepath.Join(d, "a.thing")); err != nil {
 			return nil, fmt.Errorf("no .thing files: %w", ErrNotFound)
 		}

@@ -6,7 +6,6 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
-	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/models"
 )
 
@@ -30,20 +29,28 @@ func buildOptions(cfg config.ModelConfiguration, dataDir string) ([]factory.Opti
 	return []factory.Option{factory.WithModality(name), factory.WithDataDir(dataDir)}, nil
 }
 
-// loadDataset reads a split of a data set for model m: the speech of the
-// audio modality cut to m's sample rate and segment length, every other
-// set through data.Load (tables included: the tabular modality registers
-// them as sources), an image folder (celeba) at the size of m's square
-// image input.
+// loadFitter is a model that says how its data set must be cut: an
+// audio model sets the sample rate and segment length it trains on.
+type loadFitter interface {
+	FitLoadOptions(data.LoadOptions) (data.LoadOptions, error)
+}
+
+// loadDataset reads a split of a data set through data.Load (tables and
+// speech included: their modalities register them as sources), cut for
+// model m: an image folder (celeba) at the size of m's square image input,
+// anything else as m's FitLoadOptions asks.
 func loadDataset(m models.Model, name, split, dir string) (*data.Dataset, error) {
-	if audio.IsDataset(name) {
-		return audio.LoadDataset(m, name, split, dir)
-	}
-	var side int
+	opts := data.LoadOptions{Dir: dir}
 	if m != nil {
-		side = imageSide(m.Config().InputDim)
+		opts.ImageSize = imageSide(m.Config().InputDim)
+		if f, ok := m.(loadFitter); ok {
+			var err error
+			if opts, err = f.FitLoadOptions(opts); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return data.Load(name, split, data.LoadOptions{Dir: dir, ImageSize: side})
+	return data.Load(name, split, opts)
 }
 
 // imageSide returns the side of a square image input_dim [S, S, C], or 0

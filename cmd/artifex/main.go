@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/models/geometric"
@@ -41,10 +42,10 @@ func main() {
 }
 
 // registerDataSets registers the data sets of packages above data with
-// data.Load: PDB folders, synthetic shapes and the tables of
-// scikit-learn, found by name like MNIST.
+// data.Load: PDB folders, synthetic shapes, the tables of scikit-learn and
+// folders of speech WAVs, found by name like MNIST.
 func registerDataSets() {
-	for _, register := range []func() error{protein.RegisterDataSets, geometric.RegisterDataSets, tabular.RegisterDataSets} {
+	for _, register := range []func() error{protein.RegisterDataSets, geometric.RegisterDataSets, tabular.RegisterDataSets, audio.RegisterDataSets} {
 		if err := register(); err != nil {
 			panic(err)
 		}

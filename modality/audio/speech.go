@@ -2,13 +2,11 @@ package audio
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
-	"strings"
+	"sync"
 
 	"github.com/artifex-go/artifex/data"
-	"github.com/artifex-go/artifex/models"
 )
 
 // SpeechDataset is the name of the audio data set (training_defaults.dataset)
@@ -20,47 +18,59 @@ const SpeechDataset = "speech"
 // split.
 const speechTestEvery = 10
 
-// IsDataset reports whether name is the audio data set, which LoadDataset
-// reads for a waveform model instead of data.Load.
-func IsDataset(name string) bool { return strings.EqualFold(name, SpeechDataset) }
+// DataSources returns the speech data set as data.Load reads it once
+// RegisterDataSets has run: the WAV files of a folder (its speech/ folder
+// first), split by SpeechSplit and cut to data.LoadOptions.SampleRate and
+// SegmentLength, which an audio model sets (Waveform.FitLoadOptions).
+func DataSources() []data.Source {
+	return []data.Source{{
+		Name:    SpeechDataset,
+		Subdirs: []string{SpeechDataset},
+		Read:    readSpeech,
+		HowTo:   "To make them (espeak-ng, nothing downloaded): `sh modality/audio/gen_speech.sh DIR` (apt-get install espeak-ng), then pass --data-dir DIR.",
+	}}
+}
 
-// LoadDataset reads split ("train" or "test") of the speech data set for
-// the waveform model m (a *Waveform: metadata.modality audio), cut to
-// what m trains on: m's sample rate and segments of m's input_dim samples.
-// The WAV files are searched for in dir (the CLI's --data-dir), then in
-// $ARTIFEX_DATA, each directory's speech/ folder first; see SpeechSplit.
-func LoadDataset(m models.Model, name, split, dir string) (*data.Dataset, error) {
-	if !IsDataset(name) {
-		return nil, fmt.Errorf("audio: unknown data set %q; available: %s", name, SpeechDataset)
+// readSpeech reads split of the WAV files in dir.
+func readSpeech(dir, split string, opts data.LoadOptions) (*data.Dataset, error) {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.wav"))
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no .wav files: %w", data.ErrNotFound)
 	}
-	w, ok := m.(*Waveform)
-	if !ok {
-		return nil, fmt.Errorf("audio: the %s data set holds waveforms; model %q (%s) is not adapted to audio (set metadata.modality: audio on a WaveNet)",
-			SpeechDataset, m.Config().Name, m.Config().ModelClass)
+	if opts.SampleRate <= 0 || opts.SegmentLength <= 0 {
+		return nil, fmt.Errorf("audio: the %s data set is cut to a model's sample rate and segment length (data.LoadOptions.SampleRate %d and SegmentLength %d); load it for an audio model (a WaveNet with metadata.modality: audio)",
+			SpeechDataset, opts.SampleRate, opts.SegmentLength)
 	}
-	length, err := w.SegmentLength()
+	return SpeechSplit(paths, split, opts.SampleRate, opts.SegmentLength)
+}
+
+var registerOnce = sync.OnceValue(func() error {
+	for _, s := range DataSources() {
+		if err := data.RegisterSource(s); err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
+// RegisterDataSets registers DataSources with data.Load; calling it again
+// does nothing.
+func RegisterDataSets() error { return registerOnce() }
+
+// FitLoadOptions returns opts with the sample rate and segment length the
+// model trains on, so that data.Load cuts the speech data set for it (the
+// trainer asks every model that has this method). It registers the speech
+// data set first.
+func (a *Waveform) FitLoadOptions(opts data.LoadOptions) (data.LoadOptions, error) {
+	if err := RegisterDataSets(); err != nil {
+		return opts, err
+	}
+	length, err := a.SegmentLength()
 	if err != nil {
-		return nil, err
+		return opts, err
 	}
-	var looked []string
-	for _, root := range []struct{ dir, origin string }{{dir, "--data-dir"}, {os.Getenv(data.EnvDataDir), "$" + data.EnvDataDir}} {
-		if root.dir == "" {
-			continue
-		}
-		for _, d := range []string{filepath.Join(root.dir, SpeechDataset), root.dir} {
-			paths, _ := filepath.Glob(filepath.Join(d, "*.wav"))
-			if len(paths) > 0 {
-				return SpeechSplit(paths, split, w.SampleRate(), length)
-			}
-			looked = append(looked, fmt.Sprintf("  %s (%s)", d, root.origin))
-		}
-	}
-	if len(looked) == 0 {
-		looked = append(looked, "  nowhere: neither --data-dir nor $"+data.EnvDataDir+" is set")
-	}
-	return nil, fmt.Errorf("audio: %s %s split %w: no .wav files; looked in:\n%s\n"+
-		"To make them (espeak-ng, nothing downloaded): `sh modality/audio/gen_speech.sh DIR` (apt-get install espeak-ng), then pass --data-dir DIR.",
-		SpeechDataset, split, data.ErrNotFound, strings.Join(looked, "\n"))
+	opts.SampleRate, opts.SegmentLength = a.SampleRate(), length
+	return opts, nil
 }
 
 // SpeechSplit makes split of a set of WAV files for a model at rate Hz

@@ -98,7 +98,7 @@ func TestSpeechSplitHoldsOutEveryTenthFileResampledAndCut(t *testing.T) {
 	}
 }
 
-func TestLoadDatasetCutsForTheModelAndSaysHowToMakeSpeech(t *testing.T) {
+func TestSpeechIsCutForTheModelAndSaysHowToMakeIt(t *testing.T) {
 	t.Setenv(data.EnvDataDir, "")
 	w, err := autoregressive.NewWaveNet(config.ModelConfiguration{Name: "wn", InputDim: config.Dims{500}}, autoregressive.WaveNetOptions{
 		Levels: 256, Residual: 4, Dilation: 4, Skip: 4, Kernel: 2, Dilations: []int{1, 2}, SampleRate: 4000,
@@ -110,7 +110,12 @@ func TestLoadDatasetCutsForTheModelAndSaysHowToMakeSpeech(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = LoadDataset(m, "speech", "train", t.TempDir())
+	// FitLoadOptions registers the data set and sets the model's cut.
+	opts, err := m.(*Waveform).FitLoadOptions(data.LoadOptions{Dir: t.TempDir()})
+	if err != nil || opts.SampleRate != 4000 || opts.SegmentLength != 500 {
+		t.Fatalf("FitLoadOptions = %+v, %v; want rate 4000 and length 500", opts, err)
+	}
+	_, err = data.Load("speech", "train", opts)
 	if err == nil || !errors.Is(err, data.ErrNotFound) || !strings.Contains(err.Error(), "gen_speech.sh DIR") {
 		t.Errorf("no WAVs: err = %v", err)
 	}
@@ -119,7 +124,8 @@ func TestLoadDatasetCutsForTheModelAndSaysHowToMakeSpeech(t *testing.T) {
 	os.Mkdir(sub, 0o755)
 	writeVowels(t, sub, 10)
 	t.Setenv(data.EnvDataDir, root)
-	test, err := LoadDataset(m, "Speech", "test", "")
+	opts.Dir = ""
+	test, err := data.Load("Speech", "test", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,12 +133,12 @@ func TestLoadDatasetCutsForTheModelAndSaysHowToMakeSpeech(t *testing.T) {
 	if test.Len() != 2 || !slices.Equal(test.ImageShape(), []int{1, 1, 500}) {
 		t.Errorf("%d test segments of shape %v, want 2 of [1 1 500]", test.Len(), test.ImageShape())
 	}
-	if _, err := LoadDataset(w, "speech", "train", root); err == nil || !strings.Contains(err.Error(), "metadata.modality: audio") {
-		t.Errorf("unadapted WaveNet: err = %v", err)
+	if _, err := data.Load("speech", "train", data.LoadOptions{Dir: root}); err == nil || !strings.Contains(err.Error(), "metadata.modality: audio") {
+		t.Errorf("no sample rate or segment length: err = %v", err)
 	}
 	// smallWaveNet has no input_dim: the segment length is missing.
 	noLength, _ := (Modality{}).Adapt(smallWaveNet(t), "autoregressive")
-	if _, err := LoadDataset(noLength, "speech", "train", root); err == nil || !strings.Contains(err.Error(), "input_dim") {
+	if _, err := noLength.(*Waveform).FitLoadOptions(data.LoadOptions{}); err == nil || !strings.Contains(err.Error(), "input_dim") {
 		t.Errorf("no input_dim: err = %v", err)
 	}
 }

@@ -232,7 +232,7 @@ func DataSources() []data.Source {
 		data.EnvDataDir + " (a sub-folder pdb/ or protein/ of it is searched first)."
 	subdirs := []string{"pdb", "protein"}
 	mk := func(name string, build func([]*Chain) (*data.Dataset, error)) data.Source {
-		return data.Source{Name: name, Subdirs: subdirs, HowTo: howTo, Read: func(dir, split string) (*data.Dataset, error) {
+		return data.Source{Name: name, Subdirs: subdirs, HowTo: howTo, Read: func(dir, split string, _ data.LoadOptions) (*data.Dataset, error) {
 			chains, err := LoadChains(dir, split)
 			if err != nil {
 				return nil, err

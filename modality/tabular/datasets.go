@@ -136,7 +136,7 @@ func dataSource(key string, read func(dir, split string) (*data.Dataset, error))
 	return data.Source{
 		Name:    key,
 		Subdirs: []string{"sklearn"},
-		Read:    read,
+		Read:    func(dir, split string, _ data.LoadOptions) (*data.Dataset, error) { return read(dir, split) },
 		Default: func() (string, string) { return sklearnDir, "Debian package python3-sklearn" },
 		HowTo:   howTo(builtins[key]),
 	}
