@@ -53,6 +53,20 @@ func RegisterSource(s Source) error {
 	return nil
 }
 
+// RegisterSourcesOnce returns a function that registers the sources list
+// returns the first time it is called and, like later calls, returns that
+// first call's error: the RegisterDataSets of the packages above data.
+func RegisterSourcesOnce(list func() []Source) func() error {
+	return sync.OnceValue(func() error {
+		for _, s := range list() {
+			if err := RegisterSource(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func sourceNames() []string {
 	var names []string
 	sources.Range(func(_, v any) bool {

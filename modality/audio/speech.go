@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
-	"sync"
 
 	"github.com/artifex-go/artifex/data"
 )
@@ -44,14 +43,7 @@ func readSpeech(dir, split string, opts data.LoadOptions) (*data.Dataset, error)
 	return SpeechSplit(paths, split, opts.SampleRate, opts.SegmentLength)
 }
 
-var registerOnce = sync.OnceValue(func() error {
-	for _, s := range DataSources() {
-		if err := data.RegisterSource(s); err != nil {
-			return err
-		}
-	}
-	return nil
-})
+var registerOnce = data.RegisterSourcesOnce(DataSources)
 
 // RegisterDataSets registers DataSources with data.Load; calling it again
 // does nothing.

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/artifex-go/artifex/data"
 )
@@ -251,14 +250,7 @@ func DataSources() []data.Source {
 	}
 }
 
-var registerOnce = sync.OnceValue(func() error {
-	for _, s := range DataSources() {
-		if err := data.RegisterSource(s); err != nil {
-			return err
-		}
-	}
-	return nil
-})
+var registerOnce = data.RegisterSourcesOnce(DataSources)
 
 // RegisterDataSets registers DataSources with data.Load; calling it again
 // does nothing.

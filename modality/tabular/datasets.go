@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/tensor"
@@ -186,14 +185,7 @@ func DataSources() []data.Source {
 	return out
 }
 
-var registerOnce = sync.OnceValue(func() error {
-	for _, s := range DataSources() {
-		if err := data.RegisterSource(s); err != nil {
-			return err
-		}
-	}
-	return nil
-})
+var registerOnce = data.RegisterSourcesOnce(DataSources)
 
 // RegisterDataSets registers DataSources with data.Load; calling it again
 // does nothing.

@@ -3,7 +3,6 @@ package geometric
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/tensor"
@@ -129,14 +128,7 @@ func DataSources() []data.Source {
 	}}
 }
 
-var registerOnce = sync.OnceValue(func() error {
-	for _, s := range DataSources() {
-		if err := data.RegisterSource(s); err != nil {
-			return err
-		}
-	}
-	return nil
-})
+var registerOnce = data.RegisterSourcesOnce(DataSources)
 
 // RegisterDataSets registers DataSources with data.Load; calling it again
 // does nothing.
