@@ -329,26 +329,17 @@ func convForwardData(p *convGeom, x, w, b, y []float32) {
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	forChunks(p.n, func(_, lo, hi int) {
 		nb := p.samplesPerGemm(hi - lo)
-		var col, out []float32
-		if !p.direct() || nb > 1 {
-			buf := getScratch(k * nb * ohw)
-			defer putScratch(buf)
-			col = *buf
-		}
-		if nb > 1 {
-			buf := getScratch(og * nb * ohw)
-			defer putScratch(buf)
-			out = *buf
-		}
+		col, freeCol := scratchIf(!p.direct() || nb > 1, k*nb*ohw)
+		defer freeCol()
+		out, freeOut := scratchIf(nb > 1, og*nb*ohw)
+		defer freeOut()
 		for n0 := lo; n0 < hi; n0 += nb {
 			m := min(nb, hi-n0)
 			ld := m * ohw
 			for gi := 0; gi < p.g; gi++ {
 				src := x[(n0*p.c+gi*cg)*hw:][:cg*hw]
 				if col != nil {
-					for j := range m {
-						p.columns(x[((n0+j)*p.c+gi*cg)*hw:][:cg*hw], col[j*ohw:], ld)
-					}
+					p.columns(x, n0, m, gi, col)
 					src = col
 				}
 				if m == 1 {
@@ -400,18 +391,33 @@ func (p *convGeom) samplesPerGemm(n int) int {
 	return max(1, min(n, floats/max(rows*ohw, 1)))
 }
 
-// columns writes the column matrix of one sample's group slice xs into
-// col with row stride ld: im2col, or for a 1×1 convolution the slice's
-// rows themselves.
-func (p *convGeom) columns(xs, col []float32, ld int) {
-	if !p.direct() {
-		im2col(p, xs, col, ld)
-		return
+// columns writes the column matrices of group gi of the m samples of x
+// from n0 on side by side into col (row stride m·OH·OW): im2col, or for a
+// 1×1 convolution the group's rows themselves.
+func (p *convGeom) columns(x []float32, n0, m, gi int, col []float32) {
+	cg, hw, ohw := p.c/p.g, p.h*p.w, p.oh*p.ow
+	ld := m * ohw
+	for j := range m {
+		xs := x[((n0+j)*p.c+gi*cg)*hw:][:cg*hw]
+		if !p.direct() {
+			im2col(p, xs, col[j*ohw:], ld)
+			continue
+		}
+		for r := 0; r < cg; r++ {
+			copy(col[r*ld+j*ohw:][:hw], xs[r*hw:][:hw])
+		}
 	}
-	hw := p.h * p.w
-	for r := 0; r < p.c/p.g; r++ {
-		copy(col[r*ld:][:hw], xs[r*hw:][:hw])
+}
+
+// scratchIf returns a scratch buffer of n floats and the function that
+// gives it back, or, when want is false, nil and a function that does
+// nothing.
+func scratchIf(want bool, n int) ([]float32, func()) {
+	if !want {
+		return nil, func() {}
 	}
+	b := getScratch(n)
+	return *b, func() { putScratch(b) }
 }
 
 // gatherRows copies og rows of ohw values of m consecutive samples of g
@@ -449,18 +455,13 @@ func adjointData(p *convGeom, g, w, b, x []float32) {
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	forChunks(p.n, func(_, lo, hi int) {
 		nb := 1
-		var col, gb []float32
 		if !p.direct() {
 			nb = p.samplesPerGemm(hi - lo)
-			buf := getScratch(k * nb * ohw)
-			defer putScratch(buf)
-			col = *buf
-			if nb > 1 {
-				buf := getScratch(og * nb * ohw)
-				defer putScratch(buf)
-				gb = *buf
-			}
 		}
+		col, freeCol := scratchIf(!p.direct(), k*nb*ohw)
+		defer freeCol()
+		gb, freeG := scratchIf(nb > 1, og*nb*ohw)
+		defer freeG()
 		for n0 := lo; n0 < hi; n0 += nb {
 			m := min(nb, hi-n0)
 			ld := m * ohw
@@ -546,17 +547,10 @@ func convWeightGradData(p *convGeom, x, g, gw []float32) {
 			dst = *parts[chunk]
 		}
 		nb := p.samplesPerGemm(hi - lo)
-		var col, gb []float32
-		if !p.direct() || nb > 1 {
-			buf := getScratch(k * nb * ohw)
-			defer putScratch(buf)
-			col = *buf
-		}
-		if nb > 1 {
-			buf := getScratch(og * nb * ohw)
-			defer putScratch(buf)
-			gb = *buf
-		}
+		col, freeCol := scratchIf(!p.direct() || nb > 1, k*nb*ohw)
+		defer freeCol()
+		gb, freeG := scratchIf(nb > 1, og*nb*ohw)
+		defer freeG()
 		for n0 := lo; n0 < hi; n0 += nb {
 			m := min(nb, hi-n0)
 			ld := m * ohw
@@ -567,9 +561,7 @@ func convWeightGradData(p *convGeom, x, g, gw []float32) {
 			for gi := 0; gi < p.g; gi++ {
 				src := x[(n0*p.c+gi*cg)*hw:][:cg*hw]
 				if col != nil {
-					for j := range m {
-						p.columns(x[((n0+j)*p.c+gi*cg)*hw:][:cg*hw], col[j*ohw:], ld)
-					}
+					p.columns(x, n0, m, gi, col)
 					src = col
 				}
 				gs := g[(n0*p.o+gi*og)*ohw:]
