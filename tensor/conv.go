@@ -380,11 +380,13 @@ func convForwardData(p *convGeom, x, w, b, y []float32) {
 // weight is packed once for all of them and the GEMM's last panel of
 // columns, mostly empty for small images, is filled. The matrix is kept
 // within about 1 MiB so that it is still in cache when the GEMM reads it.
-// A 1×1 convolution of a large image (no column matrix) takes one sample.
+// Images of 512 pixels or more take one sample: their GEMMs are wide
+// already, and the copies in and out of the shared matrices would cost
+// more than they save.
 func (p *convGeom) samplesPerGemm(n int) int {
 	const floats = 1 << 18
 	ohw := p.oh * p.ow
-	if p.direct() && ohw >= 512 {
+	if ohw >= 512 {
 		return 1
 	}
 	rows := max(p.colRows(), p.o/p.g)
