@@ -16,7 +16,7 @@ import (
 func realNVPWorkload() Workload {
 	return Workload{
 		Name:        "realnvp",
-		Description: "train step of flow_mnist_realnvp (RealNVP, 2 scales, 64-wide coupling nets), batch 64, Adam lr 1e-3",
+		Description: "train step of flow_mnist_realnvp (RealNVP, 2 scales, 64-wide coupling nets, ActNorm, split prior), batch 64, Adam lr 1e-3",
 		Warmup:      3,
 		Reps:        20,
 		Setup: func() (func(), float64) {

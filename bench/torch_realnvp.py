@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """PyTorch twin of the Go `realnvp` workload: one training step of
-flow_mnist_realnvp (RealNVP on 1x28x28, 2 scales, coupling networks
-3x3 conv -> ReLU -> 1x1 conv -> ReLU -> 3x3 conv with 64 hidden channels,
-s = scale * tanh(raw)), uniform dequantisation and the logit transform
-(alpha 0.05), batch 64, Adam lr 1e-3. Median of 20 steps after 3 warm-up.
+flow_mnist_realnvp (RealNVP on 1x28x28, SCALES scales of K checkerboard and
+channel couplings, coupling networks 3x3 conv -> ReLU -> 1x1 conv -> ReLU ->
+3x3 conv with HIDDEN channels, s = scale * tanh(raw); an ActNorm before every
+coupling when ACTNORM; Glow's split prior before every factoring-out when
+SPLIT_PRIOR), uniform dequantisation and the logit transform (alpha 0.05),
+batch 64, Adam lr 1e-3. Median of 20 steps after 3 warm-up. The constants
+below must match zoo/configs/vision/flow_mnist_realnvp.yaml.
 
     /usr/bin/python3 bench/torch_realnvp.py
 prints {"workload": "realnvp", "ms_per_step": ..., "threads": 2}.
@@ -18,29 +21,52 @@ from torch_timing import report
 
 torch.set_num_threads(2)
 ALPHA = 0.05
+SCALES, K, HIDDEN = 2, 3, 64
+ACTNORM, SPLIT_PRIOR = True, True
 
 
-def conv_net(cin, cout, hidden=64):
-    last = nn.Conv2d(hidden, cout, 3, padding=1)
+def conv_net(cin, cout, hidden=None):
+    """3x3 -> ReLU -> 1x1 -> ReLU -> zero 3x3; hidden=0: the zero 3x3 alone."""
+    hidden = HIDDEN if hidden is None else hidden
+    last = nn.Conv2d(hidden or cin, cout, 3, padding=1)
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
+    if not hidden:
+        return last
     return nn.Sequential(nn.Conv2d(cin, hidden, 3, padding=1), nn.ReLU(),
                          nn.Conv2d(hidden, hidden, 1), nn.ReLU(), last)
 
 
+class ActNorm(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(1, c, 1, 1))
+        self.logs = nn.Parameter(torch.zeros(1, c, 1, 1))
+        self.initialized = False
+
+    def forward(self, x):
+        if not self.initialized:
+            with torch.no_grad():
+                self.bias.copy_(-x.mean((0, 2, 3), keepdim=True))
+                self.logs.copy_(-torch.log(x.std((0, 2, 3), keepdim=True, unbiased=False) + 1e-6))
+            self.initialized = True
+        ld = self.logs.sum() * x.shape[2] * x.shape[3]
+        return (x + self.bias) * self.logs.exp(), ld.expand(x.shape[0])
+
+
 class Coupling(nn.Module):
-    def __init__(self, shape, kind, flip):
+    def __init__(self, shape, kind, flip, hidden=None):
         super().__init__()
         c, h, w = shape
         self.kind, self.flip = kind, flip
         if kind == "checkerboard":
             ij = torch.arange(h)[:, None] + torch.arange(w)[None, :]
             self.register_buffer("mask", (((ij % 2) == 0) != flip).float()[None, None])
-            self.net, self.scale = conv_net(c, 2 * c), nn.Parameter(torch.ones(c))
+            self.net, self.scale = conv_net(c, 2 * c, hidden), nn.Parameter(torch.ones(c))
         else:
             keep = c - c // 2 if flip else c // 2
             self.keep, self.rest = keep, c - keep
-            self.net, self.scale = conv_net(keep, 2 * self.rest), nn.Parameter(torch.ones(self.rest))
+            self.net, self.scale = conv_net(keep, 2 * self.rest, hidden), nn.Parameter(torch.ones(self.rest))
 
     def params(self, kept):
         s, t = self.net(kept).chunk(2, 1)
@@ -72,15 +98,27 @@ def unsqueeze(x):
     return x.view(n, c // 4, 2, 2, h, w).permute(0, 1, 4, 2, 5, 3).reshape(n, c // 4, 2 * h, 2 * w)
 
 
+def with_actnorm(couplings, c):
+    layers = []
+    for l in couplings:
+        if ACTNORM:
+            layers.append(ActNorm(c))
+        layers.append(l)
+    return nn.ModuleList(layers)
+
+
 class Level(nn.Module):
-    def __init__(self, shape, level, scales=2, k=3):
+    def __init__(self, shape, level, scales=SCALES, k=K):
         super().__init__()
         c, h, w = shape
-        self.last = level == scales - 1
+        self.last = level == scales - 1 or h % 2 or w % 2
         n = k + 1 if self.last else k
-        self.pre = nn.ModuleList(Coupling(shape, "checkerboard", i % 2 == 1) for i in range(n))
+        self.pre = with_actnorm([Coupling(shape, "checkerboard", i % 2 == 1) for i in range(n)], c)
         if not self.last:
-            self.post = nn.ModuleList(Coupling((4 * c, h // 2, w // 2), "channel", i % 2 == 1) for i in range(k))
+            sq = (4 * c, h // 2, w // 2)
+            self.post = with_actnorm([Coupling(sq, "channel", i % 2 == 1) for i in range(k)], 4 * c)
+            if SPLIT_PRIOR:
+                self.post.append(Coupling(sq, "channel", True, hidden=0))
             self.next = Level((2 * c, h // 2, w // 2), level + 1, scales, k)
 
     def forward(self, x):
