@@ -289,24 +289,36 @@ func realText(t *testing.T, n int) []byte {
 	return b[:min(n, len(b))]
 }
 
-func TestTransformerLearnsRealText(t *testing.T) {
-	text := realText(t, 8*33)
-	vals := make([]float32, len(text))
-	for i, c := range text {
-		vals[i] = float32(c)
+// realTextModel returns 8 rows of 33 bytes of real text as values, and a
+// small byte-level model with the given positions.
+func realTextModel(t *testing.T, positions string) (vals []float32, o TransformerOptions, m *Transformer, rngs *nn.Rngs) {
+	t.Helper()
+	for _, c := range realText(t, 8*33) {
+		vals = append(vals, float32(c))
 	}
-	o := TransformerOptions{VocabSize: 256, ContextLength: 32, Dim: 32, Layers: 2, Heads: 4, FFDim: 64, Positions: LearnedPositions}
-	rngs := nn.NewRngs(0)
+	o = TransformerOptions{VocabSize: 256, ContextLength: 32, Dim: 32, Layers: 2, Heads: 4, FFDim: 64, Positions: positions}
+	rngs = nn.NewRngs(0)
 	m, err := NewTransformer(config.ModelConfiguration{Name: "lm"}, o, rngs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch := data.Batch{Images: tensor.FromSlice(vals, 8, 33)}
-	first, last := fittest.Fit(t, m, batch, rngs, 3e-3, 60, "nll")
-	// Uniform over 256 bytes is ln 256 = 5.55 nats.
+	return vals, o, m, rngs
+}
+
+// fitRealText trains m for 60 steps on the rows of vals: the NLL must start
+// near that of uniform bytes (ln 256 = 5.55 nats) and at least halve.
+func fitRealText(t *testing.T, m *Transformer, vals []float32, rngs *nn.Rngs) (first float64) {
+	t.Helper()
+	first, last := fittest.Fit(t, m, data.Batch{Images: tensor.FromSlice(vals, 8, 33)}, rngs, 3e-3, 60, "nll")
 	if first < 4.5 || last > first/2 {
 		t.Errorf("nll %v → %v: want a start near ln 256 and at least halved", first, last)
 	}
+	return first
+}
+
+func TestTransformerLearnsRealText(t *testing.T) {
+	vals, _, m, rngs := realTextModel(t, LearnedPositions)
+	first := fitRealText(t, m, vals, rngs)
 	ds, err := data.NewDataset(vals, nil, 1, 1, 33)
 	if err != nil {
 		t.Fatal(err)
@@ -332,24 +344,11 @@ func TestTransformerLearnsRealText(t *testing.T) {
 // positions (no position embedding at all) on real text: it must learn as
 // the learned-position model does.
 func TestRotaryTransformerLearnsRealText(t *testing.T) {
-	text := realText(t, 8*33)
-	vals := make([]float32, len(text))
-	for i, c := range text {
-		vals[i] = float32(c)
-	}
-	o := TransformerOptions{VocabSize: 256, ContextLength: 32, Dim: 32, Layers: 2, Heads: 4, FFDim: 64, Positions: RotaryPositions}
-	rngs := nn.NewRngs(0)
-	m, err := NewTransformer(config.ModelConfiguration{Name: "lm"}, o, rngs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vals, o, m, rngs := realTextModel(t, RotaryPositions)
 	if m.PositionEmbedding != nil || m.Blocks[0].Attn.Rotary == nil || m.Blocks[0].Attn.Rotary.Dim != 8 {
 		t.Fatalf("rotary model: position embedding %v, first block's rotary %+v; want none and a rotation of the 8-wide heads", m.PositionEmbedding, m.Blocks[0].Attn.Rotary)
 	}
-	first, last := fittest.Fit(t, m, data.Batch{Images: tensor.FromSlice(vals, 8, 33)}, rngs, 3e-3, 60, "nll")
-	if first < 4.5 || last > first/2 {
-		t.Errorf("nll %v → %v: want a start near ln 256 and at least halved", first, last)
-	}
+	fitRealText(t, m, vals, rngs)
 	o.Dim, o.Heads = 12, 4 // heads of width 3: no pairs to rotate
 	if _, err := NewTransformer(config.ModelConfiguration{}, o, rngs); err == nil || !strings.Contains(err.Error(), "head width") {
 		t.Errorf("odd head width: err = %v", err)
