@@ -253,3 +253,39 @@ func TestUniformSplineWithUnitSlopesIsTheIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestMAFInverseIgnoresOverflowingGuesses builds a MADE whose first pass
+// guesses x₂ ≈ 148 (α₂ = 5 before x₁ is known) where the exact x₂ is
+// 0.0067 (α₂ = 5 - 10·x₁ = -5), and whose α₃ = 50·x₂ overflows on that
+// guess. The guess must not reach the answer: x must be finite and map
+// back to z.
+func TestMAFInverseIgnoresOverflowingGuesses(t *testing.T) {
+	made, err := NewMADE(nn.NewRngs(0), 3, []int{4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range made.Layers {
+		zero(l.Linear.Weight, l.Linear.Bias)
+	}
+	w1, w2 := made.Layers[0].Linear.Weight, made.Layers[1].Linear.Weight
+	w1.Data()[0*4+0] = 1   // h₀ = relu(x₁), degree 1
+	w1.Data()[1*4+1] = 1   // h₁ = relu(x₂), degree 2
+	w2.Data()[0*6+4] = -10 // α₂ = 5 - 10·h₀
+	made.Layers[1].Linear.Bias.Data()[4] = 5
+	w2.Data()[1*6+5] = 50 // α₃ = 50·h₁
+	maf := &MAF{Net: made}
+	z := tensor.FromSlice([]float32{1, 1, 1}, 1, 3)
+	var x, back *tensor.Tensor
+	tensor.NoGrad(func() {
+		x = maf.Inverse(z)
+		back, _ = maf.Forward(x)
+	})
+	for i, v := range x.Data() {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			t.Fatalf("x[%d] = %v; want finite (x = %v)", i, v, x.Data())
+		}
+		if math.Abs(float64(back.Data()[i]-z.Data()[i])) > 1e-4 {
+			t.Errorf("Forward(Inverse(z))[%d] = %v, want %v", i, back.Data()[i], z.Data()[i])
+		}
+	}
+}

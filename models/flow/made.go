@@ -93,12 +93,18 @@ func (m *MAF) Forward(x *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 }
 
 // Inverse solves for x one degree at a time: after pass i the first i
-// entries are exact, since each depends only on the ones before it.
+// entries are exact, since each depends only on the ones before it. The
+// entries not yet exact are kept at 0 rather than at the pass's guess: a
+// guess can overflow, and a NaN input reaches every output of the masked
+// products (NaN·0 is NaN), even those the mask cuts off from it.
 func (m *MAF) Inverse(z *tensor.Tensor) *tensor.Tensor {
+	d := m.Net.dim
 	x := tensor.ZerosLike(z)
-	for range m.Net.dim {
+	solved := tensor.Zeros(1, d)
+	for i := range d {
+		solved.Data()[i] = 1
 		mu, alpha := m.Net.Forward(x)
-		x = tensor.Add(tensor.Mul(z, tensor.Exp(alpha)), mu)
+		x = tensor.Where(solved.Clone(), tensor.Add(tensor.Mul(z, tensor.Exp(alpha)), mu), tensor.ZerosLike(z))
 	}
 	return x
 }
@@ -108,14 +114,18 @@ func (m *MAF) Inverse(z *tensor.Tensor) *tensor.Tensor {
 // (Inverse) takes one pass; the density direction (Forward) takes D.
 type IAF struct{ Net *MADE }
 
-// Forward solves for z one degree at a time and returns -Σ α(z).
+// Forward solves for z one degree at a time, keeping the entries not yet
+// exact at 0 as MAF.Inverse does, and returns -Σ α(z).
 func (f *IAF) Forward(x *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+	d := f.Net.dim
 	z := tensor.ZerosLike(x)
+	solved := tensor.Zeros(1, d)
 	var alpha *tensor.Tensor
-	for range f.Net.dim {
+	for i := range d {
+		solved.Data()[i] = 1
 		var mu *tensor.Tensor
 		mu, alpha = f.Net.Forward(z)
-		z = tensor.Mul(tensor.Sub(x, mu), tensor.Exp(tensor.Neg(alpha)))
+		z = tensor.Where(solved.Clone(), tensor.Mul(tensor.Sub(x, mu), tensor.Exp(tensor.Neg(alpha))), tensor.ZerosLike(x))
 	}
 	return z, tensor.Neg(sumPerSample(alpha))
 }
