@@ -65,6 +65,16 @@ type Averager interface {
 	EMA() *optim.EMA
 }
 
+// FileSampler is a model whose samples are files of a kind of their own,
+// such as an audio model's WAV clips: the trainer writes one at the end of
+// a run, named SampleFile() in its output directory.
+type FileSampler interface {
+	SampleFile() string
+	// WriteSample draws one sample from the streams of rngs and writes it
+	// to path.
+	WriteSample(path string, rngs *tensor.Rngs) error
+}
+
 // PointSampler is a model of points in R^D (a 2-D density) rather than of
 // images. PointDim returns D, or 0 when the model's data are images (a
 // family whose models can be either reports which); SamplePoints draws n

@@ -10,6 +10,9 @@
 //	metrics.jsonl           one Record per LogEvery steps
 //	loss.png                the loss curve
 //	samples.png             a grid of samples, for models that draw images
+//	                        (a scatter plot for 2-D densities; a file of the
+//	                        model's own kind, e.g. samples.wav, for a
+//	                        models.FileSampler)
 //
 // Resuming (Options.Resume) continues exactly where the checkpoint
 // stopped: the same batches in the same order, the same random draws, so
@@ -281,6 +284,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	if runErr == nil && t.opts.Samples > 0 {
 		path := filepath.Join(dir, SamplesFile)
+		if fs, ok := t.model.(models.FileSampler); ok {
+			path = filepath.Join(dir, fs.SampleFile())
+		}
 		drawn, err := t.drawSamples(path)
 		if err != nil {
 			return res, err
@@ -520,20 +526,26 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// drawSamples draws the final samples, a grid of images or a scatter plot
-// of points, with the parameter average if there is one, from streams
+// drawSamples draws the final samples, a grid of images, a scatter plot
+// of points or a file of the model's own kind, with the parameter average if there is one, from streams
 // forked off the training ones so that drawing them changes nothing a
 // resumed run would see. It reports whether the model draws samples.
 func (t *Trainer) drawSamples(path string) (bool, error) {
 	ps, points := PointModel(t.model)
 	is, images := t.model.(models.ImageSampler)
-	if !points && !images {
+	fs, files := t.model.(models.FileSampler)
+	if !points && !images && !files {
 		return false, nil
 	}
 	return true, withAverage(t.model, t.step.Average(), func() error {
 		nn.SetTraining(t.model, false)
 		defer nn.SetTraining(t.model, true)
 		rngs := t.rngs.Fork("samples")
+		if files {
+			var err error
+			tensor.NoGrad(func() { err = fs.WriteSample(path, rngs) })
+			return err
+		}
 		if points {
 			var x *tensor.Tensor
 			// A scatter plot needs more points than a grid has images.

@@ -54,6 +54,10 @@ func TestTrainEvaluateAndSampleAWaveNetOnAFolderOfWAVs(t *testing.T) {
 	if _, err := run(t, reg, "train", "--config", cfg, "--steps", "3", "--data-dir", dataDir, "--out", out, "--quiet"); err != nil {
 		t.Fatal(err)
 	}
+	// The trainer's own sample: one second at the model's rate.
+	if c, err := audio.ReadWAVFile(filepath.Join(out, "samples.wav")); err != nil || c.SampleRate != 8000 || c.Len() != 8000 {
+		t.Errorf("train's samples.wav: %v, err %v; want 1 s at 8 kHz", c, err)
+	}
 	stdout, err := run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--json")
 	if err != nil {
 		t.Fatal(err)

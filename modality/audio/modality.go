@@ -71,6 +71,20 @@ func (a *Waveform) Config() config.ModelConfiguration {
 	return cfg
 }
 
+// SampleFile implements models.FileSampler: the trainer writes one clip,
+// samples.wav, at the end of a run.
+func (a *Waveform) SampleFile() string { return "samples.wav" }
+
+// WriteSample draws one second of audio at temperature 1 and writes it to
+// path as a 16-bit mono WAV file at the model's rate.
+func (a *Waveform) WriteSample(path string, rngs *tensor.Rngs) error {
+	clips, err := a.Generate(1, 1, 1, rngs)
+	if err != nil {
+		return err
+	}
+	return WriteWAVFile(path, clips[0])
+}
+
 // SampleRate returns the model's sample rate.
 func (a *Waveform) SampleRate() int { return a.Model.SampleRate() }
 
