@@ -176,6 +176,20 @@ func TestPointCloudAndMeshSamplesAreShapeFiles(t *testing.T) {
 			if _, err := run("train", "--config", writeFile(t, c.name+".yaml", c.yaml), "--steps", "2", "--out", ckpt, "--quiet"); err != nil {
 				t.Fatalf("train: %v", err)
 			}
+			// The trainer's own sample: one PLY point cloud or OBJ mesh.
+			trained, read := filepath.Join(ckpt, "samples.ply"), geometric.ReadPLY
+			if c.ext != "ply" {
+				trained, read = filepath.Join(ckpt, "samples.obj"), geometric.ReadOBJ
+			}
+			if f, err := os.Open(trained); err != nil {
+				t.Errorf("train wrote no %s: %v", filepath.Base(trained), err)
+			} else {
+				m, err := read(f)
+				f.Close()
+				if err != nil || len(m.Vertices) != c.vertices {
+					t.Errorf("train's %s: %v; want %d vertices", filepath.Base(trained), err, c.vertices)
+				}
+			}
 			out := filepath.Join(dir, c.out)
 			if printed, err := run("sample", "--checkpoint", ckpt, "-n", "2", "--out", out); err != nil || !strings.Contains(printed, strings.ToUpper(c.ext)) {
 				t.Fatalf("sample: %v\n%s", err, printed)
