@@ -67,7 +67,8 @@ type Averager interface {
 
 // FileSampler is a model whose samples are files of a kind of their own,
 // such as an audio model's WAV clips: the trainer writes one at the end of
-// a run, named SampleFile() in its output directory.
+// a run, named SampleFile() in its output directory. A SampleFile of ""
+// means this model writes none (a protein sequence model).
 type FileSampler interface {
 	SampleFile() string
 	// WriteSample draws one sample from the streams of rngs and writes it

@@ -284,7 +284,7 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	if runErr == nil && t.opts.Samples > 0 {
 		path := filepath.Join(dir, SamplesFile)
-		if fs, ok := t.model.(models.FileSampler); ok {
+		if fs, ok := t.model.(models.FileSampler); ok && fs.SampleFile() != "" {
 			path = filepath.Join(dir, fs.SampleFile())
 		}
 		drawn, err := t.drawSamples(path)
@@ -534,6 +534,7 @@ func (t *Trainer) drawSamples(path string) (bool, error) {
 	ps, points := PointModel(t.model)
 	is, images := t.model.(models.ImageSampler)
 	fs, files := t.model.(models.FileSampler)
+	files = files && fs.SampleFile() != ""
 	if !points && !images && !files {
 		return false, nil
 	}

@@ -96,6 +96,7 @@ func TestProteinSamplesArePDBFilesAndEvaluateComparesThem(t *testing.T) {
 	if _, err := run(t, reg, "train", "--config", writeFile(t, "fd.yaml", tinyFoldingDiffYAML), "--data-dir", pdbTestdata, "--steps", "2", "--out", out, "--quiet"); err != nil {
 		t.Fatalf("train: %v", err)
 	}
+	checkBackbonePDB(t, filepath.Join(out, "samples.pdb"), 128) // the trainer's own sample
 	samples := filepath.Join(dir, "samples")
 	printed, err := run(t, reg, "sample", "--checkpoint", out, "-n", "3", "--out", samples)
 	if err != nil || !strings.Contains(printed, "3 protein backbones") {

@@ -3,6 +3,7 @@ package protein
 import (
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/tensor"
@@ -80,3 +81,31 @@ func (a *Adapted) SampleStructures(n int, opts diffusion.SampleOptions, rngs *te
 // Diffusion returns the wrapped DDPM, nil when the wrapped model is not
 // one.
 func (a *Adapted) Diffusion() *diffusion.DDPM { return a.ddpm }
+
+// SampleFile implements models.FileSampler: the trainer writes one sampled
+// structure, samples.pdb, at the end of a run. Sequence models have no
+// structure to write ("").
+func (a *Adapted) SampleFile() string {
+	if a.rep == RepSequence {
+		return ""
+	}
+	return "samples.pdb"
+}
+
+// WriteSample draws one structure with the wrapped model's own sampling
+// settings and writes it to path as PDB.
+func (a *Adapted) WriteSample(path string, rngs *tensor.Rngs) error {
+	s, err := a.SampleStructures(1, diffusion.SampleOptions{Eta: -1}, rngs)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := WritePDB(f, s[0]); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
