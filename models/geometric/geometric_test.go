@@ -3,6 +3,8 @@ package geometric
 import (
 	"bytes"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -523,5 +525,29 @@ func TestMeshModelLearnsToFitShapes(t *testing.T) {
 	}
 	if _, err := NewMeshModel(MeshConfig{Subdivisions: 7, Encoder: []int{8}, Latent: 2}, nn.NewRngs(1)); err == nil {
 		t.Error("7 subdivisions accepted")
+	}
+}
+
+// A graph in 3-D is a models.FileSampler whose file is a PLY of its nodes.
+func TestGraphModelWritesItsSampleAsPLY(t *testing.T) {
+	g, err := NewGraphModel(GraphConfig{Nodes: 6, Coords: 3, Hidden: 8, Layers: 1, Steps: 5, Schedule: "cosine"}, nn.NewRngs(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), g.SampleFile())
+	if err := g.WriteSample(path, tensor.NewRngs(2)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if m, err := ReadPLY(f); err != nil || len(m.Vertices) != 6 {
+		t.Errorf("%s: %v, %v; want 6 vertices", path, m, err)
+	}
+	flat, _ := NewGraphModel(GraphConfig{Nodes: 6, Coords: 2, Hidden: 8, Layers: 1, Steps: 5, Schedule: "cosine"}, nn.NewRngs(1))
+	if name := flat.SampleFile(); name != "" {
+		t.Errorf("a 2-D graph names sample file %q, want none", name)
 	}
 }

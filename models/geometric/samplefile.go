@@ -40,3 +40,21 @@ func writeFile(path string, write func(io.Writer) error) error {
 	}
 	return f.Close()
 }
+
+// SampleFile implements models.FileSampler: the trainer writes one sampled
+// graph's node coordinates, samples.ply, at the end of a run; graphs in
+// other than 3 dimensions have no file ("").
+func (m *GraphModel) SampleFile() string {
+	if m.c.Coords != 3 {
+		return ""
+	}
+	return "samples.ply"
+}
+
+// WriteSample draws one graph and writes its node coordinates to path as
+// PLY points.
+func (m *GraphModel) WriteSample(path string, rngs *tensor.Rngs) error {
+	x := tensor.Narrow(m.Sample(1, rngs), 2, 0, 3)
+	pts := PointsOf(x.Data(), m.c.Nodes)[0]
+	return writeFile(path, func(w io.Writer) error { return WritePLY(w, &Mesh{Vertices: pts}) })
+}
