@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/traintest"
 	"github.com/artifex-go/artifex/modality/tabular"
 )
 
@@ -56,21 +56,12 @@ func TestTabularPresetTrainsSamplesCSVAndEvaluates(t *testing.T) {
 	}
 }
 
-// writeWineLike writes a table in scikit-learn's wine layout whose
-// alcohol column lies near 100 (the real one near 13), so that rows
-// decoded with its encoder tell which file a model was fit on.
+// writeWineLike writes a 30-row table in the wine layout whose alcohol
+// column lies near 100 (the real one near 13), so that rows decoded with
+// its encoder tell which file a model was fit on.
 func writeWineLike(t *testing.T, dir string) {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("30,13,class_0,class_1,class_2\n")
-	for i := range 30 {
-		fmt.Fprintf(&b, "%d.%d", 100+i%5, i%10)
-		for j := 1; j < 13; j++ {
-			fmt.Fprintf(&b, ",%d.%d", j+i%3, (i*j)%10)
-		}
-		fmt.Fprintf(&b, ",%d\n", i%3)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "wine_data.csv"), []byte(b.String()), 0o644); err != nil {
+	if err := traintest.WriteWineLike(dir, 30); err != nil {
 		t.Fatal(err)
 	}
 }

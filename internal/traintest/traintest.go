@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
@@ -218,4 +219,21 @@ func writeGzipIDX(path string, x *data.IDX) error {
 		return err
 	}
 	return f.Close()
+}
+
+// WriteWineLike writes n rows in scikit-learn's wine layout to
+// dir/wine_data.csv: a header row, 13 numeric columns and the class. The
+// alcohol column lies near 100 (the real one near 13), so that a model fit
+// on this file is told apart from one fit on the real table.
+func WriteWineLike(dir string, n int) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d,13,class_0,class_1,class_2\n", n)
+	for i := range n {
+		fmt.Fprintf(&b, "%d.%d", 100+i%5, i%10)
+		for j := 1; j < 13; j++ {
+			fmt.Fprintf(&b, ",%d.%d", j+i%3, (i*j)%10)
+		}
+		fmt.Fprintf(&b, ",%d\n", i%3)
+	}
+	return os.WriteFile(filepath.Join(dir, "wine_data.csv"), []byte(b.String()), 0o644)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/traintest"
 	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/optim"
@@ -330,20 +331,10 @@ func TestMixedTableFlowCellsRoundTripAndVAELearns(t *testing.T) {
 	}
 }
 
-// writeWineLike writes n rows in scikit-learn's wine layout to
-// dir/wine_data.csv.
+// writeWineLike writes n rows in the wine layout to dir/wine_data.csv.
 func writeWineLike(t *testing.T, dir string, n int) {
 	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d,13,class_0,class_1,class_2\n", n)
-	for i := range n {
-		fmt.Fprintf(&b, "%d.%d", 100+i%5, i%10)
-		for j := 1; j < 13; j++ {
-			fmt.Fprintf(&b, ",%d.%d", j+i%3, (i*j)%10)
-		}
-		fmt.Fprintf(&b, ",%d\n", i%3)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "wine_data.csv"), []byte(b.String()), 0o644); err != nil {
+	if err := traintest.WriteWineLike(dir, n); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -218,18 +218,7 @@ func TestReplayBufferIsSavedAndRestoredWithTheModel(t *testing.T) {
 	if m.Buffer.Len() != 8 {
 		t.Fatalf("buffer holds %d samples after two steps of 4, want 8", m.Buffer.Len())
 	}
-	path := filepath.Join(t.TempDir(), "ebm.safetensors")
-	if err := (&checkpoint.Checkpoint{Model: nn.State(m)}).Save(path); err != nil {
-		t.Fatal(err)
-	}
-	c, err := checkpoint.Read(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fresh := build(t, cfg, 9)
-	if err := c.RestoreModel(fresh); err != nil {
-		t.Fatal(err)
-	}
+	fresh := reloaded(t, m, cfg)
 	if fresh.Buffer.Len() != 8 {
 		t.Errorf("restored buffer holds %d samples, want 8", fresh.Buffer.Len())
 	}
@@ -285,18 +274,7 @@ func TestFourierFeaturesAreFixedStateSavedWithTheModel(t *testing.T) {
 			t.Fatalf("frequency %d changed in training: %g to %g", i, before[i], v)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "ebm.safetensors")
-	if err := (&checkpoint.Checkpoint{Model: nn.State(m)}).Save(path); err != nil {
-		t.Fatal(err)
-	}
-	c, err := checkpoint.Read(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other := build(t, cfg, 9)
-	if err := c.RestoreModel(other); err != nil {
-		t.Fatal(err)
-	}
+	other := reloaded(t, m, cfg)
 	x := rngs.Stream("y").Uniform(0, 1, 3, 2)
 	tensor.NoGrad(func() {
 		want, got := m.Energy(x).Data(), other.Energy(x).Data()
@@ -426,4 +404,23 @@ func TestSampleContinuesStoredChainsWithoutReinitialising(t *testing.T) {
 	if _, fresh := m.Buffer.Draw(50, tensor.NewRngs(2).Stream("b")); fresh != 50 {
 		t.Errorf("training's Draw with reinit_probability 1 gave %d fresh starts of 50", fresh)
 	}
+}
+
+// reloaded saves m's state to a checkpoint file, reads it back and
+// restores it into a model built afresh from cfg with another seed.
+func reloaded(t *testing.T, m *ebm.EBM, cfg config.ModelConfiguration) *ebm.EBM {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ebm.safetensors")
+	if err := (&checkpoint.Checkpoint{Model: nn.State(m)}).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	c, err := checkpoint.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := build(t, cfg, 9)
+	if err := c.RestoreModel(fresh); err != nil {
+		t.Fatal(err)
+	}
+	return fresh
 }
