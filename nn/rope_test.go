@@ -1,25 +1,17 @@
 package nn
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"testing"
 
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"github.com/artifex-go/artifex/tensor"
 )
 
 func TestRoPEMatchesPyTorch(t *testing.T) {
-	raw, err := os.ReadFile("testdata/golden_rope.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
+	file := goldentest.Load[struct {
 		Cases []goldenCase `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
+	}](t, "testdata/golden_rope.json")
 	if len(file.Cases) != 3 {
 		t.Fatalf("%d cases, want 3", len(file.Cases))
 	}

@@ -3,8 +3,9 @@ package tensor
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"testing"
+
+	"github.com/artifex-go/artifex/internal/goldentest"
 )
 
 // Golden values from PyTorch (testdata/golden_ops.json, written by
@@ -133,16 +134,9 @@ func goldenOpsClose(t *testing.T, name string, got, want []float32) {
 }
 
 func TestGoldenOpsAgainstPyTorch(t *testing.T) {
-	raw, err := os.ReadFile("testdata/golden_ops.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
+	file := goldentest.Load[struct {
 		Cases []goldenOpCase `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
+	}](t, "testdata/golden_ops.json")
 	if len(file.Cases) < 40 {
 		t.Fatalf("golden file holds %d cases, want at least 40", len(file.Cases))
 	}

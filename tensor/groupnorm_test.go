@@ -1,11 +1,11 @@
 package tensor
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/artifex-go/artifex/internal/goldentest"
 )
 
 // groupNormComposed is GroupNorm (and SiLU) written with the elementary
@@ -125,16 +125,9 @@ func TestGroupNormKeepsPrecisionFarFromZero(t *testing.T) {
 }
 
 func TestGroupNormAgainstPyTorch(t *testing.T) {
-	raw, err := os.ReadFile("testdata/golden_groupnorm.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
+	file := goldentest.Load[struct {
 		Cases []goldenOpCase `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
+	}](t, "testdata/golden_groupnorm.json")
 	if len(file.Cases) != 4 {
 		t.Fatalf("golden file holds %d cases, want 4", len(file.Cases))
 	}

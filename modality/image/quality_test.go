@@ -1,27 +1,19 @@
 package image
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"testing"
 
+	"github.com/artifex-go/artifex/internal/goldentest"
 	"github.com/artifex-go/artifex/tensor"
 )
 
 func TestSSIMAndPSNRMatchNumpy(t *testing.T) {
-	b, err := os.ReadFile("testdata/golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g struct {
+	g := goldentest.Load[struct {
 		Shape      []int
 		X, Y       []float32
 		SSIM, PSNR float64
-	}
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
+	}](t, "testdata/golden.json")
 	x, y := tensor.FromSlice(g.X, g.Shape...), tensor.FromSlice(g.Y, g.Shape...)
 	s, err := SSIM(x, y, 1)
 	if err != nil {
