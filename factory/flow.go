@@ -64,27 +64,22 @@ func (flowBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opti
 	}
 	p := cfg.Parameters
 	spec := flow.Spec{Class: class, Shape: shape, Image: image, Hidden: cfg.HiddenDims}
-	var err error
-	get := func(f func() error) {
-		if err == nil {
-			err = f()
-		}
-	}
-	get(func() (e error) { spec.NumScales, e = GetInt(p, "num_scales", 0); return })
-	get(func() (e error) { spec.NumLayers, e = GetInt(p, "num_layers", 0); return })
-	get(func() (e error) { spec.ActNorm, e = GetBool(p, "actnorm", false); return })
-	get(func() (e error) { spec.SplitPrior, e = GetBool(p, "split_prior", false); return })
-	get(func() (e error) { spec.LU, e = GetBool(p, "lu_decomposed", false); return })
-	get(func() (e error) { spec.BatchNorm, e = GetBool(p, "batch_norm", false); return })
-	get(func() (e error) { spec.NumBins, e = GetInt(p, "num_bins", 0); return })
-	get(func() (e error) { spec.TailBound, e = GetFloat(p, "tail_bound", 0); return })
-	get(func() (e error) { spec.BaseDist, e = GetString(p, "base_distribution", ""); return })
-	get(func() (e error) { spec.NumClasses, e = GetInt(p, "num_classes", 0); return })
-	get(func() (e error) { spec.Dequantize, e = GetBool(p, "dequantize", false); return })
-	get(func() (e error) { spec.LogitAlpha, e = GetFloat(p, "logit_alpha", 0); return })
-	get(func() (e error) { spec.Temperature, e = GetFloat(p, "sample_temperature", 1); return })
-	if err != nil {
-		return nil, err
+	var errs paramErrors
+	spec.NumScales = errs.int(GetInt(p, "num_scales", 0))
+	spec.NumLayers = errs.int(GetInt(p, "num_layers", 0))
+	spec.ActNorm = errs.bool(GetBool(p, "actnorm", false))
+	spec.SplitPrior = errs.bool(GetBool(p, "split_prior", false))
+	spec.LU = errs.bool(GetBool(p, "lu_decomposed", false))
+	spec.BatchNorm = errs.bool(GetBool(p, "batch_norm", false))
+	spec.NumBins = errs.int(GetInt(p, "num_bins", 0))
+	spec.TailBound = errs.float(GetFloat(p, "tail_bound", 0))
+	spec.BaseDist = errs.str(GetString(p, "base_distribution", ""))
+	spec.NumClasses = errs.int(GetInt(p, "num_classes", 0))
+	spec.Dequantize = errs.bool(GetBool(p, "dequantize", false))
+	spec.LogitAlpha = errs.float(GetFloat(p, "logit_alpha", 0))
+	spec.Temperature = errs.float(GetFloat(p, "sample_temperature", 1))
+	if errs.err != nil {
+		return nil, errs.err
 	}
 	return flow.New(cfg, spec, rngs)
 }

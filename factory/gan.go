@@ -1,7 +1,6 @@
 package factory
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -81,23 +80,18 @@ func ganDefaults(class string) map[string]any {
 // adversarial reads the parameters every adversarial class shares from
 // parameters that hold every default.
 func adversarial(p map[string]any) (gan.Adversarial, error) {
-	var (
-		a    gan.Adversarial
-		errs []error
-		err  error
-	)
-	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
-	loss, err := GetString(p, "loss_type", "")
-	errs = append(errs, err)
-	a.Loss = gan.LossType(loss)
-	a.DiscriminatorDims, err = GetInts(p, "discriminator_features", nil)
-	errs = append(errs, err)
-	a.LeakySlope = num("leaky_relu_slope")
-	a.GeneratorLR = num("generator_lr")
-	a.DiscriminatorLR = num("discriminator_lr")
-	a.Beta1 = num("beta1")
-	a.Beta2 = num("beta2")
-	return a, errors.Join(errs...)
+	var errs paramErrors
+	num := func(name string) float64 { return errs.float(GetFloat(p, name, 0)) }
+	a := gan.Adversarial{
+		Loss:              gan.LossType(errs.str(GetString(p, "loss_type", ""))),
+		DiscriminatorDims: errs.ints(GetInts(p, "discriminator_features", nil)),
+		LeakySlope:        num("leaky_relu_slope"),
+		GeneratorLR:       num("generator_lr"),
+		DiscriminatorLR:   num("discriminator_lr"),
+		Beta1:             num("beta1"),
+		Beta2:             num("beta2"),
+	}
+	return a, errs.err
 }
 
 // Classes lists the GAN classes.
@@ -153,26 +147,22 @@ func ganOptions(cfg config.ModelConfiguration) (gan.Options, error) {
 		return o, fmt.Errorf("output_dim must be the image shape [H, W, C] (or [H, W]), got %v", []int(cfg.OutputDim))
 	}
 	p := cfg.Parameters
-	var (
-		errs []error
-		err  error
-	)
-	str := func(name string) string { v, err := GetString(p, name, ""); errs = append(errs, err); return v }
-	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
-	integer := func(name string) int { v, err := GetInt(p, name, 0); errs = append(errs, err); return v }
+	var errs paramErrors
+	num := func(name string) float64 { return errs.float(GetFloat(p, name, 0)) }
+	integer := func(name string) int { return errs.int(GetInt(p, name, 0)) }
+	var err error
 	o.Adversarial, err = adversarial(p)
-	errs = append(errs, err)
-	o.Architecture = str("architecture")
-	o.OutputActivation = str("output_activation")
-	o.UseBatchNorm, err = GetBool(p, "use_batch_norm", true)
-	errs = append(errs, err)
+	errs.keep(err)
+	o.Architecture = errs.str(GetString(p, "architecture", ""))
+	o.OutputActivation = errs.str(GetString(p, "output_activation", ""))
+	o.UseBatchNorm = errs.bool(GetBool(p, "use_batch_norm", true))
 	o.DropoutRate = num("dropout_rate")
 	o.CriticIterations = integer("critic_iterations")
 	o.GradientPenaltyWeight = num("gradient_penalty_weight")
 	o.LabelSmoothing = num("label_smoothing")
 	o.NumClasses = integer("num_classes")
 	o.ClassEmbeddingDim = integer("class_embedding_dim")
-	return o, errors.Join(errs...)
+	return o, errs.err
 }
 
 // buildCycleGAN reads a CycleGAN configuration: input_dim is the image
@@ -190,19 +180,16 @@ func buildCycleGAN(cfg config.ModelConfiguration, rngs *nn.Rngs) (Model, error) 
 	}
 	o := gan.CycleOptions{Config: cfg, ImageShape: [3]int{cfg.InputDim[0], cfg.InputDim[1], cfg.InputDim[2]}, Filters: cfg.HiddenDims[0]}
 	p := cfg.Parameters
-	var errs []error
+	var errs paramErrors
 	var err error
-	num := func(name string) float64 { v, err := GetFloat(p, name, 0); errs = append(errs, err); return v }
 	o.Adversarial, err = adversarial(p)
-	errs = append(errs, err)
-	o.CycleWeight = num("cycle_weight")
-	o.IdentityWeight = num("identity_weight")
-	o.ResidualBlocks, err = GetInt(p, "residual_blocks", 0)
-	errs = append(errs, err)
-	o.DomainB, err = GetString(p, "domain_b", "")
-	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	errs.keep(err)
+	o.CycleWeight = errs.float(GetFloat(p, "cycle_weight", 0))
+	o.IdentityWeight = errs.float(GetFloat(p, "identity_weight", 0))
+	o.ResidualBlocks = errs.int(GetInt(p, "residual_blocks", 0))
+	o.DomainB = errs.str(GetString(p, "domain_b", ""))
+	if errs.err != nil {
+		return nil, errs.err
 	}
 	return gan.NewCycleGAN(o, rngs)
 }

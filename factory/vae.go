@@ -1,6 +1,7 @@
 package factory
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -162,9 +163,11 @@ func (b vaeBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opt
 // reads every parameter in one block and checks once.
 type paramErrors struct{ err error }
 
+// keep collects err, so that a configuration with several bad parameters
+// is told about all of them at once.
 func (e *paramErrors) keep(err error) {
-	if e.err == nil {
-		e.err = err
+	if err != nil {
+		e.err = errors.Join(e.err, err)
 	}
 }
 
@@ -172,6 +175,7 @@ func (e *paramErrors) str(v string, err error) string     { e.keep(err); return 
 func (e *paramErrors) float(v float64, err error) float64 { e.keep(err); return v }
 func (e *paramErrors) int(v int, err error) int           { e.keep(err); return v }
 func (e *paramErrors) bool(v bool, err error) bool        { e.keep(err); return v }
+func (e *paramErrors) ints(v []int, err error) []int      { e.keep(err); return v }
 
 // built returns a constructor's result as a Model, and a nil Model (not
 // a typed nil pointer) with its error.
