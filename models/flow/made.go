@@ -99,12 +99,12 @@ func (m *MAF) Forward(x *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 // products (NaN·0 is NaN), even those the mask cuts off from it.
 func (m *MAF) Inverse(z *tensor.Tensor) *tensor.Tensor {
 	d := m.Net.dim
-	x := tensor.ZerosLike(z)
+	x, zero := tensor.ZerosLike(z), tensor.Zeros(1, 1)
 	solved := tensor.Zeros(1, d)
 	for i := range d {
 		solved.Data()[i] = 1
 		mu, alpha := m.Net.Forward(x)
-		x = tensor.Where(solved.Clone(), tensor.Add(tensor.Mul(z, tensor.Exp(alpha)), mu), tensor.ZerosLike(z))
+		x = tensor.Where(solved.Clone(), tensor.Add(tensor.Mul(z, tensor.Exp(alpha)), mu), zero)
 	}
 	return x
 }
@@ -118,14 +118,14 @@ type IAF struct{ Net *MADE }
 // exact at 0 as MAF.Inverse does, and returns -Σ α(z).
 func (f *IAF) Forward(x *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 	d := f.Net.dim
-	z := tensor.ZerosLike(x)
+	z, zero := tensor.ZerosLike(x), tensor.Zeros(1, 1)
 	solved := tensor.Zeros(1, d)
 	var alpha *tensor.Tensor
 	for i := range d {
 		solved.Data()[i] = 1
 		var mu *tensor.Tensor
 		mu, alpha = f.Net.Forward(z)
-		z = tensor.Where(solved.Clone(), tensor.Mul(tensor.Sub(x, mu), tensor.Exp(tensor.Neg(alpha))), tensor.ZerosLike(x))
+		z = tensor.Where(solved.Clone(), tensor.Mul(tensor.Sub(x, mu), tensor.Exp(tensor.Neg(alpha))), zero)
 	}
 	return z, tensor.Neg(sumPerSample(alpha))
 }
