@@ -76,7 +76,7 @@ func (pixelCNNBuilder) Classes() []string { return []string{"PixelCNN"} }
 
 // ParameterSchema implements Describer.
 func (pixelCNNBuilder) ParameterSchema(string) config.ParameterSchema {
-	return autoregressiveSchema(pixelCNNDefaults)
+	return autoregressiveSchema(pixelCNNDefaults, config.DataFormatParam)
 }
 
 // autoregressiveSchema is the schema of a class whose parameters are
@@ -100,17 +100,19 @@ func fixActivation(cfg *config.ModelConfiguration, class, want, why string) erro
 	return nil
 }
 
-// Build reads input_dim ([H, W, C], or [C, H, W] when only the first entry
-// is a plausible channel count, or [H, W] for one channel), hidden_dims
+// Build reads input_dim (an image shape, [H, W, C] or [C, H, W], see
+// config.ImageShape, or [H, W] for one channel), hidden_dims
 // (one entry: the residual stream width) and the parameters; output_dim
 // defaults to input_dim and must equal it.
 func (pixelCNNBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Option) (Model, error) {
-	var chw []int
-	switch len(cfg.InputDim) {
+	chw, err := imageCHW(&cfg, cfg.InputDim)
+	if err != nil {
+		return nil, fmt.Errorf("input_dim: %w", err)
+	}
+	switch len(chw) {
 	case 2:
 		chw = []int{1, cfg.InputDim[0], cfg.InputDim[1]}
 	case 3:
-		_, chw = flowShape(cfg.InputDim)
 	default:
 		return nil, fmt.Errorf("PixelCNN input_dim must be an image shape [H, W, C] (e.g. [28, 28, 1]), got %v", cfg.InputDim)
 	}

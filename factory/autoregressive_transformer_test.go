@@ -17,6 +17,9 @@ func transformerRegistry(t *testing.T) *Registry {
 	if err := r.Register("autoregressive", transformerBuilder{}); err != nil {
 		t.Fatal(err)
 	}
+	if err := r.RegisterPattern(`Transformer|^GPT$`, "autoregressive"); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.RegisterModality(text.Modality{}); err != nil {
 		t.Fatal(err)
 	}

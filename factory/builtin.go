@@ -12,49 +12,78 @@ import (
 	"github.com/artifex-go/artifex/modality/text"
 )
 
-// builtinFamilies are the model families DefaultRegistry holds, in the
-// order Types reports them (and the "Available types" error lists them).
-// A family lands with one line here, e.g.
-//
-//	{"vae", vaeBuilder{}},
-//
-// where vaeBuilder lives beside this file (factory/vae.go), imports
-// models/vae, and implements Builder and, to have its classes and
-// parameters checked before building, Describer. The intended order is
-// vae, gan, diffusion, flow, ebm, autoregressive, geometric.
-var builtinFamilies = []struct {
-	name    string
-	builder Builder
-}{
-	{"vae", vaeBuilder{}},
-	{"gan", ganBuilder{}},
-	{"diffusion", diffusionBuilder{}},
-	{"flow", flowBuilder{}},
-	{"ebm", ebmBuilder{}},
-	{"autoregressive", autoregressiveBuilder{}},
-	{"geometric", geometricBuilder{}},
+// builtinFamily is a model family DefaultRegistry holds: its type name,
+// its builder, the class-name patterns that select it (the seed's
+// detection table) and the module names besides its own.
+type builtinFamily struct {
+	name     string
+	builder  Builder
+	patterns []string
+	modules  []string
+}
+
+// builtinFamilies are the families of DefaultRegistry, in the order Types
+// reports them (and the "Available types" error lists them). Each is
+// registered with the public calls a user's family uses (Register,
+// RegisterPattern, RegisterModule), so a user's type joins the same
+// tables; its builder lives beside this file (factory/vae.go, ...).
+func builtinFamilies(r *Registry) []builtinFamily {
+	return []builtinFamily{
+		{"vae", vaeBuilder{}, []string{`VAE$`}, nil},
+		{"gan", ganBuilder{}, []string{`GAN$`}, nil},
+		{"diffusion", diffusionBuilder{reg: r}, []string{`DDPM|DDIM|Diffusion|Score`}, nil},
+		{"flow", flowBuilder{}, []string{`RealNVP|Glow|MAF|IAF|Flow`}, nil},
+		{"ebm", ebmBuilder{}, []string{`EBM|Energy`}, []string{"energy"}},
+		{"autoregressive", autoregressiveBuilder{}, []string{`PixelCNN|Transformer|WaveNet|^GPT$`}, nil},
+		{"geometric", geometricBuilder{}, []string{`PointCloud|Mesh|Graph`}, nil},
+	}
 }
 
 // builtinModalities are the modality adapters DefaultRegistry holds; a
 // modality package lands with one line here, e.g. image.Modality{}.
 var builtinModalities = []Modality{image.Modality{}, text.Modality{}, audio.Modality{}, tabular.Modality{}, multimodal.Modality{}, protein.Modality{}}
 
-var defaultRegistry = sync.OnceValue(func() *Registry {
-	r := NewRegistry()
-	for _, f := range builtinFamilies {
+// registerBuiltins fills r with the built-in families, modalities and
+// diffusion backbones.
+func registerBuiltins(r *Registry) error {
+	for _, f := range builtinFamilies(r) {
 		if err := r.Register(f.name, f.builder); err != nil {
-			panic(fmt.Sprintf("factory: builtin families: %v", err))
+			return err
+		}
+		for _, p := range f.patterns {
+			if err := r.RegisterPattern(p, f.name); err != nil {
+				return err
+			}
+		}
+		for _, m := range f.modules {
+			if err := r.RegisterModule(m, f.name); err != nil {
+				return err
+			}
 		}
 	}
 	for _, m := range builtinModalities {
 		if err := r.RegisterModality(m); err != nil {
-			panic(fmt.Sprintf("factory: builtin modalities: %v", err))
+			return err
 		}
+	}
+	for _, b := range builtinBackbones {
+		if err := r.RegisterBackbone(b.name, b.build, b.params...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var defaultRegistry = sync.OnceValue(func() *Registry {
+	r := NewRegistry()
+	if err := registerBuiltins(r); err != nil {
+		panic(fmt.Sprintf("factory: built-in registrations: %v", err))
 	}
 	return r
 })
 
-// DefaultRegistry returns the registry CreateModel and Validate use,
-// holding every built-in family and modality. Programs may register their
-// own builders and modalities in it.
+// DefaultRegistry returns the registry CreateModel, Validate and
+// DetectModelType use, holding every built-in family, detection rule,
+// modality and backbone. Programs register their own in it, with the same
+// calls.
 func DefaultRegistry() *Registry { return defaultRegistry() }

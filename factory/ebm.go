@@ -48,7 +48,7 @@ func (ebmBuilder) Classes() []string { return append([]string(nil), ebmClasses..
 
 // ParameterSchema implements Describer.
 func (ebmBuilder) ParameterSchema(string) config.ParameterSchema {
-	known := []string{"energy_network", "data_range", "sample_steps"}
+	known := []string{"energy_network", "data_range", "sample_steps", config.DataFormatParam}
 	for k := range ebmDefaults {
 		known = append(known, k)
 	}
@@ -76,6 +76,10 @@ func (ebmBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Optio
 	}
 	if cfg.Activation == "" {
 		cfg.Activation = ebmDefaultActivation
+	}
+	shape, err := imageHWC(&cfg, cfg.InputDim)
+	if err != nil {
+		return nil, fmt.Errorf("input_dim: %w", err)
 	}
 	p := cfg.Parameters
 	for alias, name := range ebmAliases {
@@ -131,7 +135,7 @@ func (ebmBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Optio
 		return nil, err
 	}
 	o := ebm.Options{
-		InputShape: append([]int(nil), cfg.InputDim...),
+		InputShape: shape,
 		HiddenDims: append([]int(nil), cfg.HiddenDims...),
 		Activation: cfg.Activation,
 		Network:    net,

@@ -79,12 +79,19 @@ type Registry struct {
 	mu         sync.RWMutex
 	types      []string
 	builders   map[string]Builder
+	modules    map[string]string // module name → type, besides the types' own names
+	patterns   []typePattern     // class-name patterns, in registration order
 	modalities map[string]Modality
+	backbones  map[string]backboneEntry
 }
 
-// NewRegistry returns an empty registry.
+// NewRegistry returns an empty registry: no families, detection rules,
+// modalities or backbones. DefaultRegistry holds the built-in ones.
 func NewRegistry() *Registry {
-	return &Registry{builders: map[string]Builder{}, modalities: map[string]Modality{}}
+	return &Registry{
+		builders: map[string]Builder{}, modules: map[string]string{},
+		modalities: map[string]Modality{}, backbones: map[string]backboneEntry{},
+	}
 }
 
 // Register adds the builder for a model type. Registering a type twice,
@@ -100,6 +107,9 @@ func (r *Registry) Register(name string, b Builder) error {
 	defer r.mu.Unlock()
 	if _, dup := r.builders[name]; dup {
 		return fmt.Errorf("factory: register %q: a builder for this type is already registered", name)
+	}
+	if strings.ContainsAny(name, "./") {
+		return fmt.Errorf("factory: register %q: a type name is one module name (no '.' or '/'), since it also selects the type from a model class path", name)
 	}
 	r.builders[name] = b
 	r.types = append(r.types, name)
@@ -138,7 +148,7 @@ func (r *Registry) resolve(cfg config.ModelConfiguration) (string, Builder, erro
 	if err := cfg.Validate(); err != nil {
 		return "", nil, fmt.Errorf("factory: configuration %q: %w", cfg.Name, err)
 	}
-	typ := DetectModelType(cfg.ModelClass)
+	typ := r.DetectModelType(cfg.ModelClass)
 	b, ok := r.Builder(typ)
 	if !ok {
 		return typ, nil, &UnknownTypeError{Type: typ, Available: r.Types()}
@@ -211,4 +221,10 @@ func CreateModel(cfg config.ModelConfiguration, rngs *nn.Rngs, opts ...Option) (
 // Validate checks cfg against DefaultRegistry; see Registry.Validate.
 func Validate(cfg config.ModelConfiguration) error {
 	return DefaultRegistry().Validate(cfg)
+}
+
+// Register adds a builder for a model type to DefaultRegistry; see
+// Registry.Register.
+func Register(name string, b Builder) error {
+	return DefaultRegistry().Register(name, b)
 }

@@ -1,6 +1,8 @@
 package factory
 
 import (
+	"fmt"
+
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/models/flow"
 	"github.com/artifex-go/artifex/nn"
@@ -13,7 +15,7 @@ type flowBuilder struct{}
 // flowParameters are the parameters every flow class reads.
 var flowParameters = []string{
 	"num_scales", "num_layers", "actnorm", "split_prior", "lu_decomposed", "batch_norm", "num_bins", "tail_bound",
-	"base_distribution", "num_classes", "dequantize", "logit_alpha", "sample_temperature",
+	"base_distribution", "num_classes", "dequantize", "logit_alpha", "sample_temperature", config.DataFormatParam,
 }
 
 // Classes returns the flow classes.
@@ -51,13 +53,19 @@ func flowDefaults(class string, image bool) map[string]any {
 	return d
 }
 
-// Build reads the configuration into a flow.Spec. input_dim is [H, W, C]
-// (or [C, H, W] when only the first entry is a plausible channel count)
-// for images and [D] for vectors; hidden_dims are the conditioner widths
-// (default [64, 64]).
+// Build reads the configuration into a flow.Spec. input_dim is an image
+// shape, [H, W, C] or [C, H, W] (see config.ImageShape), or [D] for
+// vectors; hidden_dims are the conditioner widths (default [64, 64]).
 func (flowBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Option) (Model, error) {
 	class := ClassName(cfg.ModelClass)
-	shape, image := flowShape(cfg.InputDim)
+	shape, err := imageCHW(&cfg, cfg.InputDim)
+	if err != nil {
+		return nil, fmt.Errorf("input_dim: %w", err)
+	}
+	var image []int
+	if len(shape) == 3 {
+		image = shape
+	}
 	cfg.Parameters = WithDefaults(cfg.Parameters, flowDefaults(class, image != nil))
 	if len(cfg.HiddenDims) == 0 {
 		cfg.HiddenDims = []int{64, 64}
@@ -82,18 +90,4 @@ func (flowBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opti
 		return nil, errs.err
 	}
 	return flow.New(cfg, spec, rngs)
-}
-
-// flowShape returns the layers' sample shape and, for images, [C, H, W].
-func flowShape(dims config.Dims) (shape, image []int) {
-	d := []int(dims)
-	if len(d) != 3 {
-		return d, nil
-	}
-	small := func(c int) bool { return c <= 4 }
-	chw := []int{d[2], d[0], d[1]}
-	if !small(d[2]) && small(d[0]) {
-		chw = []int{d[0], d[1], d[2]}
-	}
-	return chw, chw
 }

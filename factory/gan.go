@@ -12,14 +12,15 @@ import (
 
 // ganBuilder builds the GAN family (models/gan). input_dim is the latent
 // size, hidden_dims the generator's hidden sizes and output_dim the image
-// shape [H, W, C] ([H, W] means one channel).
+// shape, [H, W, C] or [C, H, W] (see config.ImageShape; [H, W] means one
+// channel).
 type ganBuilder struct{}
 
 // adversarialParams are the parameters every adversarial class reads
 // (gan.Adversarial).
 var adversarialParams = []string{
 	"discriminator_features", "leaky_relu_slope", "loss_type", "generator_lr",
-	"discriminator_lr", "beta1", "beta2",
+	"discriminator_lr", "beta1", "beta2", config.DataFormatParam,
 }
 
 // ganCommon are the parameters every class but CycleGAN reads.
@@ -140,11 +141,19 @@ func ganOptions(cfg config.ModelConfiguration) (gan.Options, error) {
 	o.LatentDim = cfg.InputDim[0]
 	switch len(cfg.OutputDim) {
 	case 2:
+		if _, err := imageHWC(&cfg, cfg.OutputDim); err != nil {
+			return o, fmt.Errorf("output_dim: %w", err)
+		}
 		o.ImageShape = [3]int{cfg.OutputDim[0], cfg.OutputDim[1], 1}
 	case 3:
-		o.ImageShape = [3]int{cfg.OutputDim[0], cfg.OutputDim[1], cfg.OutputDim[2]}
+		hwc, err := imageHWC(&cfg, cfg.OutputDim)
+		if err != nil {
+			return o, fmt.Errorf("output_dim: %w", err)
+		}
+		o.ImageShape = [3]int(hwc)
+		o.Config = cfg
 	default:
-		return o, fmt.Errorf("output_dim must be the image shape [H, W, C] (or [H, W]), got %v", []int(cfg.OutputDim))
+		return o, fmt.Errorf("output_dim must be the image shape [H, W, C] or [C, H, W] (or [H, W]), got %v", []int(cfg.OutputDim))
 	}
 	p := cfg.Parameters
 	var errs paramErrors
@@ -173,15 +182,18 @@ func buildCycleGAN(cfg config.ModelConfiguration, rngs *nn.Rngs) (Model, error) 
 		cfg.HiddenDims = []int{32}
 	}
 	if len(cfg.InputDim) != 3 {
-		return nil, fmt.Errorf("input_dim must be the image shape [H, W, C] of both domains, got %v", []int(cfg.InputDim))
+		return nil, fmt.Errorf("input_dim must be the image shape [H, W, C] or [C, H, W] of both domains, got %v", []int(cfg.InputDim))
 	}
 	if len(cfg.OutputDim) > 0 && !slices.Equal(cfg.OutputDim, cfg.InputDim) {
 		return nil, fmt.Errorf("a CycleGAN translates between images of one shape: output_dim %v must equal input_dim %v (or be omitted)", []int(cfg.OutputDim), []int(cfg.InputDim))
 	}
-	o := gan.CycleOptions{Config: cfg, ImageShape: [3]int{cfg.InputDim[0], cfg.InputDim[1], cfg.InputDim[2]}, Filters: cfg.HiddenDims[0]}
+	hwc, err := imageHWC(&cfg, cfg.InputDim)
+	if err != nil {
+		return nil, fmt.Errorf("input_dim: %w", err)
+	}
+	o := gan.CycleOptions{Config: cfg, ImageShape: [3]int(hwc), Filters: cfg.HiddenDims[0]}
 	p := cfg.Parameters
 	var errs paramErrors
-	var err error
 	o.Adversarial, err = adversarial(p)
 	errs.keep(err)
 	o.CycleWeight = errs.float(GetFloat(p, "cycle_weight", 0))

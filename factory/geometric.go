@@ -42,19 +42,31 @@ var geometricHidden = map[string][]int{
 // geometricLatent is the default latent size (output_dim) of the VAEs.
 const geometricLatent = 64
 
+// geometricAliases are the seed's names of the geometric classes
+// ("geometric.py  # Geometric models (PointCloud, Mesh, Graph)").
+var geometricAliases = map[string]string{"PointCloud": "PointCloudModel", "Mesh": "MeshModel", "Graph": "GraphModel"}
+
+// canonical maps an accepted class name to the one it builds.
+func (geometricBuilder) canonical(class string) string {
+	if c, ok := geometricAliases[class]; ok {
+		return c
+	}
+	return class
+}
+
 // Classes implements Describer.
 func (geometricBuilder) Classes() []string {
-	return []string{"GraphModel", "PointCloudModel", "MeshModel"}
+	return []string{"GraphModel", "PointCloudModel", "MeshModel", "Graph", "PointCloud", "Mesh"}
 }
 
 // ParameterSchema implements Describer.
-func (geometricBuilder) ParameterSchema(class string) config.ParameterSchema {
-	return config.ParameterSchema{Family: "geometric", Known: slices.Sorted(maps.Keys(geometricDefaults[class]))}
+func (b geometricBuilder) ParameterSchema(class string) config.ParameterSchema {
+	return config.ParameterSchema{Family: "geometric", Known: slices.Sorted(maps.Keys(geometricDefaults[b.canonical(class)]))}
 }
 
 // Build implements Builder.
-func (geometricBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Option) (Model, error) {
-	class := ClassName(cfg.ModelClass)
+func (b geometricBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Option) (Model, error) {
+	class := b.canonical(ClassName(cfg.ModelClass))
 	defaults, ok := geometricDefaults[class]
 	if !ok {
 		return nil, fmt.Errorf("unknown geometric class %q; geometric classes: GraphModel, PointCloudModel, MeshModel", class)

@@ -1,10 +1,5 @@
 package factory
 
-import (
-	"github.com/artifex-go/artifex/nn"
-	"github.com/artifex-go/artifex/tensor"
-)
-
 // Option changes how CreateModel builds a model. Builders read the options
 // they understand with ApplyOptions and ignore the rest.
 type Option func(*Options)
@@ -51,35 +46,24 @@ func WithDataDir(dir string) Option {
 }
 
 // WithBackbone gives a diffusion model the network that predicts noise
-// (or the score) from a noisy batch x and its timesteps t.
+// (or the score) from a noisy batch x and its timesteps t, in place of the
+// one its configuration names. Its parameters are trained and saved with
+// the model's when it is a struct of layers. The effective configuration
+// records it as "user:<Go type>" unless parameters.backbone names a
+// backbone registered with RegisterBackbone (the caller then says this is
+// one of those); rebuilding from a recorded "user:" configuration needs
+// the same option again.
 func WithBackbone(b Backbone) Option {
 	return func(o *Options) { o.Backbone = b }
 }
-
-// Backbone is the network a diffusion model wraps: Forward maps a noisy
-// batch x and its timesteps t to a tensor of x's shape. Any type with this
-// method satisfies it, so backbone packages need not import factory.
-type Backbone interface {
-	Forward(x, t *tensor.Tensor) *tensor.Tensor
-}
-
-// BackboneFunc adapts a function to the Backbone interface.
-type BackboneFunc func(x, t *tensor.Tensor) *tensor.Tensor
-
-// Forward calls f.
-func (f BackboneFunc) Forward(x, t *tensor.Tensor) *tensor.Tensor { return f(x, t) }
-
-// BackboneFn is the seed's backbone_fn: it maps a noisy batch x and the
-// sinusoidal embedding of its timesteps [B, time_embedding_dim] to a
-// tensor of x's shape, with the model's random streams at hand.
-type BackboneFn func(x, timeEmb *tensor.Tensor, rngs *nn.Rngs) *tensor.Tensor
 
 // WithBackboneFn gives a diffusion model a denoising function written as
 // the seed's backbone_fn(x, time_emb, rngs). The builder passes it the
 // sinusoidal embedding of the timesteps (time_embedding_dim values, 128 by
 // default) and the rngs given to CreateModel. Parameters the function
-// closes over are not found by nn.Parameters; a network with its own
-// weights should be given to WithBackbone as a struct of layers instead.
+// closes over are not found by nn.Parameters, so such a model cannot be
+// trained (the trainer says so); a network with its own weights should be
+// given to WithBackbone as a struct of layers instead.
 func WithBackboneFn(fn BackboneFn) Option {
 	return func(o *Options) { o.BackboneFn = fn }
 }

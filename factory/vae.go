@@ -28,13 +28,16 @@ var vaeShared = map[string]any{
 
 // vaeClassDefaults are the class-specific parameters with their defaults.
 // BetaVAE's follow Burgess et al. (2018) for the capacity objective.
+// VAE, ConditionalVAE and BetaVAE all read beta and kl_weight, as the
+// seed's examples give them: the KL term's weight is their product (for
+// BetaVAE, kl_weight scales the β schedule).
 var vaeClassDefaults = map[string]map[string]any{
-	"VAE": {"kl_weight": 1.0},
+	"VAE": {"kl_weight": 1.0, "beta": 1.0},
 	"BetaVAE": {
-		"beta": 1.0, "beta_warmup_steps": 0,
+		"beta": 1.0, "kl_weight": 1.0, "beta_warmup_steps": 0,
 		"use_capacity": false, "capacity_max": 25.0, "capacity_steps": 100000, "gamma": 1000.0,
 	},
-	"ConditionalVAE": {"kl_weight": 1.0, "num_classes": 10},
+	"ConditionalVAE": {"kl_weight": 1.0, "beta": 1.0, "num_classes": 10},
 	"VQVAE": {
 		"num_embeddings": 512, "embedding_dim": 64, "commitment_cost": 0.25,
 		"use_ema": false, "ema_decay": 0.99,
@@ -61,7 +64,7 @@ func (vaeBuilder) Classes() []string { return append([]string(nil), vaeClasses..
 
 // ParameterSchema implements Describer.
 func (b vaeBuilder) ParameterSchema(class string) config.ParameterSchema {
-	known := []string{"decoder_type"}
+	known := []string{"decoder_type", config.DataFormatParam}
 	for k := range vaeShared {
 		known = append(known, k)
 	}
@@ -104,9 +107,13 @@ func (b vaeBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opt
 	all["decoder_type"] = enc
 	cfg.Parameters = WithDefaults(cfg.Parameters, all)
 
+	shape, err := imageHWC(&cfg, cfg.InputDim)
+	if err != nil {
+		return nil, err
+	}
 	p := cfg.Parameters
 	o := vae.Options{
-		InputShape: append([]int(nil), cfg.InputDim...),
+		InputShape: shape,
 		HiddenDims: append([]int(nil), cfg.HiddenDims...),
 		LatentDim:  cfg.OutputDim[0],
 		Activation: cfg.Activation,
@@ -119,14 +126,14 @@ func (b vaeBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opt
 
 	switch class {
 	case "VAE":
-		w := errs.float(GetFloat(p, "kl_weight", 0))
+		w := errs.float(GetFloat(p, "kl_weight", 0)) * errs.float(GetFloat(p, "beta", 0))
 		if errs.err != nil {
 			return nil, errs.err
 		}
 		return built(vae.NewVAE(cfg, o, w, rngs))
 	case "BetaVAE":
 		s := vae.Schedule{
-			Beta:          errs.float(GetFloat(p, "beta", 0)),
+			Beta:          errs.float(GetFloat(p, "beta", 0)) * errs.float(GetFloat(p, "kl_weight", 0)),
 			WarmupSteps:   errs.int(GetInt(p, "beta_warmup_steps", 0)),
 			UseCapacity:   errs.bool(GetBool(p, "use_capacity", false)),
 			CapacityMax:   errs.float(GetFloat(p, "capacity_max", 0)),
@@ -138,7 +145,7 @@ func (b vaeBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opt
 		}
 		return built(vae.NewBetaVAE(cfg, o, s, rngs))
 	case "ConditionalVAE":
-		w := errs.float(GetFloat(p, "kl_weight", 0))
+		w := errs.float(GetFloat(p, "kl_weight", 0)) * errs.float(GetFloat(p, "beta", 0))
 		k := errs.int(GetInt(p, "num_classes", 0))
 		if errs.err != nil {
 			return nil, errs.err

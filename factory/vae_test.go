@@ -27,7 +27,8 @@ func TestVAEBuilderKeepsUserParametersAndReportsEveryDefault(t *testing.T) {
 	got := m.Config()
 	want := map[string]any{
 		"encoder_type": "cnn", "kl_weight": 0.5, // the user's
-		"decoder_type": "cnn", "reconstruction_loss": "bce", "dropout_rate": 0.0, // defaults
+		"decoder_type": "cnn", "reconstruction_loss": "bce", "dropout_rate": 0.0, "beta": 1.0, // defaults
+		"data_format": "channels_last", // the layout read from input_dim
 	}
 	if !reflect.DeepEqual(got.Parameters, want) {
 		t.Errorf("effective parameters %v, want %v", got.Parameters, want)
@@ -77,7 +78,7 @@ func TestVAEBuilderErrorsNameTheParameter(t *testing.T) {
 		{"VQVAE", map[string]any{"ema_decay": 1.5}, nil, `parameter "ema_decay" must be in [0, 1)`},
 		{"VQVAE", map[string]any{"use_ema": "yes"}, nil, `parameter "use_ema" must be true or false`},
 		{"VQVAE", map[string]any{"beta": 2.0}, nil, `unknown parameter "beta" for vae`},
-		{"VAE", map[string]any{"beta": 2.0}, nil, `known parameters: decoder_type, dropout_rate, encoder_type, kl_weight, reconstruction_loss`},
+		{"VAE", map[string]any{"gamma": 2.0}, nil, `known parameters: beta, data_format, decoder_type, dropout_rate, encoder_type, kl_weight, reconstruction_loss`},
 		{"SuperVAE", nil, nil, `unknown vae class "SuperVAE"`},
 	} {
 		cfg := smallVAE(c.class, c.params)

@@ -84,3 +84,11 @@ type PointSampler interface {
 	PointDim() int
 	SamplePoints(n int, rngs *tensor.Rngs) *tensor.Tensor
 }
+
+// Noter is a model with remarks on how it was built that its user should
+// read, such as configuration fields that nothing in the model reads (a
+// diffusion model given a backbone of the user's ignores hidden_dims).
+// The trainer prints them when a run starts.
+type Noter interface {
+	Notes() []string
+}

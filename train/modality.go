@@ -42,7 +42,7 @@ type loadFitter interface {
 func loadDataset(m models.Model, name, split, dir string) (*data.Dataset, error) {
 	opts := data.LoadOptions{Dir: dir}
 	if m != nil {
-		opts.ImageSize = imageSide(m.Config().InputDim)
+		opts.ImageSize = imageSide(m.Config())
 		if f, ok := m.(loadFitter); ok {
 			var err error
 			if opts, err = f.FitLoadOptions(opts); err != nil {
@@ -53,11 +53,14 @@ func loadDataset(m models.Model, name, split, dir string) (*data.Dataset, error)
 	return data.Load(name, split, opts)
 }
 
-// imageSide returns the side of a square image input_dim [S, S, C], or 0
-// (the data set's default size) for any other input.
-func imageSide(in []int) int {
-	if len(in) == 3 && in[0] == in[1] {
-		return in[0]
+// imageSide returns the side of a square image input_dim ([S, S, C] or
+// [C, S, S]), or 0 (the data set's default size) for any other input.
+func imageSide(cfg config.ModelConfiguration) int {
+	if len(cfg.InputDim) != 3 {
+		return 0
+	}
+	if h, w, _, _, err := cfg.ImageShapeOf(cfg.InputDim); err == nil && h == w {
+		return h
 	}
 	return 0
 }

@@ -62,6 +62,9 @@ func TestBuildWalkBuildsEveryConfigOfRegisteredFamilies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := reg.RegisterModule("energy", "ebm"); err != nil { // as DefaultRegistry does
+		t.Fatal(err)
+	}
 	built, skipped := buildAll(t, reg, func(name string) (factory.Model, error) {
 		cfg, err := GetConfig(name)
 		if err != nil {

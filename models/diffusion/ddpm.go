@@ -93,6 +93,9 @@ type Config struct {
 	Eta           float64
 	// Model is the configuration the model reports from Config.
 	Model config.ModelConfiguration
+	// Notes are remarks on how the model was built that its user should
+	// read, such as configuration fields a user backbone does not use.
+	Notes []string
 }
 
 // DDPM is a denoising diffusion probabilistic model (Ho et al. 2020).
@@ -198,6 +201,9 @@ func (c *Config) fill() error {
 
 // Config returns the model configuration the model was built from.
 func (d *DDPM) Config() config.ModelConfiguration { return d.c.Model }
+
+// Notes implements models.Noter.
+func (d *DDPM) Notes() []string { return slices.Clone(d.c.Notes) }
 
 // Settings returns the DDPM's settings, defaults filled in.
 func (d *DDPM) Settings() Config { c := d.c; c.Shape = slices.Clone(c.Shape); return c }

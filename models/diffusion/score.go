@@ -40,6 +40,9 @@ type ScoreConfig struct {
 	CorrectorSteps int
 	// Model is the configuration the model reports from Config.
 	Model config.ModelConfiguration
+	// Notes are remarks on how the model was built that its user should
+	// read, such as configuration fields a user backbone does not use.
+	Notes []string
 }
 
 // ScoreDiffusion is a score-based model with the variance-exploding SDE
@@ -111,6 +114,9 @@ func NewScore(backbone Backbone, c ScoreConfig) (*ScoreDiffusion, error) {
 
 // Config returns the model configuration the model was built from.
 func (m *ScoreDiffusion) Config() config.ModelConfiguration { return m.c.Model }
+
+// Notes implements models.Noter.
+func (m *ScoreDiffusion) Notes() []string { return slices.Clone(m.c.Notes) }
 
 // Settings returns the model's settings, defaults filled in.
 func (m *ScoreDiffusion) Settings() ScoreConfig { return m.c }
