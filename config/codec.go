@@ -14,6 +14,9 @@ import (
 
 	"github.com/artifex-go/artifex/internal/suggest"
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
+	"github.com/goccy/go-yaml/parser"
 )
 
 // Format is a file format a configuration is read from and written to.
@@ -47,30 +50,36 @@ var topLevelKeys = []string{
 // file. Decoding is strict: an unknown top-level key, a value of the wrong
 // type or a syntax error is an error naming the file, line and column.
 // Load does not call Validate, so a tool can report every problem of a
-// well-formed file at once.
+// well-formed file at once. The file must keep within DefaultLimits (see
+// Limits.Load for others).
 func Load(path string) (ModelConfiguration, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ModelConfiguration{}, fmt.Errorf("config: %w", err)
-	}
-	return Parse(data, path)
+	return Limits{}.Load(path)
 }
 
 // Parse decodes a configuration from data, in the format that name's
 // extension says; name is also used in error messages. Numbers inside
 // Parameters and Metadata are normalised so that both formats give the
 // same values: integers as int (uint64 beyond int's range), other numbers
-// as float64.
+// as float64. Values a YAML alias repeats are copies, not shared maps or
+// lists. The document must keep within DefaultLimits (see Limits.Parse for
+// others).
 func Parse(data []byte, name string) (ModelConfiguration, error) {
+	return Limits{}.Parse(data, name)
+}
+
+func parse(data []byte, name string, l Limits) (ModelConfiguration, error) {
 	format, err := FormatOf(name)
 	if err != nil {
 		return ModelConfiguration{}, fmt.Errorf("config: %w", err)
 	}
+	if len(data) > l.MaxBytes {
+		return ModelConfiguration{}, fmt.Errorf("config: %s: %w", name, l.sizeError())
+	}
 	var c ModelConfiguration
 	if format == JSON {
-		err = decodeJSON(data, &c)
+		err = decodeJSON(data, &c, l)
 	} else {
-		err = decodeYAML(data, &c)
+		err = decodeYAML(data, &c, l)
 	}
 	if err != nil {
 		var pe *PositionError
@@ -85,10 +94,73 @@ func Parse(data []byte, name string) (ModelConfiguration, error) {
 	return c, nil
 }
 
-// decodeYAML decodes strictly and turns the library's errors into
-// PositionErrors, whose text does not quote the source.
-func decodeYAML(data []byte, c *ModelConfiguration) error {
-	err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField())
+// decodeYAML decodes strictly, after checking the document against l
+// from its tokens (nesting) and from its tree (nesting and values with
+// aliases expanded, tags without values), and turns the library's errors
+// into PositionErrors, whose text does not quote the source.
+func decodeYAML(data []byte, c *ModelConfiguration, l Limits) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML reader failed on this document: %v", r)
+		}
+	}()
+	tokens := lexer.Tokenize(string(data))
+	if err := checkYAMLTokens(tokens, l); err != nil {
+		return err
+	}
+	file, err := parser.Parse(tokens, 0)
+	if err != nil {
+		return yamlError(err)
+	}
+	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
+		return nil
+	}
+	body := file.Docs[0].Body
+	if err := checkYAMLTree(body, l); err != nil {
+		return err
+	}
+	return yamlError(decodeNode(body, c))
+}
+
+// decodeNode decodes a document's body into c. The YAML library's decoder
+// has panicked on trees its parser accepts; a panic becomes an error at
+// the top-level value that causes it.
+func decodeNode(body ast.Node, c *ModelConfiguration) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = nodeError(panicking(body), fmt.Sprintf("the YAML decoder failed on this value: %v", r))
+		}
+	}()
+	return yaml.NodeToValue(body, c, yaml.DisallowUnknownField())
+}
+
+// panicking returns the value of the first top-level key of body whose
+// decoding alone panics, or body when there is none.
+func panicking(body ast.Node) ast.Node {
+	var pairs []*ast.MappingValueNode
+	switch b := body.(type) {
+	case *ast.MappingNode:
+		pairs = b.Values
+	case *ast.MappingValueNode:
+		pairs = []*ast.MappingValueNode{b}
+	}
+	for _, kv := range pairs {
+		if panics(kv) && kv.Value != nil {
+			return kv.Value
+		}
+	}
+	return body
+}
+
+func panics(kv *ast.MappingValueNode) (panicked bool) {
+	defer func() { panicked = recover() != nil }()
+	var c ModelConfiguration
+	yaml.NodeToValue(kv, &c) // only whether it panics matters
+	return false
+}
+
+// yamlError converts an error of the YAML library into a PositionError.
+func yamlError(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -118,7 +190,10 @@ func decodeYAML(data []byte, c *ModelConfiguration) error {
 // semantics exactly; for errors that encoding/json reports without a
 // position (unknown fields, bad dims) the YAML decoder, which reads JSON
 // too, is asked where the problem is.
-func decodeJSON(data []byte, c *ModelConfiguration) error {
+func decodeJSON(data []byte, c *ModelConfiguration, l Limits) error {
+	if err := checkJSON(data, l); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
@@ -136,7 +211,7 @@ func decodeJSON(data []byte, c *ModelConfiguration) error {
 		return &PositionError{Line: line, Column: col, Msg: strings.TrimPrefix(se.Error(), "json: ")}
 	}
 	var probe ModelConfiguration
-	if yerr := decodeYAML(data, &probe); yerr != nil {
+	if yerr := decodeYAML(data, &probe, l); yerr != nil {
 		var pe *PositionError
 		if errors.As(yerr, &pe) {
 			return pe
@@ -297,15 +372,17 @@ func floatsWith(v any, conv func(float64) (any, error)) (any, error) {
 
 // normalizeMap gives decoded numbers one representation whatever the
 // format: int for integers that fit, float64 for the rest; nested maps get
-// string keys.
+// string keys. It copies every map and list, so that what a YAML alias
+// repeated is no longer shared.
 func normalizeMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
+	out := make(map[string]any, len(m))
 	for k, v := range m {
-		m[k] = normalize(v)
+		out[k] = normalize(v)
 	}
-	return m
+	return out
 }
 
 func normalize(v any) any {
@@ -334,10 +411,11 @@ func normalize(v any) any {
 		}
 		return out
 	case []any:
+		out := make([]any, len(x))
 		for i, e := range x {
-			x[i] = normalize(e)
+			out[i] = normalize(e)
 		}
-		return x
+		return out
 	}
 	return v
 }

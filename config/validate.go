@@ -3,8 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +22,8 @@ func Activations() []string { return slices.Clone(activations) }
 
 // Validate checks what every model needs whatever its family: a model
 // class, positive dimensions, a known activation, a known document type,
-// and model parameters kept out of Metadata. All problems found are
+// model parameters kept out of Metadata, and no NaN or infinite number
+// anywhere in Parameters or Metadata. All problems found are
 // reported together, each naming its field and bad value. Family-specific
 // parameter names are checked against a ParameterSchema (see
 // ParameterSchema.Check), which the factory does for registered families.
@@ -39,6 +43,8 @@ func (c ModelConfiguration) Validate() error {
 			c.Activation, strings.Join(activations, ", ")))
 	}
 	errs = append(errs, checkMetadata(c.Metadata)...)
+	errs = append(errs, checkFinite("parameters", c.Parameters)...)
+	errs = append(errs, checkFinite("metadata", c.Metadata)...)
 	return errors.Join(errs...)
 }
 
@@ -76,6 +82,43 @@ func checkMetadata(md map[string]any) []error {
 		if k == "parameters" || k == "model_params" || (isMap && strings.HasSuffix(k, "_params")) {
 			errs = append(errs, fmt.Errorf("metadata[%q] nests model parameters; put them in the top-level 'parameters' field: builders read model parameters only from there, metadata is for non-functional information", k))
 		}
+	}
+	return errs
+}
+
+// checkFinite reports every NaN or infinite number under v, and every
+// string holding a number too large for a float64 (YAML reads 1e400 as
+// the string "1e400"), each by its path: parameters.kl_weight,
+// metadata.schedule[2]. No setting means them, and a builder or trainer
+// reading one would fail late or compute garbage.
+func checkFinite(path string, v any) []error {
+	switch x := v.(type) {
+	case map[string]any:
+		var errs []error
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			errs = append(errs, checkFinite(path+"."+k, x[k])...)
+		}
+		return errs
+	case []any:
+		return checkFiniteItems(path, x)
+	case []float64:
+		return checkFiniteItems(path, x)
+	case float64, float32:
+		if f, _ := asNumber(x); math.IsNaN(f) || math.IsInf(f, 0) {
+			return []error{fmt.Errorf("%s must be a finite number, got %v", path, f)}
+		}
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); errors.Is(err, strconv.ErrRange) && math.IsInf(f, 0) {
+			return []error{fmt.Errorf("%s must be a finite number, got %s, which overflows a float64", path, x)}
+		}
+	}
+	return nil
+}
+
+func checkFiniteItems[E any](path string, xs []E) []error {
+	var errs []error
+	for i, e := range xs {
+		errs = append(errs, checkFinite(fmt.Sprintf("%s[%d]", path, i), e)...)
 	}
 	return errs
 }

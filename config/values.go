@@ -55,10 +55,17 @@ func wholeFloat(f float64) (int, bool) {
 	return int(f), true
 }
 
-// AsFloat converts a decoded configuration value to a float64: any
-// number, or a string holding a finite number (YAML reads an exponent
-// without a decimal point, 1e-4, as a string).
+// AsFloat converts a decoded configuration value to a finite float64: any
+// number, or a string holding a number (YAML reads an exponent without a
+// decimal point, 1e-4, as a string). NaN and the infinities are refused:
+// no setting means them, and a YAML .nan or an overflowing 1e400 is a
+// mistake to report where the value is read.
 func AsFloat(v any) (float64, bool) {
+	f, ok := asNumber(v)
+	return f, ok && !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+func asNumber(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
 		return x, true
@@ -75,7 +82,7 @@ func AsFloat(v any) (float64, bool) {
 		return f, err == nil
 	case string:
 		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
+		return f, err == nil
 	}
 	i, ok := AsInt(v)
 	return float64(i), ok
@@ -129,6 +136,10 @@ func Describe(v any) string {
 		return "a map"
 	case []any:
 		return fmt.Sprintf("a list %v", x)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Sprintf("%v (not a finite number)", x)
+		}
 	}
 	return fmt.Sprintf("%v (%T)", v, v)
 }

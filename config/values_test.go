@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 )
@@ -29,6 +30,19 @@ func TestAsFloatAcceptsNumbersAndFiniteNumericStrings(t *testing.T) {
 		if _, ok := AsFloat(v); ok {
 			t.Errorf("AsFloat(%#v) accepted", v)
 		}
+	}
+}
+
+func TestAsFloatRefusesNaNAndInfinityInEveryForm(t *testing.T) {
+	// YAML's .nan and .inf decode to float64; 1e400 to a string; JSON's
+	// 1e400 to a number that does not fit.
+	for _, v := range []any{math.NaN(), math.Inf(1), math.Inf(-1), float32(math.Inf(1)), "1e400", "-1.0e400", json.Number("1e400")} {
+		if f, ok := AsFloat(v); ok {
+			t.Errorf("AsFloat(%#v) = %v, accepted", v, f)
+		}
+	}
+	if got := Describe(math.NaN()); got != "NaN (not a finite number)" {
+		t.Errorf("Describe(NaN) = %q, want it to say why NaN is refused", got)
 	}
 }
 
