@@ -194,6 +194,9 @@ func (b diffusionBuilder) backbone(cfg config.ModelConfiguration, name string, s
 		return net, name, nil, err
 	}
 	var notes []string
+	if recorded == backboneFnName {
+		notes = append(notes, "the backbone is a function (factory.WithBackboneFn): weights it closes over are not the model's parameters, so they are neither trained nor saved; give a struct of layers to factory.WithBackbone to train it")
+	}
 	if named && name != recorded && isBuiltinBackbone(name) {
 		notes = append(notes, fmt.Sprintf("parameters.backbone %q is replaced by the backbone given in code (%s)", name, recorded))
 	}

@@ -228,3 +228,19 @@ func Validate(cfg config.ModelConfiguration) error {
 func Register(name string, b Builder) error {
 	return DefaultRegistry().Register(name, b)
 }
+
+// ParameterSchema returns the parameters the builder of modelClass's
+// family declares for that class (see Describer); false when no builder is
+// registered for it, the builder does not declare its parameters, or the
+// class is not one of its classes.
+func (r *Registry) ParameterSchema(modelClass string) (config.ParameterSchema, bool) {
+	b, ok := r.Builder(r.DetectModelType(modelClass))
+	if !ok {
+		return config.ParameterSchema{}, false
+	}
+	d, ok := b.(Describer)
+	if !ok || !slices.Contains(d.Classes(), ClassName(modelClass)) {
+		return config.ParameterSchema{}, false
+	}
+	return d.ParameterSchema(ClassName(modelClass)), true
+}

@@ -93,21 +93,13 @@ var Optimizers = []string{"adam", "adamw", "sgd", "rmsprop"}
 // Schedules lists the learning-rate schedules Settings.Schedule accepts.
 var Schedules = []string{"constant", "cosine", "linear", "step", "exponential"}
 
-// settingKeys are the training_defaults keys SettingsFromConfig reads.
-var settingKeys = []string{
-	"dataset", "epochs", "steps", "batch_size", "seed", "optimizer", "learning_rate",
-	"adam_beta1", "adam_beta2", "weight_decay", "momentum", "grad_clip", "lr_schedule",
-	"warmup_steps", "min_learning_rate", "lr_decay_steps", "lr_gamma", "ema_decay",
-	"binarization", "dequantize", "range",
-}
-
 // SettingsFromConfig reads cfg.Metadata["training_defaults"] over
 // DefaultSettings and validates the result. A value of the wrong type or
 // out of range is an error naming the key; keys it does not read are
 // listed in Settings.Ignored.
 func SettingsFromConfig(cfg config.ModelConfiguration) (Settings, error) {
 	s := DefaultSettings
-	raw, ok := cfg.Metadata["training_defaults"]
+	raw, ok := cfg.Metadata[config.TrainingDefaultsKey]
 	if !ok {
 		return s, s.Validate()
 	}
@@ -156,7 +148,7 @@ func SettingsFromConfig(cfg config.ModelConfiguration) (Settings, error) {
 		}
 	}
 	for _, k := range sortedKeys(td) {
-		if !slices.Contains(settingKeys, k) {
+		if !config.IsTrainingSetting(k) {
 			s.Ignored = append(s.Ignored, k)
 		}
 	}

@@ -125,3 +125,33 @@ func TestOptimizersAndSchedules(t *testing.T) {
 		t.Errorf("step decay after warm-up: %g, want 2.5e-4", got)
 	}
 }
+
+func TestZooTrainingOverridesReachTheTrainersSettings(t *testing.T) {
+	base, err := zoo.GetConfig("vae_mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := zoo.Overrides{"learning_rate": 1e-4, "batch_size": 32, "epochs": 3}.Apply(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := SettingsFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.LearningRate != 1e-4 || s.BatchSize != 32 || s.Epochs != 3 || len(s.Ignored) != 0 {
+		t.Errorf("settings lr %g batch %d epochs %d ignored %v, want 1e-4, 32, 3 and none ignored", s.LearningRate, s.BatchSize, s.Epochs, s.Ignored)
+	}
+}
+
+func TestEveryTrainingSettingIsReadBySettingsFromConfig(t *testing.T) {
+	// config.TrainingSettings is what zoo overrides route to the trainer;
+	// a key listed there that SettingsFromConfig skipped would vanish.
+	for _, k := range config.TrainingSettings() {
+		cfg := config.ModelConfiguration{Metadata: map[string]any{config.TrainingDefaultsKey: map[string]any{k: struct{}{}}}}
+		_, err := SettingsFromConfig(cfg)
+		if err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s: a value of the wrong type was not read and refused: %v", k, err)
+		}
+	}
+}

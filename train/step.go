@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/models"
@@ -64,7 +65,11 @@ type LossStep struct {
 func NewLossStep(m models.Trainable, s Settings, totalSteps int) (*LossStep, error) {
 	params := nn.Parameters(m)
 	if len(params) == 0 {
-		return nil, fmt.Errorf("train: model %q has no trainable parameters", m.Config().Name)
+		why := ""
+		if n, ok := m.(models.Noter); ok && len(n.Notes()) > 0 {
+			why = " (" + strings.Join(n.Notes(), "; ") + ")"
+		}
+		return nil, fmt.Errorf("train: model %q has no trainable parameters%s", m.Config().Name, why)
 	}
 	opt, err := NewOptimizer(params, s, totalSteps)
 	if err != nil {

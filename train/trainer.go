@@ -260,6 +260,11 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	for _, k := range t.settings.Ignored {
 		fmt.Fprintf(t.out, "note: metadata.training_defaults.%s is not used by this trainer\n", k)
 	}
+	if n, ok := t.model.(models.Noter); ok {
+		for _, note := range n.Notes() {
+			fmt.Fprintf(t.out, "note: %s\n", note)
+		}
+	}
 	metricsPath := filepath.Join(dir, MetricsFile)
 	log, err := openMetrics(metricsPath, t.opts.Resume, t.done)
 	if err != nil {

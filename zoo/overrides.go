@@ -6,31 +6,73 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/factory"
 )
 
-// Overrides change a zoo configuration before it is built. Keys naming a
-// top-level field (name, model_class, type, description, version,
-// input_dim, hidden_dims, output_dim, activation, tags) replace it;
-// "parameters" and "metadata" take a map merged into the existing one key
-// by key (shallowly); any other key is stored in Metadata, as the seed's
-// zoo did (e.g. "learning_rate" for the trainer).
+// Overrides change a zoo configuration before it is built, as keyword
+// arguments do in the seed's zoo.create_model. Each key lands where
+// something reads it, and a key nothing reads is an error:
+//
+//   - a top-level field (name, model_class, type, description, version,
+//     input_dim, hidden_dims, output_dim, activation, tags) is replaced;
+//   - "parameters" and "metadata" take a map merged into the existing one
+//     key by key (shallowly);
+//   - a parameter of the configuration's class ("beta", "noise_steps"
+//     ...) is set in Parameters;
+//   - a training setting (config.TrainingSettings: "learning_rate",
+//     "batch_size", "epochs", "optimizer" ...) is set in
+//     metadata.training_defaults, where the trainer reads it; except that
+//     "learning_rate" on a model whose class owns its optimizers (a GAN's
+//     generator_lr and discriminator_lr) sets each of those parameters
+//     instead, since the trainer's optimizer does not drive it.
 type Overrides map[string]any
 
+// fields are the top-level configuration fields an override replaces.
+var fields = []string{
+	"name", "model_class", "type", "description", "version", "input_dim",
+	"hidden_dims", "output_dim", "activation", "tags", "parameters", "metadata",
+}
+
 // Apply returns cfg changed by o; cfg itself is not changed. A value of
-// the wrong type for its field is an error naming the key and the value.
+// the wrong type for its field, or a key that nothing would read, is an
+// error naming the key. Parameters are recognised with the schema
+// factory.DefaultRegistry declares for the class.
 func (o Overrides) Apply(cfg config.ModelConfiguration) (config.ModelConfiguration, error) {
+	return o.ApplyWith(factory.DefaultRegistry(), cfg)
+}
+
+// ApplyWith is Apply with the parameter schemas of registry r.
+func (o Overrides) ApplyWith(r *factory.Registry, cfg config.ModelConfiguration) (config.ModelConfiguration, error) {
 	cfg = cfg.Clone()
-	for _, k := range slices.Sorted(maps.Keys(o)) {
-		if err := o.apply(&cfg, k, o[k]); err != nil {
-			return config.ModelConfiguration{}, fmt.Errorf("override %q: %w", k, err)
+	keys := slices.Sorted(maps.Keys(o))
+	// Fields first: a model_class override decides which parameters the
+	// other keys can name.
+	slices.SortStableFunc(keys, func(a, b string) int {
+		return boolRank(!slices.Contains(fields, a)) - boolRank(!slices.Contains(fields, b))
+	})
+	var errs []error
+	for _, k := range keys {
+		if err := o.apply(r, &cfg, k, o[k]); err != nil {
+			errs = append(errs, fmt.Errorf("override %q: %w", k, err))
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return config.ModelConfiguration{}, err
 	}
 	return cfg, nil
 }
 
-func (o Overrides) apply(cfg *config.ModelConfiguration, key string, v any) error {
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (o Overrides) apply(r *factory.Registry, cfg *config.ModelConfiguration, key string, v any) error {
 	str := func(dst *string) error {
 		s, ok := v.(string)
 		if !ok {
@@ -87,12 +129,68 @@ func (o Overrides) apply(cfg *config.ModelConfiguration, key string, v any) erro
 	case "metadata":
 		return merge(&cfg.Metadata)
 	default:
-		if cfg.Metadata == nil {
-			cfg.Metadata = map[string]any{}
-		}
-		cfg.Metadata[key] = v
+		return setElsewhere(r, cfg, key, v)
 	}
 	return err
+}
+
+// setElsewhere puts a key that is not a top-level field where the model
+// or the trainer reads it, or says why it cannot.
+func setElsewhere(r *factory.Registry, cfg *config.ModelConfiguration, key string, v any) error {
+	schema, described := r.ParameterSchema(cfg.ModelClass)
+	set := func(k string) {
+		if cfg.Parameters == nil {
+			cfg.Parameters = map[string]any{}
+		}
+		cfg.Parameters[k] = v
+	}
+	if described && slices.Contains(schema.Known, key) {
+		set(key)
+		return nil
+	}
+	if config.IsTrainingSetting(key) {
+		if key == "learning_rate" && described {
+			var own []string
+			for _, k := range schema.Known {
+				if strings.HasSuffix(k, "_lr") {
+					own = append(own, k)
+				}
+			}
+			if len(own) > 0 {
+				for _, k := range own {
+					set(k)
+				}
+				return nil
+			}
+		}
+		return setTrainingDefault(cfg, key, v)
+	}
+	accepted := "the configuration fields (" + strings.Join(fields, ", ") + "), the training settings (" +
+		strings.Join(config.TrainingSettings(), ", ") + ")"
+	if described {
+		known := slices.Sorted(slices.Values(schema.Known))
+		accepted += " and the parameters of " + factory.ClassName(cfg.ModelClass) + " (" + strings.Join(known, ", ") + ")"
+	}
+	return fmt.Errorf("nothing reads this key; an override names one of %s; non-functional notes go in \"metadata\"", accepted)
+}
+
+// setTrainingDefault sets metadata.training_defaults[key] = v, keeping the
+// other settings.
+func setTrainingDefault(cfg *config.ModelConfiguration, key string, v any) error {
+	if cfg.Metadata == nil {
+		cfg.Metadata = map[string]any{}
+	}
+	td := map[string]any{}
+	if raw, ok := cfg.Metadata[config.TrainingDefaultsKey]; ok {
+		m, ok := raw.(map[string]any)
+		if !ok {
+			return fmt.Errorf("metadata.%s must be a map to hold it, got %s", config.TrainingDefaultsKey, config.Describe(raw))
+		}
+		td = maps.Clone(m)
+	}
+	td[key] = v
+	cfg.Metadata[config.TrainingDefaultsKey] = td
+	return nil
 }
 
 func stringList(v any) ([]string, error) {

@@ -115,7 +115,7 @@ func TestUnknownNameListsCloseMatches(t *testing.T) {
 	}
 }
 
-func TestOverridesReplaceKnownKeysMergeMapsAndStoreUnknownKeysInMetadata(t *testing.T) {
+func TestOverridesReplaceFieldsMergeMapsAndSetAGANsOwnLearningRates(t *testing.T) {
 	orig, err := GetConfig("gan_cifar10")
 	if err != nil {
 		t.Fatal(err)
@@ -140,15 +140,49 @@ func TestOverridesReplaceKnownKeysMergeMapsAndStoreUnknownKeysInMetadata(t *test
 	if got.Parameters["dropout_rate"] != 0.25 || got.Parameters["use_batch_norm"] != true || len(got.Parameters) != len(orig.Parameters) {
 		t.Errorf("parameters not merged shallowly: %v", got.Parameters)
 	}
-	if got.Metadata["experiment_id"] != "exp_7" || got.Metadata["learning_rate"] != 0.0001 || got.Metadata["training_defaults"] == nil {
-		t.Errorf("metadata not merged / unknown key not stored: %v", got.Metadata)
+	// A GAN's generator and discriminator have optimizers of their own:
+	// the seed's learning_rate override must reach both.
+	if got.Parameters["generator_lr"] != 0.0001 || got.Parameters["discriminator_lr"] != 0.0001 {
+		t.Errorf("learning_rate did not set the GAN's own learning rates: %v", got.Parameters)
 	}
-	if orig.Parameters["dropout_rate"] != 0.0 || orig.Metadata["learning_rate"] != nil || len(orig.HiddenDims) != 3 {
+	td := got.Metadata["training_defaults"].(map[string]any)
+	if got.Metadata["experiment_id"] != "exp_7" || got.Metadata["learning_rate"] != nil || td["learning_rate"] != nil || td["dataset"] != "cifar10" {
+		t.Errorf("metadata not merged, or learning_rate put where the GAN does not read it: %v", got.Metadata)
+	}
+	if orig.Parameters["dropout_rate"] != 0.0 || orig.Parameters["generator_lr"] != 0.0002 || len(orig.HiddenDims) != 3 {
 		t.Error("Apply changed the configuration it was given")
 	}
 	again, _ := GetConfig("gan_cifar10")
 	if !reflect.DeepEqual(again, orig) {
 		t.Error("GetConfig returned a changed configuration after overrides")
+	}
+}
+
+func TestOverridesPutTrainingSettingsInTrainingDefaultsAndClassParametersInParameters(t *testing.T) {
+	orig, _ := GetConfig("vae_mnist")
+	got, err := Overrides{"learning_rate": 1e-4, "batch_size": 32, "optimizer": "sgd", "kl_weight": 0.5}.Apply(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := got.Metadata["training_defaults"].(map[string]any)
+	if td["learning_rate"] != 1e-4 || td["batch_size"] != 32 || td["optimizer"] != "sgd" {
+		t.Errorf("training settings not in metadata.training_defaults: %v", td)
+	}
+	if orig.Metadata["training_defaults"].(map[string]any)["batch_size"] == 32 {
+		t.Error("Apply changed the original training_defaults map")
+	}
+	if got.Parameters["kl_weight"] != 0.5 {
+		t.Errorf("a parameter of VAE was not set in parameters: %v", got.Parameters)
+	}
+}
+
+func TestOverridesThatNothingReadsAreErrorsListingWhatIsAccepted(t *testing.T) {
+	cfg, _ := GetConfig("vae_mnist")
+	_, err := Overrides{"learning_rte": 1e-4, "colour": "blue"}.Apply(cfg)
+	for _, want := range []string{`override "learning_rte": nothing reads this key`, `override "colour"`, "learning_rate", "hidden_dims", "parameters of VAE (beta, "} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want it to contain %q", err, want)
+		}
 	}
 }
 
