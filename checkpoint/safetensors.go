@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/bits"
 	"os"
@@ -223,8 +224,24 @@ func byteSize(d DType, shape []int) (uint64, bool) {
 }
 
 // Encode writes tensors, in order, and metadata to w in the safetensors
-// format. It checks every entry first and writes nothing on error.
+// format, adding the checksums of the data and the metadata under
+// ChecksumKey when there are tensors. It checks every entry first and
+// writes nothing on error.
 func Encode(w io.Writer, tensors []Tensor, metadata map[string]string) error {
+	if _, ok := metadata[ChecksumKey]; ok {
+		return fmt.Errorf("checkpoint: metadata key %q is reserved for the checksums Encode writes", ChecksumKey)
+	}
+	if len(tensors) > 0 {
+		sums, err := checksums(tensors, metadata)
+		if err != nil {
+			return err
+		}
+		metadata = maps.Clone(metadata)
+		if metadata == nil {
+			metadata = map[string]string{}
+		}
+		metadata[ChecksumKey] = sums
+	}
 	var h bytes.Buffer
 	h.WriteByte('{')
 	sep := func() {
@@ -393,7 +410,10 @@ type headerEntry struct {
 // Decode parses a whole safetensors file held in memory, checking that the
 // header is well-formed and that the tensors exactly tile the data: offsets
 // in range, contiguous, non-overlapping, each as long as its dtype and shape
-// require. Errors name the offending tensor.
+// require. When the file carries checksums (ChecksumKey, written by Encode)
+// every tensor's data and the metadata must match them; the key is then
+// removed from Metadata. Files without them (older ones, other writers')
+// are read unchecked. Errors name the offending tensor.
 func Decode(file []byte) (*File, error) {
 	if len(file) < 8 {
 		return nil, fmt.Errorf("%d bytes is too short for the 8-byte header length", len(file))
@@ -495,6 +515,9 @@ func Decode(file []byte) (*File, error) {
 	}
 	if pos != uint64(len(data)) {
 		return nil, fmt.Errorf("tensors cover %d of the %d bytes of data", pos, len(data))
+	}
+	if err := verifyChecksums(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
