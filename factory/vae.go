@@ -3,6 +3,7 @@ package factory
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/artifex-go/artifex/config"
@@ -119,6 +120,15 @@ func (b vaeBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, _ ...Opt
 		Activation: cfg.Activation,
 	}
 	var errs paramErrors
+	// beta and kl_weight multiply: each is checked on its own so that an
+	// error names the one that is wrong.
+	for _, name := range []string{"beta", "kl_weight"} {
+		if v, ok := p[name]; ok {
+			if f, err := GetFloat(p, name, 0); err == nil && (!(f >= 0) || math.IsInf(f, 0)) {
+				errs.keep(fmt.Errorf("parameter %q must be a finite number >= 0, got %v", name, v))
+			}
+		}
+	}
 	o.EncoderType = errs.str(GetString(p, "encoder_type", ""))
 	o.DecoderType = errs.str(GetString(p, "decoder_type", ""))
 	o.ReconstructionLoss = errs.str(GetString(p, "reconstruction_loss", ""))

@@ -87,5 +87,3 @@ func NewBetaVAE(cfg config.ModelConfiguration, o Options, s Schedule, rngs *nn.R
 	return &BetaVAE{v}, nil
 }
 
-// Schedule returns the model's KL schedule.
-func (b *BetaVAE) Schedule() Schedule { return b.kl }

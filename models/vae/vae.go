@@ -55,6 +55,10 @@ func newGaussian(cfg config.ModelConfiguration, o Options, kl Schedule, classes 
 	}, nil
 }
 
+// Schedule returns how the KL term is weighted: a constant kl_weight for
+// VAE and ConditionalVAE, β's warm-up or capacity schedule for BetaVAE.
+func (v *VAE) Schedule() Schedule { return v.kl }
+
 // Encode returns the posterior's mean and log-variance [N, latent] for a
 // batch.
 func (v *VAE) Encode(x *tensor.Tensor) (mu, logvar *tensor.Tensor) { return v.encode(x, nil) }
