@@ -86,4 +86,3 @@ func NewBetaVAE(cfg config.ModelConfiguration, o Options, s Schedule, rngs *nn.R
 	}
 	return &BetaVAE{v}, nil
 }
-
