@@ -333,7 +333,8 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // Save writes tensors and metadata to path atomically: the file is written
 // under a temporary name in the same directory, flushed to disk and renamed
 // over path, so a crash or an error leaves either the old file or the new
-// one, never a partial file.
+// one, never a partial file. A temporary file that a killed earlier write
+// of path left behind is removed first (see StaleTempAge).
 func Save(path string, tensors []Tensor, metadata map[string]string) error {
 	return writeAtomic(path, func(w io.Writer) error { return Encode(w, tensors, metadata) })
 }
@@ -345,7 +346,8 @@ func SaveParams(path string, ps []nn.Param, metadata map[string]string) error {
 
 func writeAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	removeStaleTemps(path)
+	f, err := os.CreateTemp(dir, tempPrefix(path)+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
