@@ -25,6 +25,7 @@ import (
 	"github.com/artifex-go/artifex/models/vae"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
+	"github.com/artifex-go/artifex/train"
 	"github.com/artifex-go/artifex/zoo"
 )
 
@@ -271,6 +272,12 @@ func TestSeedDDPMWithBackboneFn(t *testing.T) {
 	notes := strings.Join(d.(models.Noter).Notes(), "\n")
 	if !strings.Contains(notes, "does not read hidden_dims, activation") {
 		t.Errorf("notes %q do not report the fields the function leaves unused", notes)
+	}
+	// A function holds no parameters the model can see: training it is
+	// an error that says so and what to do, not a panic.
+	_, err = train.NewLossStep(d.(models.Trainable), train.DefaultSettings, 10)
+	if err == nil || !strings.Contains(err.Error(), "has no trainable parameters") || !strings.Contains(err.Error(), "give a struct of layers to factory.WithBackbone") {
+		t.Errorf("training a backbone_fn model: %v", err)
 	}
 }
 
