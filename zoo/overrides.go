@@ -10,6 +10,7 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/suggest"
 )
 
 // Overrides change a zoo configuration before it is built, as keyword
@@ -167,11 +168,17 @@ func setElsewhere(r *factory.Registry, cfg *config.ModelConfiguration, key strin
 	}
 	accepted := "the configuration fields (" + strings.Join(fields, ", ") + "), the training settings (" +
 		strings.Join(config.TrainingSettings(), ", ") + ")"
+	candidates := append(slices.Clone(fields), config.TrainingSettings()...)
 	if described {
 		known := slices.Sorted(slices.Values(schema.Known))
 		accepted += " and the parameters of " + factory.ClassName(cfg.ModelClass) + " (" + strings.Join(known, ", ") + ")"
+		candidates = append(candidates, known...)
 	}
-	return fmt.Errorf("nothing reads this key; an override names one of %s; non-functional notes go in \"metadata\"", accepted)
+	hint := ""
+	if close := suggest.Closest(key, candidates); len(close) > 0 {
+		hint = fmt.Sprintf(" (did you mean %s?)", strings.Join(close, ", "))
+	}
+	return fmt.Errorf("nothing reads this key%s; an override names one of %s; non-functional notes go in \"metadata\"", hint, accepted)
 }
 
 // setTrainingDefault sets metadata.training_defaults[key] = v, keeping the
