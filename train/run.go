@@ -11,6 +11,7 @@ import (
 
 	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
@@ -35,7 +36,7 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 	if err != nil {
 		return Result{}, err
 	}
-	model, err := reg.CreateModel(cfg, rngs, bopts...)
+	model, err := reg.CreateModel(cfg, rngs, append(bopts, opts.Build...)...)
 	if err != nil {
 		return Result{}, err
 	}
@@ -94,15 +95,17 @@ func ResolveCheckpoint(path string) (string, error) {
 // the averaged parameters, which are the ones to sample and evaluate; a
 // model that keeps its own average (models.Averager, diffusion's EMA)
 // gets that average restored and uses it itself.
-// reg nil means factory.DefaultRegistry.
-func LoadCheckpoint(path string, reg *factory.Registry) (*Checkpointed, error) {
-	return LoadCheckpointData(path, reg, "")
+// reg nil means factory.DefaultRegistry. opts are given to the factory
+// too: a model trained with a backbone given in code (factory.WithBackbone)
+// is rebuilt only with the same option.
+func LoadCheckpoint(path string, reg *factory.Registry, opts ...factory.Option) (*Checkpointed, error) {
+	return LoadCheckpointData(path, reg, "", opts...)
 }
 
 // LoadCheckpointData is LoadCheckpoint for a model whose modality reads
 // its data set to build (a tabular model fits its column encoder on the
 // table): dataDir is searched first for it, as by Run.
-func LoadCheckpointData(path string, reg *factory.Registry, dataDir string) (*Checkpointed, error) {
+func LoadCheckpointData(path string, reg *factory.Registry, dataDir string, opts ...factory.Option) (*Checkpointed, error) {
 	file, err := ResolveCheckpoint(path)
 	if err != nil {
 		return nil, err
@@ -122,7 +125,7 @@ func LoadCheckpointData(path string, reg *factory.Registry, dataDir string) (*Ch
 	if err != nil {
 		return nil, fmt.Errorf("train: %s: %w", file, err)
 	}
-	model, err := reg.CreateModel(cfg, nn.NewRngs(s.Seed), bopts...)
+	model, err := reg.CreateModel(cfg, nn.NewRngs(s.Seed), append(bopts, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("train: rebuilding the model of %s: %w", file, err)
 	}
@@ -230,25 +233,51 @@ func Evaluate(c *Checkpointed, dataDir string, limit int, rngs *tensor.Rngs) (ma
 // EvaluateSplit is Evaluate on another split of the data set ("train"),
 // for a data set whose test split is too small or to compare the two.
 func EvaluateSplit(c *Checkpointed, split, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, error) {
-	ev, ok := c.Model.(models.Evaluator)
-	if !ok {
-		return nil, fmt.Errorf("train: model %q (%s) has no evaluation metrics", c.Config.Name, c.Config.ModelClass)
-	}
-	test, err := loadDataset(c.Model, c.Settings.Dataset, split, dataDir)
-	if err != nil {
-		return nil, err
+	if _, ok := c.Model.(models.Evaluator); !ok {
+		return nil, noMetrics(c)
 	}
 	if limit < 0 {
 		return nil, fmt.Errorf("train: limit must be >= 0, got %d", limit)
+	}
+	test, err := LoadSplit(c, split, dataDir)
+	if err != nil {
+		return nil, err
 	}
 	if limit > 0 && limit < test.Len() {
 		if test, _, err = test.Split(limit); err != nil {
 			return nil, fmt.Errorf("train: %w", err)
 		}
 	}
+	return EvaluateOn(c, test, rngs)
+}
+
+// LoadSplit reads a split of the data set the checkpoint's model was
+// trained on, cut as the model needs it (image size, audio segments).
+func LoadSplit(c *Checkpointed, split, dataDir string) (*data.Dataset, error) {
+	return loadDataset(c.Model, c.Settings.Dataset, split, dataDir)
+}
+
+// EvaluateOn computes the model's family metrics (models.Evaluator) on
+// ds, with training-mode layers switched off and no gradient recorded.
+func EvaluateOn(c *Checkpointed, ds *data.Dataset, rngs *tensor.Rngs) (map[string]float64, error) {
+	ev, ok := c.Model.(models.Evaluator)
+	if !ok {
+		return nil, noMetrics(c)
+	}
+	return Evaluating(c, func() (map[string]float64, error) { return ev.Evaluate(ds, rngs) })
+}
+
+func noMetrics(c *Checkpointed) error {
+	return fmt.Errorf("train: model %q (%s) has no evaluation metrics", c.Config.Name, c.Config.ModelClass)
+}
+
+// Evaluating runs evaluate with the checkpoint's training-mode layers
+// switched off and no gradient recorded, and names the model in its error.
+func Evaluating(c *Checkpointed, evaluate func() (map[string]float64, error)) (map[string]float64, error) {
 	nn.SetTraining(c.Model, false)
 	var metrics map[string]float64
-	tensor.NoGrad(func() { metrics, err = ev.Evaluate(test, rngs) })
+	var err error
+	tensor.NoGrad(func() { metrics, err = evaluate() })
 	if err != nil {
 		return nil, fmt.Errorf("train: evaluating %q: %w", c.Config.Name, err)
 	}

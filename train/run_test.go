@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/traintest"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
 )
 
 func TestRunLoadsTheDataSetBuildsTrainsAndTheCheckpointReloads(t *testing.T) {
@@ -125,5 +129,43 @@ func TestTrainsOnRealMNIST(t *testing.T) {
 	t.Logf("negative ELBO on binarised MNIST: %.1f → %.1f nats in %d steps (%.0f img/s)", first, last, res.Steps, records[len(records)-1].ImagesPerSec)
 	if !(last < first-100) {
 		t.Errorf("loss fell only from %.1f to %.1f", first, last)
+	}
+}
+
+// pixelScale is a user's diffusion backbone given in code: one weight per
+// pixel.
+type pixelScale struct{ W *tensor.Tensor }
+
+func (p *pixelScale) Forward(x, _ *tensor.Tensor) *tensor.Tensor { return tensor.Mul(x, p.W) }
+
+func TestABackboneGivenInCodeTrainsSavesAndIsNeededToReload(t *testing.T) {
+	dataDir, out := t.TempDir(), t.TempDir()
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(64, 8)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.ModelConfiguration{
+		Name: "user_ddpm", ModelClass: "DDPM", InputDim: config.Dims{8, 8, 1},
+		Parameters: map[string]any{"noise_steps": 20, "ema_decay": 0.5},
+	}
+	s := tinySettings(t)
+	s.Steps = 4
+	net := &pixelScale{W: tensor.Ones(1, 8, 8).SetRequiresGrad(true)}
+	before := slices.Clone(net.W.Data())
+	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Quiet: true, Build: []factory.Option{factory.WithBackbone(net)}}); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(before, net.W.Data()) {
+		t.Error("training did not change the backbone's weight")
+	}
+	if _, err := LoadCheckpoint(out, nil); err == nil || !strings.Contains(err.Error(), "backbone given in code (user:*train.pixelScale)") {
+		t.Errorf("reloading without the backbone: %v", err)
+	}
+	fresh := &pixelScale{W: tensor.Ones(1, 8, 8).SetRequiresGrad(true)}
+	c, err := LoadCheckpoint(out, nil, factory.WithBackbone(fresh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Config.Parameters["backbone"] != "user:*train.pixelScale" || slices.Equal(fresh.W.Data(), before) {
+		t.Errorf("reloaded backbone %v; its weight was not restored from the checkpoint", c.Config.Parameters["backbone"])
 	}
 }

@@ -98,6 +98,9 @@ type Options struct {
 	DataDir string
 	// Registry builds models (Run only); nil means factory.DefaultRegistry.
 	Registry *factory.Registry
+	// Build are factory options for building the model (Run only), such
+	// as factory.WithBackbone; LoadCheckpoint needs the same ones.
+	Build []factory.Option
 }
 
 // StepInfo describes a step that has just been done.
