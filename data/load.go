@@ -31,6 +31,12 @@ const (
 // places searched.
 var ErrNotFound = errors.New("not found")
 
+// ErrNoExamples is wrapped by a reader's error when a data set's files are
+// there but a split holds no example a model can use (protein chains too
+// short or broken for the windows asked for), so that a caller can fall
+// back to another split instead of failing.
+var ErrNoExamples = errors.New("no usable example")
+
 // fashionMNISTDir is DebianFashionMNISTDir, a variable so that tests can
 // search an empty place instead.
 var fashionMNISTDir = DebianFashionMNISTDir

@@ -120,6 +120,9 @@ func (Modality) Adapt(m models.Model, family string) (models.Model, error) {
 	cfg.Metadata["modality"] = "protein"
 	cfg.Metadata["protein_representation"] = a.rep
 	a.cfg = cfg
+	if a.rep == RepSequence {
+		return &Sequences{a}, nil
+	}
 	return a, nil
 }
 
@@ -153,6 +156,8 @@ type vaeModel interface {
 
 // Adapted is a model adapted to proteins: it trains the wrapped model on
 // its family loss plus the backbone constraint terms, and logs each term.
+// A model of structures is an Adapted; a model of sequences is a
+// Sequences, which holds one.
 type Adapted struct {
 	Model   models.Trainable
 	family  string
@@ -335,9 +340,7 @@ func (a *Adapted) sampleBackbones(n int, opts diffusion.SampleOptions, rngs *ten
 	case a.ddpm != nil:
 		x, err = a.ddpm.Sample(n, opts, rngs)
 	default:
-		sampler, ok := a.vae.(interface {
-			Sample(n int, temperature float64, rngs *tensor.Rngs) *tensor.Tensor
-		})
+		sampler, ok := a.vae.(priorSampler)
 		if !ok {
 			return nil, fmt.Errorf("protein: the wrapped VAE cannot sample")
 		}

@@ -92,7 +92,7 @@ func LoadChains(dir, split string) ([]*Chain, error) {
 		}
 	}
 	if len(chains) == 0 {
-		return nil, fmt.Errorf("protein: no chain of %d or more residues in the %s split of %s (%d files)", MinChainLength, split, dir, len(files))
+		return nil, fmt.Errorf("protein: no chain of %d or more residues in the %s split of %s (%d files): %w", MinChainLength, split, dir, len(files), data.ErrNoExamples)
 	}
 	return chains, nil
 }
@@ -117,7 +117,7 @@ func OneHotSequences(chains []*Chain, length int) (*data.Dataset, error) {
 		}
 	}
 	if len(vals) == 0 {
-		return nil, fmt.Errorf("protein: no sequences")
+		return nil, fmt.Errorf("protein: no sequences: %w", data.ErrNoExamples)
 	}
 	return data.NewDataset(vals, nil, 1, length, VocabSize)
 }
@@ -188,7 +188,7 @@ func AngleWindows(chains []*Chain, length, stride int) (*data.Dataset, error) {
 		}
 	}
 	if len(vals) == 0 {
-		return nil, fmt.Errorf("protein: no window of %d consecutive residues with complete, bonded backbones in %d chains of %d or more residues: angle windows need chains that long without breaks", length, len(chains), MinChainLength)
+		return nil, fmt.Errorf("protein: no window of %d consecutive residues with complete, bonded backbones in %d chains of %d or more residues: angle windows need chains that long without breaks: %w", length, len(chains), MinChainLength, data.ErrNoExamples)
 	}
 	return data.NewDataset(vals, nil, 1, length, 6)
 }
@@ -216,7 +216,7 @@ func CATraces(chains []*Chain, length, stride int) (*data.Dataset, error) {
 		}
 	}
 	if len(vals) == 0 {
-		return nil, fmt.Errorf("protein: no complete CA window of %d residues in %d chains", length, len(chains))
+		return nil, fmt.Errorf("protein: no complete CA window of %d residues in %d chains: %w", length, len(chains), data.ErrNoExamples)
 	}
 	return data.NewDataset(vals, nil, 1, length, 3)
 }

@@ -5,16 +5,18 @@ import (
 	"math"
 
 	"github.com/artifex-go/artifex/data"
-	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/tensor"
 )
 
-// Groups of Adapted.Evaluate's metrics: the model's samples, the test
-// examples, and random-walk backbones of the same length.
+// Groups of the metrics of Adapted.Evaluate and Sequences.Evaluate: the
+// model's samples, the test examples, and baselines of the same length:
+// random-walk backbones for structures, uniformly random residues for
+// sequences.
 const (
 	GroupSamples    = "samples"
 	GroupTest       = "test"
 	GroupRandomWalk = "random_walk"
+	GroupUniform    = "uniform"
 )
 
 // MaxEvalSamples caps the structures Adapted.Evaluate draws (and the
@@ -70,15 +72,9 @@ func StructureMetrics(bbs [][]Vec3, caOnly bool) map[string]float64 {
 // GroupRandomWalk. Angle-space models rebuild every backbone with ideal
 // bond lengths (BuildBackbone), so their bond-length RMSD is 0 by
 // construction, for the test windows too; their bond angles and dihedrals
-// are what is measured. Sequence models have no structure: they get the
-// wrapped model's own metrics, if it has them.
+// are what is measured. Sequence models are evaluated by
+// Sequences.Evaluate.
 func (a *Adapted) Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[string]float64, error) {
-	if a.rep == RepSequence {
-		if ev, ok := a.Model.(models.Evaluator); ok {
-			return ev.Evaluate(test, rngs)
-		}
-		return nil, fmt.Errorf("protein: a sequence model has no structures to evaluate")
-	}
 	if test.Len() == 0 {
 		return nil, fmt.Errorf("protein: the test split holds no examples")
 	}

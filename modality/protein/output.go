@@ -83,14 +83,9 @@ func (a *Adapted) SampleStructures(n int, opts diffusion.SampleOptions, rngs *te
 func (a *Adapted) Diffusion() *diffusion.DDPM { return a.ddpm }
 
 // SampleFile implements models.FileSampler: the trainer writes one sampled
-// structure, samples.pdb, at the end of a run. Sequence models have no
-// structure to write ("").
-func (a *Adapted) SampleFile() string {
-	if a.rep == RepSequence {
-		return ""
-	}
-	return "samples.pdb"
-}
+// structure, samples.pdb, at the end of a run (a Sequences writes
+// samples.fasta).
+func (a *Adapted) SampleFile() string { return "samples.pdb" }
 
 // WriteSample draws one structure with the wrapped model's own sampling
 // settings and writes it to path as PDB.
