@@ -300,3 +300,50 @@ func TestShippedClassifierJudgesRealDigits(t *testing.T) {
 		t.Errorf("14×14 images gave %v", err)
 	}
 }
+
+// A test set cut short (evaluate --limit) may lack classes: the judge
+// chooses among the classes present, and Evaluate reports how many.
+func TestEvaluateOnATestSetLackingClassesJudgesAmongThoseItHas(t *testing.T) {
+	batch := mnistBatch(t, 400)
+	var idx []int
+	for i, l := range batch.Labels {
+		if l == 1 || l == 7 {
+			idx = append(idx, i)
+		}
+	}
+	all, err := data.NewDataset(batch.Images.Data(), batch.Labels, 1, 28, 28)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := all.Subset(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	means, err := multimodal.ClassMeans(ds.Images(), ds.Labels(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c, mu := range means {
+		if (mu != nil) != (c == 1 || c == 7) {
+			t.Errorf("class %d has a mean: %v, want one only for the classes present (1, 7)", c, mu != nil)
+		}
+	}
+	for i, c := range multimodal.NearestMean(means, ds.Images()) {
+		if c != 1 && c != 7 {
+			t.Fatalf("image %d judged %d, a class without images", i, c)
+		}
+	}
+	cfg := mvaeConfig(t)
+	cfg.HiddenDims = []int{16}
+	m, err := factory.CreateModel(cfg, nn.NewRngs(1), factory.WithModality("multi_modal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.(*multimodal.MVAE).Evaluate(ds, tensor.NewRngs(2))
+	if err != nil {
+		t.Fatalf("evaluate on digits 1 and 7 only: %v", err)
+	}
+	if res["test_classes"] != 2 || res["text_to_image_accuracy"] < 0 || res["text_to_image_accuracy"] > 1 {
+		t.Errorf("test_classes %v, text → image accuracy %v; want 2 and a share", res["test_classes"], res["text_to_image_accuracy"])
+	}
+}

@@ -432,7 +432,9 @@ func (m *MVAE) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
 // assigns to that label, and "classifier_accuracy_real", that
 // classifier's accuracy on the test images themselves, the ceiling; and
 // "joint_nelbo", the negative ELBO of the joint posterior in nats (one
-// sample).
+// sample); "test_classes", the number of classes the test set has. A test
+// set cut short that lacks some classes is evaluated on those it has: the
+// nearest-class-mean judge then chooses among fewer classes.
 func (m *MVAE) Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[string]float64, error) {
 	if test.Len() == 0 || test.Labels() == nil {
 		return nil, fmt.Errorf("multimodal: Evaluate needs a non-empty labelled data set")
@@ -493,10 +495,16 @@ func (m *MVAE) Evaluate(test *data.Dataset, rngs *tensor.Rngs) (map[string]float
 		})
 	}
 	n := float64(test.Len())
+	classes := 0
+	for _, mu := range means {
+		if mu != nil {
+			classes++
+		}
+	}
 	return map[string]float64{
 		"image_to_text_accuracy": i2t / n, "text_to_image_accuracy": t2i / n,
 		"text_to_image_classifier_accuracy": t2iNet / n, "classifier_accuracy_real": realAcc,
-		"joint_nelbo": nelbo / n,
+		"joint_nelbo": nelbo / n, "test_classes": float64(classes),
 	}, nil
 }
 
@@ -518,7 +526,9 @@ func Classify(net *metrics.FeatureNet, images *tensor.Tensor) ([]int, error) {
 	return out, nil
 }
 
-// ClassMeans returns the mean image of each of k classes [k][C·H·W].
+// ClassMeans returns the mean image of each of k classes [k][C·H·W]; a
+// class without an image (a test set cut short) has a nil mean, which
+// NearestMean never picks.
 func ClassMeans(images *tensor.Tensor, labels []int, k int) ([][]float32, error) {
 	n := images.Dim(0)
 	if len(labels) != n {
@@ -542,7 +552,7 @@ func ClassMeans(images *tensor.Tensor, labels []int, k int) ([][]float32, error)
 	means := make([][]float32, k)
 	for c := range means {
 		if counts[c] == 0 {
-			return nil, fmt.Errorf("multimodal: class %d has no image", c)
+			continue
 		}
 		means[c] = make([]float32, d)
 		for j, s := range sums[c] {
@@ -553,15 +563,18 @@ func ClassMeans(images *tensor.Tensor, labels []int, k int) ([][]float32, error)
 }
 
 // NearestMean returns, for each image, the class whose mean is closest in
-// Euclidean distance.
+// Euclidean distance, among the classes that have one (-1 when none has).
 func NearestMean(means [][]float32, images *tensor.Tensor) []int {
 	n := images.Dim(0)
 	d := images.Size() / max(n, 1)
 	out := make([]int, n)
 	for i := range n {
 		x := images.Data()[i*d : (i+1)*d]
-		best, bestD := 0, math.Inf(1)
+		best, bestD := -1, math.Inf(1)
 		for c, mu := range means {
+			if mu == nil {
+				continue
+			}
 			s := 0.0
 			for j, v := range x {
 				t := float64(v - mu[j])
