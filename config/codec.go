@@ -11,12 +11,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/artifex-go/artifex/internal/suggest"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Format is a file format a configuration is read from and written to.
@@ -74,6 +77,12 @@ func parse(data []byte, name string, l Limits) (ModelConfiguration, error) {
 	}
 	if len(data) > l.MaxBytes {
 		return ModelConfiguration{}, fmt.Errorf("config: %s: %w", name, l.sizeError())
+	}
+	if !utf8.Valid(data) {
+		// YAML and JSON are Unicode; a reader would otherwise pass the
+		// bytes on or replace them silently.
+		line, col := position(data, invalidUTF8(data))
+		return ModelConfiguration{}, fmt.Errorf("config: %w", &PositionError{File: name, Line: line, Column: col, Msg: "not valid UTF-8"})
 	}
 	var c ModelConfiguration
 	if format == JSON {
@@ -225,6 +234,19 @@ func decodeJSON(data []byte, c *ModelConfiguration, l Limits) error {
 	return err
 }
 
+// invalidUTF8 returns the offset of the first byte that is not part of
+// valid UTF-8 in data.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
+}
+
 // position converts a byte offset into a 1-based line and column.
 func position(data []byte, offset int) (line, col int) {
 	offset = min(max(offset, 0), len(data))
@@ -260,7 +282,7 @@ func (c ModelConfiguration) Encode(format Format) ([]byte, error) {
 		w := c
 		w.Parameters = mapWith(c.Parameters, func(f float64) (any, error) { return yamlFloat(f), nil })
 		w.Metadata = mapWith(c.Metadata, func(f float64) (any, error) { return yamlFloat(f), nil })
-		return yaml.MarshalWithOptions(w, yaml.IndentSequence(true))
+		return yaml.MarshalWithOptions(w, yaml.IndentSequence(true), yaml.CustomMarshaler(yamlString))
 	case JSON:
 		toNumber := func(f float64) (any, error) {
 			if math.IsInf(f, 0) || math.IsNaN(f) {
@@ -282,6 +304,55 @@ func (c ModelConfiguration) Encode(format Format) ([]byte, error) {
 		return append(out, '\n'), nil
 	}
 	return nil, fmt.Errorf("unsupported format %q", format)
+}
+
+// yamlString writes a string, value or map key, so that it reads back as
+// the same string: plain when it is a word that cannot mean anything else,
+// double-quoted otherwise. The library's own rule misses cases (a tab, a
+// "<<" key, which then reads as a merge) and quotes with Go's escapes, not
+// YAML's. Invalid UTF-8 becomes U+FFFD, as in encoding/json.
+func yamlString(s string) ([]byte, error) {
+	if plainWord(s) {
+		return []byte(s), nil
+	}
+	b := []byte{'"'}
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r < 0x20 || r >= 0x7f && !unicode.IsPrint(r) || r == '\uFEFF':
+			b = fmt.Appendf(b, `\U%08x`, r)
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return append(b, '"'), nil
+}
+
+// plainWord reports whether s may be written unquoted: ASCII letters,
+// digits, spaces and _ . / - , ( ) + = ; ' inside, starting with a letter,
+// none of the library's own reasons to quote (": ", " #", a trailing
+// space), and no word YAML reads as a boolean or null.
+func plainWord(s string) bool {
+	if s == "" || !unicode.IsLetter(rune(s[0])) || s[0] >= utf8.RuneSelf || token.IsNeedQuoted(s) {
+		return false
+	}
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "y", "n", "null":
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(" _./-,()+=;'", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // yamlFloat writes a float64 so the YAML reader takes it back as a float:

@@ -295,3 +295,42 @@ func TestNonFiniteNumbersAreValidationErrorsWithTheirPath(t *testing.T) {
 		t.Errorf("large finite numbers and strings that merely spell inf or nan are valid: %v", err)
 	}
 }
+
+func TestEncodeWritesEveryStringSoItReadsBackTheSame(t *testing.T) {
+	// Found by FuzzParseYAML: the YAML library wrote the key "<<" plain,
+	// which reads back as a merge, and a tab plain, which reads back
+	// dropped. The others are the cases a plain scalar cannot hold.
+	strs := []string{"<<", "tab\there", "", " lead", "trail ", "yes", "No", "null", "~", "1e-4", "0x1F", "12", "1.0.0",
+		"a: b", "a #b", "#a", "-", "- a", "*a", "&a", "!a", "[a]", "{a}", "'q'", `"q"`, "back\\slash", "line\nbreak\n",
+		"cr\r", "\x00\x1b", "\u2028", "\ufeffbom", "é", "😀", "2001-12-14", "a, b (c) = d; e's", ".inf", ".nan"}
+	c := ModelConfiguration{Name: "vae_mnist", ModelClass: "VAE", Parameters: map[string]any{}, Metadata: map[string]any{}}
+	for i, s := range strs {
+		c.Parameters[fmt.Sprint("v", i)] = s
+		c.Metadata[s] = i
+		c.Tags = append(c.Tags, s)
+	}
+	c.Description = strings.Join(strs, "|")
+	out, err := c.Encode(YAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(out, "again.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(back, c) {
+		t.Errorf("round trip changed strings:\n%#v\n%#v\n%s", c, back, out)
+	}
+	if !strings.Contains(string(out), "name: vae_mnist\nmodel_class: VAE\n") {
+		t.Errorf("plain words should stay unquoted:\n%s", out)
+	}
+}
+
+func TestParseRefusesInvalidUTF8WithItsPosition(t *testing.T) {
+	for _, name := range []string{"a.yaml", "a.json"} {
+		_, err := Parse([]byte("{\"name\":\n \"x\xffy\"}"), name)
+		if err == nil || !strings.Contains(err.Error(), name+":2:4: not valid UTF-8") {
+			t.Errorf("%s: %v, want the position of the bad byte", name, err)
+		}
+	}
+}
