@@ -93,6 +93,13 @@ func Read(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	return fromFile(f, path)
+}
+
+// fromFile builds the checkpoint that the safetensors file f read from
+// path holds.
+func fromFile(f *File, path string) (*Checkpoint, error) {
+	var err error
 	fail := func(format string, args ...any) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %s: "+format, append([]any{path}, args...)...)
 	}

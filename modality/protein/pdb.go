@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -72,8 +73,8 @@ func ParsePDB(r io.Reader) (*Structure, error) {
 		var pos Vec3
 		for k := range 3 {
 			v, err := strconv.ParseFloat(strings.TrimSpace(field(text, 30+8*k, 38+8*k)), 64)
-			if err != nil {
-				return nil, fmt.Errorf("line %d: coordinate %c %q is not a number", line, "xyz"[k], field(text, 30+8*k, 38+8*k))
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("line %d: coordinate %c %q is not a finite number", line, "xyz"[k], field(text, 30+8*k, 38+8*k))
 			}
 			pos[k] = v
 		}
@@ -159,9 +160,11 @@ func byteAt(s string, i int) byte {
 	return s[i]
 }
 
+// parseOr reads an optional number field, def when it is blank, garbled
+// or not finite.
 func parseOr(s string, def float64) float64 {
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return def
 	}
 	return v

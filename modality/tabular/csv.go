@@ -46,11 +46,18 @@ func (t *Table) Subset(idx []int) *Table {
 	return &Table{Header: t.Header, Rows: rows}
 }
 
-// check reports a table without columns or rows, a ragged row or an
-// empty cell (missing values are not supported).
+// check reports a table without columns or rows, a column without a
+// name, a ragged row or an empty cell (missing values are not supported).
 func (t *Table) check() error {
 	if len(t.Header) == 0 {
 		return fmt.Errorf("tabular: table has no columns")
+	}
+	for j, h := range t.Header {
+		if h == "" {
+			// A nameless column cannot be asked for, and a header of one
+			// empty name is an empty line, which CSV readers skip.
+			return fmt.Errorf("tabular: column %d of the header has no name", j+1)
+		}
 	}
 	if len(t.Rows) == 0 {
 		return fmt.Errorf("tabular: table has no rows")
