@@ -20,7 +20,7 @@ type diffusionBuilder struct{ reg *Registry }
 // parameters of the registered backbones are added to them.
 var diffusionCommon = []string{
 	"backbone", config.DataFormatParam, "time_embedding_dim", "num_classes", "image_data", "ema_decay",
-	"sampler", "sampling_steps",
+	"ema_warmup", "sampler", "sampling_steps",
 }
 
 // Classes implements Describer.
@@ -86,6 +86,7 @@ func (b diffusionBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, op
 	images := e.bool(GetBool(p, "image_data", len(shape) == 3))
 	numClasses := integer("num_classes", 0)
 	emaDecay := num("ema_decay", 0.9999)
+	emaWarmup := e.bool(GetBool(p, "ema_warmup", true))
 	tdim := integer("time_embedding_dim", 0)
 	if e.err != nil {
 		return nil, e.err
@@ -94,7 +95,7 @@ func (b diffusionBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, op
 	if err != nil {
 		return nil, err
 	}
-	defaults := map[string]any{"image_data": images, "num_classes": numClasses, "ema_decay": emaDecay}
+	defaults := map[string]any{"image_data": images, "num_classes": numClasses, "ema_decay": emaDecay, "ema_warmup": emaWarmup}
 	if name == backboneFnName && tdim == 0 {
 		defaults["time_embedding_dim"] = seedTimeEmbeddingDim
 	}
@@ -108,7 +109,7 @@ func (b diffusionBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, op
 	p["backbone"] = name
 	if class == "ScoreDiffusion" {
 		sc := diffusion.ScoreConfig{
-			Shape: shape, Images: images, EMADecay: emaDecay, Notes: notes,
+			Shape: shape, Images: images, EMADecay: emaDecay, EMAWarmup: emaWarmup, Notes: notes,
 			SigmaMin: num("sigma_min", 0.01), SigmaMax: num("sigma_max", 50),
 			Sampler: str("sampler", diffusion.SamplerPredictorCorrector), SamplingSteps: integer("sampling_steps", 1000),
 			SNR: num("snr", 0.16), CorrectorSteps: integer("corrector_steps", 1),
@@ -140,7 +141,7 @@ func (b diffusionBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, op
 		lossType = "huber"
 	}
 	dc := diffusion.Config{
-		Shape: shape, Timesteps: steps, Images: images, EMADecay: emaDecay, NumClasses: numClasses, Notes: notes,
+		Shape: shape, Timesteps: steps, Images: images, EMADecay: emaDecay, EMAWarmup: emaWarmup, NumClasses: numClasses, Notes: notes,
 		BetaSchedule: str("beta_schedule", diffusion.ScheduleLinear),
 		BetaStart:    num("beta_start", 1e-4), BetaEnd: num("beta_end", 0.02),
 		Prediction: str("prediction_type", diffusion.PredictEpsilon),

@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -73,6 +74,32 @@ func TestEMAWarmupDecay(t *testing.T) {
 	e.MinDecay = 0.5
 	near(t, "floored", e.decayAt(4), 0.5, 1e-12)
 	near(t, "copy before UpdateAfterStep", e.decayAt(3), 0, 0)
+}
+
+func TestEMANumUpdatesWarmupFollowsTheWeightsEarlyAndReachesDecay(t *testing.T) {
+	e, _ := NewEMA([]nn.Param{param("w", 0)}, 0.999)
+	e.Warmup = true
+	// decay(t) = min(0.999, (1+t)/(10+t)), t = n - 1: a copy first.
+	for n, want := range map[int]float64{1: 0, 2: 2.0 / 11, 11: 11.0 / 20, 101: 101.0 / 110, 1001: 1001.0 / 1010, 8991: 0.999, 100000: 0.999} {
+		near(t, fmt.Sprintf("decay at update %d", n), e.decayAt(n), want, 1e-12)
+	}
+	// After 100 updates of a weight that moved from 0 to 1 at once, the
+	// average is near 1 (≈ 0.99), where a constant 0.999 would still be
+	// at 0.095: the initial value has all but left it.
+	p := param("w", 0)
+	warm, _ := NewEMA([]nn.Param{p}, 0.999)
+	warm.Warmup = true
+	cold, _ := NewEMA([]nn.Param{p}, 0.999)
+	warm.Update([]nn.Param{p}) // the copy of the initial value
+	cold.Update([]nn.Param{p})
+	p.Tensor.Data()[0] = 1
+	for range 100 {
+		warm.Update([]nn.Param{p})
+		cold.Update([]nn.Param{p})
+	}
+	if w, c := warm.State().Tensor("w").Data()[0], cold.State().Tensor("w").Data()[0]; !(w > 0.98) || !(c < 0.1) {
+		t.Errorf("after 100 updates: warm-up average %v (want > 0.98), constant-decay average %v (want < 0.1)", w, c)
+	}
 }
 
 func TestEMASwapTwiceRestoresAndCopyToWritesAverage(t *testing.T) {

@@ -15,14 +15,20 @@ import (
 //
 // Its fields choose how the decay of update number n (counted from 1) is
 // found, following diffusers' EMAModel: with t = n - UpdateAfterStep - 1,
-// the decay is 0 (a plain copy) while t ≤ 0; otherwise it is Decay, or with
-// warm-up 1 - (1 + t/InvGamma)^-Power, capped at Decay and floored at
-// MinDecay.
+// the decay is 0 (a plain copy) while t ≤ 0; otherwise it is Decay, capped
+// by the warm-ups that are on, and floored at MinDecay.
 type EMA struct {
 	Decay           float64
 	MinDecay        float64
 	UpdateAfterStep int
-	// Power > 0 enables the warm-up; diffusers suggests 2/3 for long runs
+	// Warmup caps the decay at (1 + t)/(10 + t), TensorFlow's num_updates
+	// rule: 0.18 at the first averaging update, 0.92 after 100, 0.991
+	// after 1,000. An average started with the model then follows the
+	// trained weights at first instead of staying near their random
+	// initial values for the ~1/(1-Decay) steps a constant decay needs.
+	Warmup bool
+	// Power > 0 enables diffusers' warm-up, a cap of
+	// 1 - (1 + t/InvGamma)^-Power; diffusers suggests 2/3 for long runs
 	// and 3/4 for short ones.
 	Power float64
 	// InvGamma scales the warm-up; zero means 1.
@@ -69,6 +75,9 @@ func (e *EMA) decayAt(n int) float64 {
 		return 0
 	}
 	d := e.Decay
+	if e.Warmup {
+		d = min(d, (1+t)/(10+t))
+	}
 	if e.Power > 0 {
 		invGamma := e.InvGamma
 		if invGamma == 0 {

@@ -74,8 +74,12 @@ type Config struct {
 	// WrapAngles keeps noisy data in [-π, π) (FoldingDiff's angles).
 	WrapAngles bool
 	// EMADecay > 0 keeps an exponential moving average of the weights
-	// (with diffusers' warm-up, power 3/4) that sampling uses.
-	EMADecay float64
+	// that sampling uses. EMAWarmup caps its decay at (1 + t)/(10 + t)
+	// at averaging update t (optim.EMA.Warmup), so that samples after a
+	// few hundred steps come from weights close to the trained ones, not
+	// from an average still dominated by the random initial weights.
+	EMADecay  float64
+	EMAWarmup bool
 	// NumClasses > 0 trains a class-conditional model on the batches'
 	// labels, dropping each label with probability LabelDropout so that
 	// the same network learns the unconditional model used by
@@ -142,12 +146,21 @@ func New(backbone Backbone, c Config) (*DDPM, error) {
 	}
 	d := &DDPM{Backbone: backbone, sched: s, c: c, training: true}
 	if c.EMADecay > 0 {
-		if d.ema, err = optim.NewEMA(nn.Parameters(d), c.EMADecay); err != nil {
-			return nil, fmt.Errorf("diffusion: %w", err)
+		if d.ema, err = newEMA(nn.Parameters(d), c.EMADecay, c.EMAWarmup); err != nil {
+			return nil, err
 		}
-		d.ema.Power = 0.75
 	}
 	return d, nil
+}
+
+// newEMA starts the average of a model's weights.
+func newEMA(params []nn.Param, decay float64, warmup bool) (*optim.EMA, error) {
+	e, err := optim.NewEMA(params, decay)
+	if err != nil {
+		return nil, fmt.Errorf("diffusion: %w", err)
+	}
+	e.Warmup = warmup
+	return e, nil
 }
 
 // fill validates c and sets its defaults.

@@ -28,8 +28,9 @@ type ScoreConfig struct {
 	SigmaMin, SigmaMax, Eps float64
 	// Images: as Config.Images.
 	Images bool
-	// EMADecay: as Config.EMADecay.
-	EMADecay float64
+	// EMADecay and EMAWarmup: as Config's.
+	EMADecay  float64
+	EMAWarmup bool
 	// Sampler is euler_maruyama or pc (default): reverse-diffusion
 	// predictor with CorrectorSteps (default 1) Langevin corrector steps
 	// of signal-to-noise ratio SNR (default 0.16). SamplingSteps is the
@@ -104,10 +105,9 @@ func NewScore(backbone Backbone, c ScoreConfig) (*ScoreDiffusion, error) {
 	m := &ScoreDiffusion{Backbone: backbone, c: c, training: true}
 	if c.EMADecay > 0 {
 		var err error
-		if m.ema, err = optim.NewEMA(nn.Parameters(m), c.EMADecay); err != nil {
-			return nil, fmt.Errorf("diffusion: %w", err)
+		if m.ema, err = newEMA(nn.Parameters(m), c.EMADecay, c.EMAWarmup); err != nil {
+			return nil, err
 		}
-		m.ema.Power = 0.75
 	}
 	return m, nil
 }
