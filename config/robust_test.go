@@ -250,6 +250,12 @@ func TestTagsWithoutValuesAreErrorsWithLineNotPanics(t *testing.T) {
 			t.Errorf("%q: %v, want an error at the file's line 2 or 3", body, err)
 		}
 	}
+	for _, issue := range []string{"name: x\nmodel_class: VAE\nhidden_dims: !foo\n", "name: x\nmodel_class: VAE\ntags: !foo\n"} {
+		path := writeFile(t, "t.yaml", issue)
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), path+":3:") || !strings.Contains(err.Error(), "tag !foo is followed by no value") {
+			t.Errorf("the issue's file %q: %v, want the tag refused at line 3", issue, err)
+		}
+	}
 	if cfg, err := Parse([]byte("model_class: VAE\nhidden_dims: !!python/tuple [1, 2]\n"), "t.yaml"); err != nil || !reflect.DeepEqual(cfg.HiddenDims, []int{1, 2}) {
 		t.Errorf("a tag with a value (PyYAML's tuples) should still read: %v, %v", cfg.HiddenDims, err)
 	}
