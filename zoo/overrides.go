@@ -20,7 +20,8 @@ import (
 //   - a top-level field (name, model_class, type, description, version,
 //     input_dim, hidden_dims, output_dim, activation, tags) is replaced;
 //   - "parameters" and "metadata" take a map merged into the existing one
-//     key by key (shallowly);
+//     key by key (shallowly); a dotted key sets one entry inside them
+//     ("parameters.kl_weight", "metadata.training_defaults.batch_size");
 //   - a parameter of the configuration's class ("beta", "noise_steps"
 //     ...) is set in Parameters;
 //   - a training setting (config.TrainingSettings: "learning_rate",
@@ -130,6 +131,9 @@ func (o Overrides) apply(r *factory.Registry, cfg *config.ModelConfiguration, ke
 	case "metadata":
 		return merge(&cfg.Metadata)
 	default:
+		if strings.Contains(key, ".") {
+			return setPath(cfg, key, v)
+		}
 		return setElsewhere(r, cfg, key, v)
 	}
 	return err

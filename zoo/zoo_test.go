@@ -1,6 +1,7 @@
 package zoo
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -287,5 +288,69 @@ func TestAddDirTakesPrecedenceAndRejectsMissingDirectories(t *testing.T) {
 	}
 	if err := AddDir(filepath.Join(addDir, "my_vae.yaml")); err == nil {
 		t.Error("AddDir accepted a file")
+	}
+}
+
+func TestParseAssignmentsReadsYAMLValuesAndAppliesDottedPaths(t *testing.T) {
+	o, err := ParseAssignments([]string{
+		"hidden_dims=[1024,512]", "activation=gelu", "learning_rate=1e-4",
+		"parameters.kl_weight=0.5", "metadata.training_defaults.batch_size=64", "metadata.notes.owner=me",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := GetConfig("vae_mnist")
+	cfg, err := o.Apply(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := cfg.Metadata["training_defaults"].(map[string]any)
+	if !reflect.DeepEqual(cfg.HiddenDims, []int{1024, 512}) || cfg.Activation != "gelu" || cfg.Parameters["kl_weight"] != 0.5 ||
+		fmt.Sprint(td["batch_size"]) != "64" || td["learning_rate"] != 1e-4 || td["dataset"] != "mnist" {
+		t.Errorf("applied: hidden %v activation %q parameters %v training_defaults %v", cfg.HiddenDims, cfg.Activation, cfg.Parameters, td)
+	}
+	if cfg.Metadata["notes"].(map[string]any)["owner"] != "me" {
+		t.Errorf("metadata path not created: %v", cfg.Metadata)
+	}
+	if fmt.Sprint(base.Metadata["training_defaults"].(map[string]any)["batch_size"]) == "64" {
+		t.Error("applying changed the zoo's configuration")
+	}
+}
+
+func TestParseAssignmentsErrorsNameTheAssignment(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"hidden_dims"}, `assignment "hidden_dims": want key=value`},
+		{[]string{"=3"}, "want key=value"},
+		{[]string{"hidden_dims=[1024,"}, `assignment "hidden_dims": value "[1024," is not YAML`},
+		{[]string{"activation="}, "the value is empty"},
+	} {
+		if _, err := ParseAssignments(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want it to contain %q", c.in, err, c.want)
+		}
+	}
+	cfg, _ := GetConfig("vae_mnist")
+	for key, want := range map[string]string{
+		"hidden_dim":         "(did you mean hidden_dims?)",
+		"hidden_dims.x":      "hidden_dims is not a map",
+		"parameters..x":      "empty element",
+		"metadata.version.x": "", // metadata.version does not exist: created as a map
+	} {
+		o, err := ParseAssignments([]string{key + "=1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = o.Apply(cfg)
+		if want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", key, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want it to contain %q", key, err, want)
+		}
 	}
 }
