@@ -59,7 +59,8 @@ type LoadOptions struct {
 
 // Load reads a data set by name ("mnist", "fashion-mnist", "cifar10",
 // the image folder "celeba" (see CelebAImageFolder; its splits are train,
-// valid and test) or the text corpus "fortunes", see loadFortunes) and
+// valid and test), the text corpus "fortunes" (see loadFortunes) or a
+// user's folder of .txt files, "text" (see loadPlainText)) and
 // split ("train" or "test") from local files; it never downloads anything.
 // The 2-D densities "two_moons" and "8gaussians" are generated instead
 // (see TwoMoons).
@@ -82,7 +83,7 @@ func Load(name, split string, opts LoadOptions) (*Dataset, error) {
 		return loadCelebA(split, opts)
 	}
 	if isTextCorpus(name) {
-		return loadFortunes(split, opts)
+		return loadText(name, split, opts)
 	}
 	if i, ok := lookupPointSet(name); ok {
 		return pointSet(i, split)

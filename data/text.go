@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -20,7 +21,8 @@ const (
 	// DebianFortunesDir is where Debian's fortunes and fortunes-min
 	// packages install the fortune files.
 	DebianFortunesDir = "/usr/share/games/fortunes"
-	// fortunesTestEvery puts every tenth fortune in the test split.
+	// fortunesTestEvery puts every tenth document (a fortune, a
+	// paragraph) in the test split.
 	fortunesTestEvery = 10
 )
 
@@ -29,7 +31,80 @@ const (
 var fortunesDir = DebianFortunesDir
 
 // isTextCorpus reports whether name is a text data set.
-func isTextCorpus(name string) bool { return strings.EqualFold(name, "fortunes") }
+func isTextCorpus(name string) bool {
+	return strings.EqualFold(name, "fortunes") || strings.EqualFold(name, "text")
+}
+
+// loadText reads a text data set: the fortune files ("fortunes", see
+// loadFortunes) or a user's plain-text corpus ("text", see loadPlainText).
+func loadText(name, split string, opts LoadOptions) (*Dataset, error) {
+	if split != "train" && split != "test" {
+		return nil, fmt.Errorf("data: unknown split %q for %s; available: train, test", split, strings.ToLower(name))
+	}
+	if strings.EqualFold(name, "text") {
+		return loadPlainText(split, opts)
+	}
+	return loadFortunes(split, opts)
+}
+
+// userDirs returns the directories a user named for data set sub, each
+// preceded by its sub/ folder: opts.Dir, then $ARTIFEX_DATA.
+func userDirs(opts LoadOptions, sub string) []string {
+	var dirs []string
+	for _, dir := range []string{opts.Dir, os.Getenv(EnvDataDir)} {
+		if dir != "" {
+			dirs = append(dirs, filepath.Join(dir, sub), dir)
+		}
+	}
+	return dirs
+}
+
+// loadPlainText reads every .txt file under the first directory of
+// userDirs(opts, "text") that holds any (searched recursively, in path
+// order). The text is cut into paragraphs at blank lines; every tenth
+// paragraph (numbers 9, 19, ...) is in the test split, the rest in train;
+// each split is the byte stream of its paragraphs, each followed by a
+// blank line, cut into rows as the fortunes are.
+func loadPlainText(split string, opts LoadOptions) (*Dataset, error) {
+	var looked []string
+	for _, dir := range userDirs(opts, "text") {
+		var files []string
+		_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".txt") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if len(files) == 0 {
+			looked = append(looked, "  "+dir)
+			continue
+		}
+		sort.Strings(files)
+		return textRows(files, split, paragraphs, "\n\n")
+	}
+	if len(looked) == 0 {
+		looked = append(looked, "  (no directory given)")
+	}
+	return nil, fmt.Errorf("data: text %s split %w; looked for .txt files in:\n%s\n"+
+		"Pass a directory of .txt files with --data-dir or $%s (its text/ folder is searched first).",
+		split, ErrNotFound, strings.Join(looked, "\n"), EnvDataDir)
+}
+
+// paragraphs cuts text at blank lines; empty paragraphs are dropped and
+// each keeps no trailing newline.
+func paragraphs(b []byte) [][]byte {
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	var out [][]byte
+	for _, p := range regexpBlank.Split(string(b), -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, []byte(p))
+		}
+	}
+	return out
+}
+
+// regexpBlank matches a blank line: a paragraph break.
+var regexpBlank = regexp.MustCompile(`\n[ \t]*\n\s*`)
 
 // loadFortunes reads the fortune files (BSD fortune(6)'s data, under the
 // BSD licence) from opts.Dir (or its fortunes/ folder), $ARTIFEX_DATA (or
@@ -39,30 +114,18 @@ func isTextCorpus(name string) bool { return strings.EqualFold(name, "fortunes")
 // is the byte stream of its fortunes, each followed by "%\n" as in the
 // files, cut into rows of TextRowLength bytes.
 func loadFortunes(split string, opts LoadOptions) (*Dataset, error) {
-	if split != "train" && split != "test" {
-		return nil, fmt.Errorf("data: unknown split %q for fortunes; available: train, test", split)
-	}
 	var looked []string
-	var dirs []string
-	for _, root := range []struct{ dir, origin string }{
-		{opts.Dir, "--data-dir"}, {os.Getenv(EnvDataDir), "$" + EnvDataDir},
-	} {
-		if root.dir == "" {
-			continue
-		}
-		dirs = append(dirs, filepath.Join(root.dir, "fortunes"), root.dir)
-	}
-	dirs = append(dirs, fortunesDir)
-	for _, dir := range dirs {
+	for _, dir := range append(userDirs(opts, "fortunes"), fortunesDir) {
 		files := fortuneFiles(dir)
 		if len(files) == 0 {
 			looked = append(looked, "  "+dir)
 			continue
 		}
-		return readFortunes(files, split)
+		return textRows(files, split, splitFortunes, "%\n")
 	}
 	return nil, fmt.Errorf("data: fortunes %s split %w; looked for fortune files (text files of fortunes separated by %% lines, beside their .dat index) in:\n%s\n"+
-		"To get them: `apt-get install fortunes fortunes-min` (Debian, Ubuntu), or copy fortune files into a directory and pass it with --data-dir or $%s.",
+		"To get them: `apt-get install fortunes fortunes-min` (Debian, Ubuntu), or copy fortune files into a directory and pass it with --data-dir or $%s. "+
+		"For a folder of plain .txt files, use the data set \"text\" (--set dataset=text).",
 		split, ErrNotFound, strings.Join(looked, "\n"), EnvDataDir)
 }
 
@@ -81,25 +144,29 @@ func fortuneFiles(dir string) []string {
 	return files
 }
 
-func readFortunes(files []string, split string) (*Dataset, error) {
+// textRows reads files, cuts each into documents with cut, puts every
+// tenth document (numbers 9, 19, ... across the files) in the test split
+// and the rest in train, and returns the split's byte stream, each
+// document followed by sep, cut into rows of TextRowLength bytes.
+func textRows(files []string, split string, cut func([]byte) [][]byte, sep string) (*Dataset, error) {
 	var stream []byte
 	n := 0
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("data: fortunes: %w", err)
+			return nil, fmt.Errorf("data: %w", err)
 		}
-		for _, fortune := range splitFortunes(b) {
+		for _, doc := range cut(b) {
 			if (n%fortunesTestEvery == fortunesTestEvery-1) == (split == "test") {
-				stream = append(stream, fortune...)
-				stream = append(stream, "%\n"...)
+				stream = append(stream, doc...)
+				stream = append(stream, sep...)
 			}
 			n++
 		}
 	}
 	rows := (len(stream) - 1) / (TextRowLength - 1)
 	if rows <= 0 {
-		return nil, fmt.Errorf("data: fortunes %s split: %d bytes in %d files make no row of %d bytes", split, len(stream), len(files), TextRowLength)
+		return nil, fmt.Errorf("data: text %s split: %d bytes in %d files (%d documents in all) make no row of %d bytes", split, len(stream), len(files), n, TextRowLength)
 	}
 	values := make([]float32, rows*TextRowLength)
 	for r := range rows {

@@ -1,9 +1,11 @@
 package data
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -99,5 +101,59 @@ func TestFortunesRealCorpusLoads(t *testing.T) {
 	t.Logf("fortunes: %d train rows, %d test rows of %d bytes", train.Len(), test.Len(), TextRowLength)
 	if train.Len() < 5*test.Len() || test.Len() == 0 {
 		t.Errorf("train %d rows, test %d rows: want about 9:1", train.Len(), test.Len())
+	}
+}
+
+func TestPlainTextFolderLoadsItsParagraphsNineToOne(t *testing.T) {
+	// Real prose: the project's own README and factory guide, as .txt.
+	dir := t.TempDir()
+	for _, f := range []string{"../README.md", "../docs/factory.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := filepath.Join(dir, "text", "docs")
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(sub, filepath.Base(f)+".txt"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "text", "ignored.md"), []byte("not a .txt file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	train, err := Load("text", "train", LoadOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := Load("text", "test", LoadOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Len() < 5*test.Len() || test.Len() == 0 || !slices.Equal(train.ImageShape(), []int{1, 1, TextRowLength}) {
+		t.Fatalf("train %d rows, test %d rows of %v", train.Len(), test.Len(), train.ImageShape())
+	}
+	// Rows overlap by one byte, so the stream reads back from them.
+	var stream []byte
+	for i := range train.Len() {
+		row := train.Image(i)
+		if i > 0 && stream[len(stream)-1] != byte(row[0]) {
+			t.Fatalf("row %d does not start with the last byte of row %d", i, i-1)
+		}
+		start := 1
+		if i == 0 {
+			start = 0
+		}
+		for _, v := range row[start:] {
+			stream = append(stream, byte(v))
+		}
+	}
+	if !bytes.Contains(stream, []byte("Artifex-Go")) || bytes.Contains(stream, []byte("\n\n\n")) || bytes.Contains(stream, []byte("not a .txt")) {
+		t.Errorf("train stream does not hold the paragraphs as expected: %.200q", stream)
+	}
+
+	if _, err := Load("text", "train", LoadOptions{Dir: t.TempDir()}); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "looked for .txt files") {
+		t.Errorf("an empty folder: %v", err)
 	}
 }
