@@ -1,0 +1,92 @@
+package dist
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
+)
+
+// fakeComm is n ranks simulated in one process: AllreduceSum adds the
+// buffers that the other ranks contribute (others), as an MPI job of n
+// ranks would.
+type fakeComm struct {
+	Local
+	n      int
+	others [][]float32 // the other ranks' full buffers, reduced piece by piece
+	off    int
+	calls  int
+}
+
+func (f *fakeComm) Size() int { return f.n }
+
+func (f *fakeComm) AllreduceSum(buf []float32) error {
+	f.calls++
+	for _, o := range f.others {
+		for i := range buf {
+			buf[i] += o[f.off+i]
+		}
+	}
+	f.off += len(buf)
+	return nil
+}
+
+func TestGradientAveragerTakesTheMeanInBucketsAndKeepsMissingGradientsMissing(t *testing.T) {
+	a := tensor.FromSlice([]float32{1, 2, 3}, 3).SetRequiresGrad(true)
+	b := tensor.FromSlice([]float32{0, 0}, 2).SetRequiresGrad(true)
+	c := tensor.FromSlice([]float32{0}, 1).SetRequiresGrad(true)
+	a.SetGrad(tensor.FromSlice([]float32{2, 4, 6}, 3))
+	// b has a gradient on the other rank only; c on none.
+	params := []nn.Param{{Name: "a", Tensor: a}, {Name: "b", Tensor: b}, {Name: "c", Tensor: c}}
+	// The other rank's buffer: flags [1 1 0], then a, b, c.
+	other := []float32{1, 1, 0, 0, 2, 4, 10, 20, 0}
+	comm := &fakeComm{n: 2, others: [][]float32{other}}
+	g := GradientAverager{Comm: comm, Bucket: 4}
+	if err := g.Average(params); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Grad().Data(); !slices.Equal(got, []float32{1, 3, 5}) {
+		t.Errorf("a's gradient %v, want the mean [1 3 5]", got)
+	}
+	if got := b.Grad().Data(); !slices.Equal(got, []float32{5, 10}) {
+		t.Errorf("b's gradient %v, want [5 10] (the other rank's, averaged with zeros)", got)
+	}
+	if c.Grad() != nil {
+		t.Errorf("c has gradient %v, want none", c.Grad().Data())
+	}
+	if comm.calls != 3 {
+		t.Errorf("%d allreduce calls for 9 values in buckets of 4, want 3", comm.calls)
+	}
+}
+
+func TestLocalIsOneRankAndLeavesBuffersAlone(t *testing.T) {
+	var c Communicator = Local{}
+	buf := []float32{1, 2}
+	if err := c.AllreduceSum(buf); err != nil || c.Rank() != 0 || c.Size() != 1 || !slices.Equal(buf, []float32{1, 2}) {
+		t.Errorf("Local: rank %d size %d buf %v err %v", c.Rank(), c.Size(), buf, err)
+	}
+	if err := c.Broadcast(nil, 1); err == nil {
+		t.Error("a broadcast from rank 1 of 1 was accepted")
+	}
+	a := tensor.FromSlice([]float32{1}, 1).SetRequiresGrad(true)
+	a.SetGrad(tensor.FromSlice([]float32{3}, 1))
+	if err := (&GradientAverager{Comm: c}).Average([]nn.Param{{Name: "a", Tensor: a}}); err != nil || a.Grad().Data()[0] != 3 {
+		t.Errorf("one rank's average changed the gradient: %v, %v", a.Grad().Data(), err)
+	}
+}
+
+func TestOpenRefusesToTrainAloneWhenLaunchedAmongSeveral(t *testing.T) {
+	if Built == "mpi" {
+		t.Skip("an MPI build joins the job")
+	}
+	t.Setenv("OMPI_COMM_WORLD_SIZE", "2")
+	if _, err := Open(); err == nil || !strings.Contains(err.Error(), "-tags mpi") {
+		t.Errorf("launched as one of 2 without MPI: %v", err)
+	}
+	t.Setenv("OMPI_COMM_WORLD_SIZE", "")
+	if c, err := Open(); err != nil || c.Size() != 1 {
+		t.Errorf("a plain start: %v, %v", c, err)
+	}
+}
