@@ -1,9 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-	"sync/atomic"
-)
+import "fmt"
 
 // node records how a tensor was computed: its inputs and the rule that maps
 // the gradient of the output to gradients of the inputs. backward returns one
@@ -13,20 +10,6 @@ type node struct {
 	inputs   []*Tensor
 	backward func(grad *Tensor) []*Tensor
 }
-
-// noGradDepth > 0 disables graph recording process-wide.
-var noGradDepth atomic.Int32
-
-// NoGrad runs fn without recording operations for differentiation, the way
-// sampling and evaluation should run. Calls nest.
-func NoGrad(fn func()) {
-	noGradDepth.Add(1)
-	defer noGradDepth.Add(-1)
-	fn()
-}
-
-// GradEnabled reports whether operations are currently recorded.
-func GradEnabled() bool { return noGradDepth.Load() == 0 }
 
 // RequiresGrad reports whether gradients flow to or through t.
 func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
@@ -64,13 +47,14 @@ func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data}
 // record attaches the backward rule to out when any input needs a gradient
 // and recording is on. Ops call it last: return record(out, "op", fn, inputs...).
 func record(out *Tensor, op string, backward func(grad *Tensor) []*Tensor, inputs ...*Tensor) *Tensor {
-	if !GradEnabled() {
-		return out
-	}
 	for _, in := range inputs {
 		if in != nil && in.requiresGrad {
-			out.requiresGrad = true
-			out.node = &node{op: op, inputs: inputs, backward: backward}
+			// Asked only now: with no input that needs a gradient there is
+			// nothing to record, and the lookup is skipped.
+			if GradEnabled() {
+				out.requiresGrad = true
+				out.node = &node{op: op, inputs: inputs, backward: backward}
+			}
 			return out
 		}
 	}
@@ -87,13 +71,15 @@ func (t *Tensor) Backward() {
 		panic("tensor: Backward on a tensor that does not require grad (no parameter or input with SetRequiresGrad(true) took part)")
 	}
 	grads := propagate([]*Tensor{t}, false, nil)
-	for leaf, g := range grads {
-		if leaf.grad == nil {
-			leaf.grad = g
-		} else {
-			NoGrad(func() { leaf.grad = Add(leaf.grad, g) })
+	NoGrad(func() {
+		for leaf, g := range grads {
+			if leaf.grad == nil {
+				leaf.grad = g
+			} else {
+				leaf.grad = Add(leaf.grad, g)
+			}
 		}
-	}
+	})
 }
 
 // Grad returns the gradients of the sum of outputs with respect to inputs
