@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -64,7 +66,20 @@ family (alias nll), fid, kid, is, prdc (alias precision_recall), text.
 A language model also draws --text-samples continuations of a newline (256
 tokens each, temperature 1) and gets the diversity of their words:
 distinct_1, distinct_2 and repetition_rate_2, beside the same on as many
-test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.`,
+test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.
+
+A protein sequence model reports, beside its test NLL, for min(test
+sequences, 64) drawn sequences, as many test sequences and as many
+uniformly random ones: the total variation distance of their amino-acid
+composition from the test set's (for the test column: the training
+set's), the identity to the nearest training sequence, the mean
+per-position entropy in bits and the share of gap tokens.
+
+--limit N evaluates the first N examples and says what that leaves out
+(for labelled data, the classes none of them has). When the test split
+holds no example the model can use (protein chains too short or broken
+for its windows), the train split is evaluated instead, with a warning;
+an explicit --split test is an error then.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
@@ -91,9 +106,18 @@ test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.`,
 			if samples <= 0 {
 				return fmt.Errorf("evaluate: --samples must be > 0, got %d", samples)
 			}
+			var net *metrics.FeatureNet
+			if groups["fid"] || groups["kid"] || groups["is"] || groups["prdc"] {
+				if net, err = metrics.TrainedFeatureNet(c.Settings.Dataset); err != nil {
+					if which != "" || fid || cmd.Flags().Changed("samples") {
+						return fmt.Errorf("evaluate: sample-quality metrics: %w", err)
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "evaluate: warning: %v;\n  the drawn images are measured on %d×%d average-pooled pixels instead (pixel_fid, pixel_kid, pixel_precision ...: comparable across models of this data set only; no Inception-style score)\n", err, metrics.PixelSide, metrics.PixelSide)
+				}
+			}
 			result := map[string]float64{}
 			if groups["family"] {
-				if result, err = train.EvaluateSplit(c, split, dataDir, limit, nn.NewRngs(seed)); err != nil {
+				if result, split, err = familyMetrics(cmd.ErrOrStderr(), c, split, cmd.Flags().Changed("split"), dataDir, limit, nn.NewRngs(seed)); err != nil {
 					return err
 				}
 			}
@@ -105,7 +129,7 @@ test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.`,
 				maps.Copy(result, q)
 			}
 			if groups["fid"] || groups["kid"] || groups["is"] || groups["prdc"] {
-				q, err := sampleQuality(c, dataDir, samples, seed)
+				q, err := sampleQuality(c, net, dataDir, samples, seed)
 				if err != nil {
 					return err
 				}
@@ -150,7 +174,7 @@ test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.`,
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
 	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the data set")
 	f.StringVar(&split, "split", "test", "split the family metrics are computed on: test, or train (e.g. when the test split is too small)")
-	f.IntVar(&limit, "limit", 0, "compute the family metrics on the first N test images only (0: all)")
+	f.IntVar(&limit, "limit", 0, "compute the family metrics on the first N test examples only (0: all)")
 	f.Uint64Var(&seed, "seed", 0, "seed of the evaluation's random streams (importance samples, binarisation, drawn images, subsets)")
 	f.BoolVar(&asJSON, "json", false, "print the metrics as one JSON object")
 	f.StringVar(&jsonOut, "out", "", "also write the metrics as JSON to this file")
@@ -160,6 +184,78 @@ test rows (real_distinct_1, ...). --metrics text (alias distinct) picks them.`,
 	f.StringVar(&which, "metrics", "", "comma-separated metric groups: "+strings.Join(metricGroups, ", ")+" (default: family, plus the rest with --fid)")
 	cmd.MarkFlagRequired("checkpoint")
 	return cmd
+}
+
+// trainingComparer is a model whose metrics also compare its samples with
+// the training split (a protein sequence model: identity to the nearest
+// training sequence).
+type trainingComparer interface {
+	EvaluateWithTraining(test, train *data.Dataset, rngs *tensor.Rngs) (map[string]float64, error)
+}
+
+// familyMetrics computes the model's own metrics on a split of its data
+// set and returns them with the split they were computed on. A split that
+// holds no usable example (data.ErrNoExamples: protein chains too short
+// or broken for the model's windows) is replaced by the training split
+// unless the user chose it; a limit evaluates the first limit examples.
+// Both say on warn what they left out.
+func familyMetrics(warn io.Writer, c *train.Checkpointed, split string, chosen bool, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, string, error) {
+	if limit < 0 {
+		return nil, split, fmt.Errorf("evaluate: --limit must be >= 0, got %d", limit)
+	}
+	ds, err := train.LoadSplit(c, split, dataDir)
+	if errors.Is(err, data.ErrNoExamples) && !chosen && split != "train" {
+		fmt.Fprintf(warn, "evaluate: warning: the %s split of %s has no usable example (%v);\n  evaluated on the train split instead, so the numbers are not held-out ones (--split train asks for this without the warning)\n", split, c.Settings.Dataset, err)
+		split = "train"
+		ds, err = train.LoadSplit(c, split, dataDir)
+	}
+	if err != nil {
+		return nil, split, err
+	}
+	if limit > 0 && limit < ds.Len() {
+		fmt.Fprintf(warn, "evaluate: %s\n", leftOut(ds, limit, c.Settings.Dataset, split))
+		if ds, _, err = ds.Split(limit); err != nil {
+			return nil, split, fmt.Errorf("evaluate: %w", err)
+		}
+	}
+	tc, ok := c.Model.(trainingComparer)
+	if !ok {
+		m, err := train.EvaluateOn(c, ds, rngs)
+		return m, split, err
+	}
+	ref, err := train.LoadSplit(c, "train", dataDir)
+	if err != nil {
+		fmt.Fprintf(warn, "evaluate: warning: no comparison with the training split, which does not load: %v\n", err)
+		ref = nil
+	}
+	m, err := train.Evaluating(c, func() (map[string]float64, error) { return tc.EvaluateWithTraining(ds, ref, rngs) })
+	return m, split, err
+}
+
+// leftOut says what evaluating the first limit examples of ds leaves out:
+// the other examples and, for a labelled data set, the classes none of
+// the first limit has.
+func leftOut(ds *data.Dataset, limit int, dataset, split string) string {
+	msg := fmt.Sprintf("--limit %d: evaluating the first %d of the %d examples of the %s %s split", limit, limit, ds.Len(), dataset, split)
+	labels := ds.Labels()
+	if labels == nil {
+		return msg
+	}
+	kept, all := map[int]bool{}, map[int]bool{}
+	for i, l := range labels {
+		kept[l] = kept[l] || i < limit
+		all[l] = true
+	}
+	var missing []string
+	for _, l := range slices.Sorted(maps.Keys(all)) {
+		if !kept[l] {
+			missing = append(missing, strconv.Itoa(l))
+		}
+	}
+	if len(missing) == 0 {
+		return msg
+	}
+	return fmt.Sprintf("%s, which hold %d of its %d classes (metrics per class cover those); left out: class %s", msg, len(all)-len(missing), len(all), strings.Join(missing, ", "))
 }
 
 // parseMetricGroups reads a --metrics list.
@@ -178,9 +274,10 @@ func parseMetricGroups(list string) (map[string]bool, error) {
 	return groups, nil
 }
 
-// keep reports whether a sample-quality result belongs to a chosen group.
+// keep reports whether a sample-quality result, on features or pixels,
+// belongs to a chosen group.
 func keep(key string, groups map[string]bool) bool {
-	switch key {
+	switch strings.TrimPrefix(key, metrics.PixelPrefix) {
 	case metrics.KeyFID:
 		return groups["fid"]
 	case metrics.KeyKID, metrics.KeyKIDStd:
@@ -224,12 +321,9 @@ func classPreservation(m classPreserver, c *train.Checkpointed, dataDir string, 
 }
 
 // sampleQuality draws n images from the checkpoint's model and scores them
-// against the test split of its data set.
-func sampleQuality(c *train.Checkpointed, dataDir string, n int, seed uint64) (map[string]float64, error) {
-	net, err := metrics.TrainedFeatureNet(c.Settings.Dataset)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: sample-quality metrics: %w", err)
-	}
+// against the test split of its data set on the features of net, or on
+// pooled pixels (metrics.PixelQuality) when net is nil.
+func sampleQuality(c *train.Checkpointed, net *metrics.FeatureNet, dataDir string, n int, seed uint64) (map[string]float64, error) {
 	test, err := data.Load(c.Settings.Dataset, "test", data.LoadOptions{Dir: dataDir})
 	if err != nil {
 		return nil, err
@@ -249,21 +343,50 @@ func sampleQuality(c *train.Checkpointed, dataDir string, n int, seed uint64) (m
 	if sh, want := images.Shape(), test.ImageShape(); len(sh) != 4 || !slices.Equal(sh[1:], want) {
 		return nil, fmt.Errorf("evaluate: the model draws images of shape %v, the %s test images are %v", sh[1:], c.Settings.Dataset, want)
 	}
-	q, err := metrics.SampleQuality(net, test.Images(), images, metrics.QualityOptions{}, rngs.Stream("metrics"))
+	quality := metrics.PixelQuality
+	if net != nil {
+		quality = func(real, generated *tensor.Tensor, o metrics.QualityOptions, s *tensor.Stream) (map[string]float64, error) {
+			return metrics.SampleQuality(net, real, generated, o, s)
+		}
+	}
+	q, err := quality(test.Images(), images, metrics.QualityOptions{}, rngs.Stream("metrics"))
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	return q, nil
 }
 
+// printTable prints metrics one per row, except that metrics named
+// METRIC/GROUP measured for fewer groups than there are metrics (a
+// protein model's samples beside the test set and a baseline) are printed
+// after the others as a table of one column per group.
 func printTable(out io.Writer, m map[string]float64) error {
-	if groups := metricColumns(m); groups != nil {
-		return printColumns(out, m, groups)
+	flat := map[string]float64{}
+	grouped := map[string]float64{}
+	for k, v := range m {
+		if _, _, ok := strings.Cut(k, "/"); ok {
+			grouped[k] = v
+		} else {
+			flat[k] = v
+		}
+	}
+	names, groups := metricColumns(grouped)
+	if len(groups) >= len(names) {
+		maps.Copy(flat, grouped)
+		grouped = nil
 	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "METRIC\tVALUE")
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		fmt.Fprintf(w, "%s\t%.6g\n", k, m[k])
+	if len(flat) > 0 {
+		fmt.Fprintln(w, "METRIC\tVALUE")
+		for _, k := range slices.Sorted(maps.Keys(flat)) {
+			fmt.Fprintf(w, "%s\t%.6g\n", k, flat[k])
+		}
+	}
+	if len(grouped) > 0 {
+		if len(flat) > 0 {
+			fmt.Fprintln(w)
+		}
+		printColumns(w, grouped, names, groups)
 	}
 	return w.Flush()
 }
@@ -279,36 +402,27 @@ func writeJSON(path string, m map[string]float64) error {
 	return nil
 }
 
-// metricColumns returns the groups of metrics named METRIC/GROUP (a
-// protein model's samples next to real and random structures), in order
-// of first appearance after sorting, or nil when some name has no group.
-func metricColumns(m map[string]float64) []string {
-	var groups []string
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		_, g, ok := strings.Cut(k, "/")
-		if !ok {
-			return nil
+// metricColumns returns the metric names and the groups of metrics
+// named METRIC/GROUP, each sorted.
+func metricColumns(m map[string]float64) (names, groups []string) {
+	for k := range m {
+		name, g, _ := strings.Cut(k, "/")
+		if !slices.Contains(names, name) {
+			names = append(names, name)
 		}
 		if !slices.Contains(groups, g) {
 			groups = append(groups, g)
 		}
 	}
-	return groups
+	slices.Sort(names)
+	slices.Sort(groups)
+	return names, groups
 }
 
 // printColumns prints metrics METRIC/GROUP as a table of one row per
 // metric and one column per group; "-" marks a metric a group lacks.
-func printColumns(out io.Writer, m map[string]float64, groups []string) error {
-	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+func printColumns(w io.Writer, m map[string]float64, names, groups []string) {
 	fmt.Fprintf(w, "METRIC\t%s\n", strings.ToUpper(strings.Join(groups, "\t")))
-	var names []string
-	for k := range m {
-		name, _, _ := strings.Cut(k, "/")
-		if !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
 	for _, name := range names {
 		fmt.Fprint(w, name)
 		for _, g := range groups {
@@ -320,5 +434,4 @@ func printColumns(out io.Writer, m map[string]float64, groups []string) error {
 		}
 		fmt.Fprintln(w)
 	}
-	return w.Flush()
 }

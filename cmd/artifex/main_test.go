@@ -21,13 +21,21 @@ import (
 // it printed on standard output.
 func run(t *testing.T, reg *factory.Registry, args ...string) (string, error) {
 	t.Helper()
+	stdout, _, err := runOutputs(t, reg, args...)
+	return stdout, err
+}
+
+// runOutputs is run that also returns what the command printed on
+// standard error (warnings).
+func runOutputs(t *testing.T, reg *factory.Registry, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	root := newRoot(reg)
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&errOut)
-	err := root.Execute()
-	return out.String(), err
+	err = root.Execute()
+	return out.String(), errOut.String(), err
 }
 
 func TestZooListShowsEveryConfigWithItsFamily(t *testing.T) {

@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/image"
+	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
@@ -21,7 +25,7 @@ func sampleCommand(reg *factory.Registry) *cobra.Command {
 	r := sampleRun{ts: textSampling{temperature: 0.8}, as: audioSampling{temperature: 1}}
 	cmd := &cobra.Command{
 		Use:   "sample --checkpoint DIR",
-		Short: "Draw samples from a trained model: a PNG image grid or scatter plot, CSV rows for tabular models, text for language models, WAV files for audio models, PDB, PLY or OBJ files for 3-D shapes",
+		Short: "Draw samples from a trained model: a PNG image grid or scatter plot, CSV rows for tabular models, text for language models, WAV files for audio models, FASTA for protein sequence models, PDB, PLY or OBJ files for 3-D shapes",
 		Long: `Draws samples from a trained model: a grid of images, or for a model of
 points (nsf_tabular's 2-D densities) a scatter plot, and for a model that
 translates images (CycleGAN) the translations of the first test images;
@@ -31,8 +35,12 @@ default, samples.wav). Models of 3-D shapes write one file per sample (8 by
 default) into the directory --out (default samples/), or NAME_001.EXT ...
 for --out NAME.EXT: protein structures as PDB files (backbone N, CA, C, O
 of glycines, chain A, residues numbered from 1; CA only for CA models),
-point clouds and graphs as PLY, meshes as OBJ (or .off, .ply). Models that
-keep a weight average (ema_decay) sample with it.
+point clouds and graphs as PLY, meshes as OBJ (or .off, .ply). Protein
+sequence models (one-hot residues, input_dim [L, 21]) write 8 sequences
+by default as one FASTA file (samples.fasta), one record per sample whose
+header names the model, the checkpoint's step and the seed; gap tokens
+after a chain's end are dropped and other unknown residues written X.
+Models that keep a weight average (ema_decay) sample with it.
 
 Diffusion models take --sampler (DDPM: ddpm or ddim; ScoreDiffusion:
 euler_maruyama or pc), --steps and, for ddim, --eta; flows and VAEs take
@@ -64,9 +72,9 @@ takes the model's configured value.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
-	f.IntVarP(&r.n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1; 3-D shapes: default 8)")
+	f.IntVarP(&r.n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1; 3-D shapes and protein sequences: default 8)")
 	f.IntVar(&r.nrow, "nrow", 0, "images per row (default: a square grid)")
-	f.StringVar(&r.out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav; directory or NAME.pdb/.ply/.obj/.off for 3-D shapes, default samples/)")
+	f.StringVar(&r.out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav; FASTA file for protein sequence models, default samples.fasta; directory or NAME.pdb/.ply/.obj/.off for 3-D shapes, default samples/)")
 	f.Float64Var(&r.as.seconds, "seconds", 2, "audio models: length of each sample in seconds")
 	f.Uint64Var(&r.seed, "seed", 0, "seed of the sampling streams")
 	f.StringVar(&r.dataDir, "data-dir", "", "directory searched first for the table a tabular model was fit on and the test images a translation model (CycleGAN) translates")
@@ -109,6 +117,7 @@ type sampleKind struct {
 var sampleKinds = []sampleKind{
 	{serves: is[tabular.Sampler], out: "samples.csv", write: (*sampleRun).rows},
 	{serves: func(m models.Model) bool { _, ok := shapeModelOf(m); return ok }, n: 8, out: "samples", write: (*sampleRun).shapes},
+	{serves: is[protein.SequenceSampler], n: 8, out: "samples.fasta", write: (*sampleRun).sequences},
 	{serves: is[models.TextSampler], n: 4, write: (*sampleRun).text},
 	{serves: is[*audio.Waveform], n: 1, out: "samples.wav", write: (*sampleRun).audio},
 	{serves: func(m models.Model) bool { _, ok := train.PointModel(m); return ok }, n: 2000, write: (*sampleRun).points},
@@ -142,6 +151,46 @@ func (r *sampleRun) rows() error {
 func (r *sampleRun) shapes() error {
 	sm, _ := shapeModelOf(r.c.Model)
 	return sampleShapes(r.cmd, r.c, sm, r.n, r.seed, r.out, r.so)
+}
+
+// fastaExtensions are the file name extensions a FASTA --out may have.
+var fastaExtensions = []string{".fasta", ".fa", ".faa", ".fas"}
+
+// sequences writes protein sequences as FASTA, one record per sample
+// whose header names the model, the checkpoint's step and the seed.
+func (r *sampleRun) sequences() error {
+	if r.n <= 0 {
+		return fmt.Errorf("sample: number of samples must be > 0, got %d", r.n)
+	}
+	if r.so.diffusionSet() {
+		return fmt.Errorf("sample: --sampler, --steps and --eta do not apply to model %s, which draws protein sequences with its configured sampler", describe(r.c.Model))
+	}
+	if ext := strings.ToLower(filepath.Ext(r.out)); !slices.Contains(fastaExtensions, ext) {
+		return fmt.Errorf("sample: --out %s: this model's samples are protein sequences, written as FASTA; name a file ending in %s", r.out, strings.Join(fastaExtensions, ", "))
+	}
+	temperature := 1.0
+	if r.so.temperatureSet {
+		temperature = r.so.temperature
+	}
+	nn.SetTraining(r.c.Model, false)
+	seqs, err := r.c.Model.(protein.SequenceSampler).SampleSequences(r.n, temperature, nn.NewRngs(r.seed))
+	if err != nil {
+		return fmt.Errorf("sample: %w", err)
+	}
+	name, step := r.c.Config.Name, r.c.Checkpoint.Step
+	records := make([]protein.FASTARecord, len(seqs))
+	for i, s := range seqs {
+		residues := protein.FASTASequence(s)
+		records[i] = protein.FASTARecord{
+			Header:   fmt.Sprintf("%s_%d model=%s step=%d seed=%d sample=%d length=%d", name, i+1, name, step, r.seed, i+1, len(residues)),
+			Sequence: residues,
+		}
+	}
+	if err := writeSampleFile(r.out, func(w io.Writer) error { return protein.WriteFASTA(w, records) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.cmd.OutOrStdout(), "%d protein sequences of %s (step %d) written to %s (FASTA)\n", len(seqs), name, step, r.out)
+	return nil
 }
 
 // text prints continuations of the prompt.

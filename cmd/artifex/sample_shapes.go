@@ -37,9 +37,6 @@ type shapeModel struct {
 func shapeModelOf(m models.Model) (shapeModel, bool) {
 	switch m := m.(type) {
 	case *protein.Adapted:
-		if m.Representation() == protein.RepSequence {
-			return shapeModel{}, false
-		}
 		return shapeModel{what: "protein backbones", formats: []string{"pdb"}, draw: structureDraw(m)}, true
 	case *geometric.PointCloudModel:
 		return shapeModel{what: "point clouds", formats: []string{"ply"}, draw: func(n int, _ sampleOptions, rngs *tensor.Rngs) ([]shapeWriter, error) {
