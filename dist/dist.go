@@ -17,6 +17,8 @@ import (
 	"os"
 	"strconv"
 	"unsafe"
+
+	"github.com/artifex-go/artifex/nn"
 )
 
 // Communicator is a group of processes that run the same program: each
@@ -84,4 +86,62 @@ func launchedSize() int {
 		}
 	}
 	return 1
+}
+
+// Member is a layer that computes statistics over the examples it is
+// given and must, in a job of several processes, compute them over every
+// rank's examples (a data-initialised ActNorm): it is told the
+// communicator with SetComm.
+type Member interface {
+	SetComm(c Communicator)
+}
+
+// Attach gives c to every layer of model that is a Member.
+func Attach(model nn.Module, c Communicator) {
+	nn.Layers(model, func(layer any) {
+		if m, ok := layer.(Member); ok {
+			m.SetComm(c)
+		}
+	})
+}
+
+// MeanVar returns, per channel, the mean and the (biased) variance of
+// values over every rank: local holds this rank's values, channel-major
+// ([c][n_c] flattened: local[ch*per:(ch+1)*per]) with per values per
+// channel. Two passes (the mean, then the squared deviations from it)
+// keep the precision of a one-process variance.
+func MeanVar(c Communicator, local []float32, channels int) (mean, variance []float64, err error) {
+	per := len(local) / max(channels, 1)
+	sums := make([]float32, channels+1)
+	for ch := range channels {
+		var s float64
+		for _, v := range local[ch*per : (ch+1)*per] {
+			s += float64(v)
+		}
+		sums[ch] = float32(s)
+	}
+	sums[channels] = float32(per)
+	if err := c.AllreduceSum(sums); err != nil {
+		return nil, nil, err
+	}
+	n := float64(sums[channels])
+	mean = make([]float64, channels)
+	dev := make([]float32, channels)
+	for ch := range channels {
+		mean[ch] = float64(sums[ch]) / n
+		var s float64
+		for _, v := range local[ch*per : (ch+1)*per] {
+			d := float64(v) - mean[ch]
+			s += d * d
+		}
+		dev[ch] = float32(s)
+	}
+	if err := c.AllreduceSum(dev); err != nil {
+		return nil, nil, err
+	}
+	variance = make([]float64, channels)
+	for ch := range channels {
+		variance[ch] = float64(dev[ch]) / n
+	}
+	return mean, variance, nil
 }

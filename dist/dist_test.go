@@ -3,6 +3,7 @@ package dist
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/artifex-go/artifex/nn"
@@ -40,12 +41,16 @@ func TestGradientAveragerTakesTheMeanInBucketsAndKeepsMissingGradientsMissing(t 
 	a.SetGrad(tensor.FromSlice([]float32{2, 4, 6}, 3))
 	// b has a gradient on the other rank only; c on none.
 	params := []nn.Param{{Name: "a", Tensor: a}, {Name: "b", Tensor: b}, {Name: "c", Tensor: c}}
-	// The other rank's buffer: flags [1 1 0], then a, b, c.
-	other := []float32{1, 1, 0, 0, 2, 4, 10, 20, 0}
+	// The other rank's buffer: flags [1 1 0], then a, b, c, then its loss.
+	other := []float32{1, 1, 0, 0, 2, 4, 10, 20, 0, 3}
 	comm := &fakeComm{n: 2, others: [][]float32{other}}
 	g := GradientAverager{Comm: comm, Bucket: 4}
-	if err := g.Average(params); err != nil {
+	loss := []float32{1}
+	if err := g.Average(params, loss); err != nil {
 		t.Fatal(err)
+	}
+	if loss[0] != 2 {
+		t.Errorf("the loss averaged with the gradients is %v, want 2", loss[0])
 	}
 	if got := a.Grad().Data(); !slices.Equal(got, []float32{1, 3, 5}) {
 		t.Errorf("a's gradient %v, want the mean [1 3 5]", got)
@@ -57,7 +62,7 @@ func TestGradientAveragerTakesTheMeanInBucketsAndKeepsMissingGradientsMissing(t 
 		t.Errorf("c has gradient %v, want none", c.Grad().Data())
 	}
 	if comm.calls != 3 {
-		t.Errorf("%d allreduce calls for 9 values in buckets of 4, want 3", comm.calls)
+		t.Errorf("%d allreduce calls for 10 values in buckets of 4, want 3", comm.calls)
 	}
 }
 
@@ -72,7 +77,7 @@ func TestLocalIsOneRankAndLeavesBuffersAlone(t *testing.T) {
 	}
 	a := tensor.FromSlice([]float32{1}, 1).SetRequiresGrad(true)
 	a.SetGrad(tensor.FromSlice([]float32{3}, 1))
-	if err := (&GradientAverager{Comm: c}).Average([]nn.Param{{Name: "a", Tensor: a}}); err != nil || a.Grad().Data()[0] != 3 {
+	if err := (&GradientAverager{Comm: c}).Average([]nn.Param{{Name: "a", Tensor: a}}, nil); err != nil || a.Grad().Data()[0] != 3 {
 		t.Errorf("one rank's average changed the gradient: %v, %v", a.Grad().Data(), err)
 	}
 }
@@ -88,5 +93,40 @@ func TestOpenRefusesToTrainAloneWhenLaunchedAmongSeveral(t *testing.T) {
 	t.Setenv("OMPI_COMM_WORLD_SIZE", "")
 	if c, err := Open(); err != nil || c.Size() != 1 {
 		t.Errorf("a plain start: %v, %v", c, err)
+	}
+}
+
+func TestGroupRanksAllreduceAndBroadcastAsAnMPIJobWould(t *testing.T) {
+	const n = 3
+	comms := NewGroup(n)
+	results := make([][]float32, n)
+	var wg sync.WaitGroup
+	for r, c := range comms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 50 { // buffers reused round after round
+				buf := []float32{float32(r), float32(round)}
+				if err := c.AllreduceSum(buf); err != nil {
+					t.Error(err)
+					return
+				}
+				b := []float32{float32(10*r + round)}
+				if err := BroadcastFloat32(c, b, 2); err != nil {
+					t.Error(err)
+					return
+				}
+				results[r] = append(buf, b...)
+			}
+			if err := c.Barrier(); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for r, got := range results {
+		if !slices.Equal(got, []float32{3, 3 * 49, 20 + 49}) {
+			t.Errorf("rank %d: last round %v, want [3 147 69]", r, got)
+		}
 	}
 }

@@ -22,19 +22,22 @@ type GradientAverager struct {
 	buf    []float32
 }
 
-// Average makes every rank's gradients the mean of all ranks' gradients.
+// Average makes every rank's gradients the mean of all ranks' gradients,
+// and each of values the mean of its ranks' values (a loss to report, in
+// the same call: a NaN on any rank makes the mean NaN on all, so the ranks
+// agree that a step failed).
 // Each rank's loss is the mean over its share of a global batch, so with
 // shares of equal size the result is the gradient of the global batch's
 // mean loss. A parameter that has a gradient on no rank keeps none (so an
 // optimizer skips it, as it would in one process); one that has a
 // gradient on some ranks only counts zeros for the others. Every rank
 // must pass the same parameters in the same order.
-func (g *GradientAverager) Average(params []nn.Param) error {
+func (g *GradientAverager) Average(params []nn.Param, values []float32) error {
 	n := g.Comm.Size()
 	if n == 1 {
 		return nil
 	}
-	total := len(params)
+	total := len(params) + len(values)
 	for _, p := range params {
 		total += p.Tensor.Size()
 	}
@@ -56,6 +59,7 @@ func (g *GradientAverager) Average(params []nn.Param) error {
 		}
 		off += len(grad)
 	}
+	copy(buf[off:], values)
 	bucket := g.Bucket
 	if bucket <= 0 {
 		bucket = DefaultBucket
@@ -83,6 +87,9 @@ func (g *GradientAverager) Average(params []nn.Param) error {
 			d[j] = v * scale
 		}
 		p.Tensor.SetGrad(gt)
+	}
+	for i := range values {
+		values[i] = buf[off+i] * scale
 	}
 	return nil
 }

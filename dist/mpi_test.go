@@ -61,7 +61,7 @@ func TestMPIGradientAverageIsTheMeanOverRanks(t *testing.T) {
 	if w.Data()[0] != 0 {
 		t.Errorf("parameters after broadcast from rank 0: %v", w.Data())
 	}
-	if err := (&GradientAverager{Comm: world, Bucket: 1}).Average(params); err != nil {
+	if err := (&GradientAverager{Comm: world, Bucket: 1}).Average(params, nil); err != nil {
 		t.Fatal(err)
 	}
 	if g := w.Grad().Data(); g[0] != float32(n-1)/2 || g[1] != 2 {

@@ -106,6 +106,15 @@ func walk(m Module, onTensor func(p Param), onStruct func(v reflect.Value)) {
 	walk(reflect.ValueOf(m), "")
 }
 
+// Layers calls fn with every layer of m: m itself and every struct
+// reached by walking it, as a pointer (the same structs SetTraining
+// reaches), so that a caller can hand a setting to the layers that take
+// it, found by an interface they implement.
+func Layers(m Module, fn func(layer any)) {
+	fn(m)
+	walk(m, nil, func(v reflect.Value) { fn(v.Interface()) })
+}
+
 // trainingSetter is implemented by layers that behave differently in
 // training and evaluation (dropout, batch norm).
 type trainingSetter interface{ SetTraining(on bool) }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/artifex-go/artifex/internal/kernels"
 	"github.com/artifex-go/artifex/nn"
 )
 
@@ -68,6 +69,7 @@ func newAdam(kind string, params []nn.Param, cfg AdamConfig, decoupled bool) (*A
 
 // Step applies one Adam update to every parameter that has a gradient.
 func (o *Adam) Step() {
+	o.beforeStep()
 	o.steps++
 	b1, b2 := o.cfg.Betas[0], o.cfg.Betas[1]
 	for i, p := range o.params {
@@ -79,53 +81,20 @@ func (o *Adam) Step() {
 		t := float64(o.pstep[i])
 		m, _ := o.buffer(0, i, nil)
 		v, _ := o.buffer(1, i, nil)
-		k := adamKernel{
-			b1: float32(b1), c1: float32(1 - b1),
-			b2: float32(b2), c2: float32(1 - b2),
-			stepSize: float32(o.lr / (1 - math.Pow(b1, t))),
-			invBC2:   float32(1 / math.Sqrt(1-math.Pow(b2, t))),
-			eps:      float32(o.cfg.Eps),
-			shrink:   1,
+		k := kernels.Adam{
+			B1: float32(b1), C1: float32(1 - b1),
+			B2: float32(b2), C2: float32(1 - b2),
+			StepSize: float32(o.lr / (1 - math.Pow(b1, t))),
+			InvBC2:   float32(1 / math.Sqrt(1-math.Pow(b2, t))),
+			Eps:      float32(o.cfg.Eps),
+			Shrink:   1,
 		}
 		if o.decoupled {
-			k.shrink = float32(1 - o.lr*o.cfg.WeightDecay)
+			k.Shrink = float32(1 - o.lr*o.cfg.WeightDecay)
 		} else {
-			k.l2 = float32(o.cfg.WeightDecay)
+			k.L2 = float32(o.cfg.WeightDecay)
 		}
 		w, gd := p.Tensor.Data(), g.Data()
-		forRange(len(w), func(lo, hi int) { k.run(w[lo:hi], gd[lo:hi], m[lo:hi], v[lo:hi]) })
-	}
-}
-
-// adamKernel is one Adam/AdamW update with its per-step constants. The
-// assembly version reads the fields by offset: keep their order.
-type adamKernel struct {
-	b1, c1, b2, c2   float32 // β1, 1-β1, β2, 1-β2
-	stepSize, invBC2 float32 // lr/(1-β1ᵗ), 1/√(1-β2ᵗ)
-	eps              float32
-	l2, shrink       float32 // Adam: g += l2·p; AdamW: p *= shrink
-}
-
-// run updates w, m and v from g, eight lanes at a time where the CPU has
-// vector instructions, and in Go for the rest. Both give the same bits.
-func (k *adamKernel) run(w, g, m, v []float32) {
-	n := adamVector(k, w, g, m, v)
-	k.runGo(w[n:], g[n:], m[n:], v[n:])
-}
-
-// runGo is the portable update. The float32 conversions round every product
-// on its own, forbidding fused multiply-adds, so the result does not depend
-// on GOAMD64 and matches the vector version bit for bit.
-func (k *adamKernel) runGo(w, g, m, v []float32) {
-	b1, c1, b2, c2 := k.b1, k.c1, k.b2, k.c2
-	stepSize, invBC2, eps, l2, shrink := k.stepSize, k.invBC2, k.eps, k.l2, k.shrink
-	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-	for j, wj := range w {
-		gj := g[j] + float32(l2*wj)
-		mj := float32(b1*m[j]) + float32(c1*gj)
-		vj := float32(b2*v[j]) + float32(float32(c2*gj)*gj)
-		m[j], v[j] = mj, vj
-		denom := float32(float32(math.Sqrt(float64(vj)))*invBC2) + eps
-		w[j] = float32(wj*shrink) - float32(stepSize*(mj/denom))
+		forRange(len(w), func(lo, hi int) { k.Update(w[lo:hi], gd[lo:hi], m[lo:hi], v[lo:hi]) })
 	}
 }

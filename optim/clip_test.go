@@ -146,3 +146,30 @@ func TestEMAStateRoundTrip(t *testing.T) {
 		t.Error("state of another parameter accepted")
 	}
 }
+
+func TestGradientHookRunsBeforeEveryUpdateOnTheParameters(t *testing.T) {
+	for _, newOpt := range []func([]nn.Param) (Optimizer, error){
+		func(ps []nn.Param) (Optimizer, error) { return NewAdam(ps, AdamConfig{LR: 0.1}) },
+		func(ps []nn.Param) (Optimizer, error) { return NewSGD(ps, SGDConfig{LR: 0.1}) },
+		func(ps []nn.Param) (Optimizer, error) { return NewRMSProp(ps, RMSPropConfig{LR: 0.1}) },
+	} {
+		p := param("w", 1)
+		setGrad(p, 5)
+		o, err := newOpt([]nn.Param{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen float32
+		o.SetGradientHook(func(ps []nn.Param) {
+			seen = ps[0].Tensor.Grad().Data()[0]
+			ps[0].Tensor.Grad().Data()[0] = 0 // a hook may change the gradient
+		})
+		o.Step()
+		if seen != 5 {
+			t.Errorf("%T: the hook saw gradient %v, want 5", o, seen)
+		}
+		if w := p.Tensor.Data()[0]; w != 1 {
+			t.Errorf("%T: the update used the gradient before the hook: weight %v, want 1 (gradient 0)", o, w)
+		}
+	}
+}

@@ -37,6 +37,11 @@ type Optimizer interface {
 	// LoadState restores a state returned by State on an optimizer of the
 	// same kind built over parameters with the same names and shapes.
 	LoadState(s State) error
+	// SetGradientHook sets a function that Step calls on the parameters
+	// before updating them (nil: none). Distributed training uses it to
+	// average gradients across processes (package dist), whoever calls
+	// Step: the trainer, or a model that steps its own optimizers (a GAN).
+	SetGradientHook(hook func(params []nn.Param))
 }
 
 // State is the checkpointable state of an optimizer or an EMA: named
@@ -76,6 +81,7 @@ func forRange(n int, fn func(lo, hi int)) {
 // update, so a buffer exists exactly when the parameter's step count is
 // positive and the saved state has the same shape as PyTorch's.
 type base struct {
+	hook    func(params []nn.Param)
 	kind    string
 	params  []nn.Param
 	index   map[string]int
@@ -107,6 +113,16 @@ func newBase(kind string, params []nn.Param, lr float64, buffers ...string) (bas
 		b.buffers[k] = make([][]float32, len(params))
 	}
 	return b, nil
+}
+
+// SetGradientHook sets the function Step calls before updating.
+func (b *base) SetGradientHook(hook func(params []nn.Param)) { b.hook = hook }
+
+// beforeStep runs the gradient hook, if any.
+func (b *base) beforeStep() {
+	if b.hook != nil {
+		b.hook(b.params)
+	}
 }
 
 // ZeroGrad drops the gradients of all parameters.

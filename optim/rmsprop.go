@@ -61,6 +61,7 @@ func NewRMSProp(params []nn.Param, cfg RMSPropConfig) (*RMSProp, error) {
 
 // Step applies one RMSProp update to every parameter that has a gradient.
 func (o *RMSProp) Step() {
+	o.beforeStep()
 	o.steps++
 	lr, wd := float32(o.lr), float32(o.cfg.WeightDecay)
 	a, c := float32(o.cfg.Alpha), float32(1-o.cfg.Alpha)

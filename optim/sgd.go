@@ -51,6 +51,7 @@ func NewSGD(params []nn.Param, cfg SGDConfig) (*SGD, error) {
 
 // Step applies one SGD update to every parameter that has a gradient.
 func (o *SGD) Step() {
+	o.beforeStep()
 	o.steps++
 	lr, wd := float32(o.lr), float32(o.cfg.WeightDecay)
 	mom, keep := float32(o.cfg.Momentum), float32(1-o.cfg.Dampening)

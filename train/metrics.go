@@ -54,7 +54,8 @@ func ReadMetrics(path string) ([]Record, error) {
 	return out, nil
 }
 
-// metricsLog appends records to a metrics file.
+// metricsLog appends records to a metrics file. A nil log writes
+// nothing.
 type metricsLog struct {
 	f *os.File
 	w *bufio.Writer
@@ -123,6 +124,9 @@ func truncateMetrics(path string, upTo int64) error {
 // write appends one record and flushes it, so that the log is complete up
 // to the last step whatever ends the process.
 func (l *metricsLog) write(r Record) error {
+	if l == nil { // a rank that writes no outputs
+		return nil
+	}
 	r.Loss = finiteOr(r.Loss)
 	for k, v := range r.Logs {
 		r.Logs[k] = finiteOr(v)
@@ -139,7 +143,12 @@ func (l *metricsLog) write(r Record) error {
 	return nil
 }
 
-func (l *metricsLog) close() error { return l.f.Close() }
+func (l *metricsLog) close() error {
+	if l == nil {
+		return nil
+	}
+	return l.f.Close()
+}
 
 // finiteOr maps NaN and infinities, which JSON cannot hold, to the
 // largest float of their sign (NaN to +max), so that a diverging run's

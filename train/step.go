@@ -58,6 +58,10 @@ type LossStep struct {
 	ModelEMA *optim.EMA
 
 	params []nn.Param
+	// sync, when set (training across processes), makes the gradients
+	// and the values it is given the means over the processes; it runs
+	// after the backward pass and before any check, on every rank.
+	sync func(params []nn.Param, values []float32) error
 }
 
 // NewLossStep builds the optimizer (and average) that s asks for over
@@ -96,10 +100,24 @@ func (st *LossStep) Run(batch data.Batch, rngs *tensor.Rngs) (float64, map[strin
 	st.Opt.ZeroGrad()
 	loss, logs := st.Model.TrainLoss(batch, rngs)
 	v := float64(loss.Item())
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	finite := !math.IsNaN(v) && !math.IsInf(v, 0)
+	if finite {
+		loss.Backward()
+	}
+	if st.sync != nil {
+		// Every rank reaches this call, a failing one too, so that a NaN
+		// on one rank stops them all.
+		mean := []float32{float32(v)}
+		if err := st.sync(st.params, mean); err != nil {
+			return v, logs, err
+		}
+		if m := float64(mean[0]); finite && (math.IsNaN(m) || math.IsInf(m, 0)) {
+			return v, logs, fmt.Errorf("the loss is %v on another process: %w", m, ErrNonFinite)
+		}
+	}
+	if !finite {
 		return v, logs, fmt.Errorf("loss is %v: %w", v, ErrNonFinite)
 	}
-	loss.Backward()
 	// The norm is computed even without clipping: an infinite gradient
 	// with a finite loss would otherwise corrupt every parameter at once.
 	var norm float64

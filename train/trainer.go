@@ -40,6 +40,7 @@ import (
 	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/dist"
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/cputime"
 	"github.com/artifex-go/artifex/modality/image"
@@ -101,6 +102,11 @@ type Options struct {
 	// Build are factory options for building the model (Run only), such
 	// as factory.WithBackbone; LoadCheckpoint needs the same ones.
 	Build []factory.Option
+	// Comm, when it has several processes, makes this trainer one rank of
+	// a synchronous data-parallel job (see docs/distributed.md): every
+	// rank is given the same model, data set, settings and options, and
+	// rank 0 alone writes the outputs. nil means one process.
+	Comm dist.Communicator
 }
 
 // StepInfo describes a step that has just been done.
@@ -145,6 +151,7 @@ type Trainer struct {
 	lastLoss  float64
 	// budgetSpent is set when the loop stopped at Options.Budget.
 	budgetSpent bool
+	par         *parallel // this rank's part in a job of several processes
 }
 
 // New prepares the training of model on train. rngs must be the streams
@@ -211,9 +218,16 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	if opts.Samples == 0 {
 		opts.Samples = 64
 	}
+	par, err := newParallel(opts.Comm, step, rngs, s)
+	if err != nil {
+		return nil, err
+	}
+	if !par.lead() {
+		out = io.Discard
+	}
 	return &Trainer{
 		model: model, cfg: model.Config(), step: step, rngs: rngs, it: it, settings: s, opts: opts,
-		out: out, total: total, lastSaved: -1,
+		out: out, total: total, lastSaved: -1, par: par,
 	}, nil
 }
 
@@ -242,21 +256,21 @@ func (t *Trainer) TotalSteps() int64 { return t.total }
 // are records, the sample grid only after a successful run.
 func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	dir := t.opts.OutDir
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Result{}, fmt.Errorf("train: %w", err)
-	}
 	ckpt := filepath.Join(dir, CheckpointFile)
-	if t.opts.Resume {
-		if err := t.resume(ckpt); err != nil {
-			return Result{}, err
-		}
-	} else if st, err := os.Stat(ckpt); err == nil && !st.IsDir() {
-		return Result{}, fmt.Errorf("train: %s already holds a checkpoint; resume it (--resume) or choose another output directory", dir)
+	lead := t.par.lead()
+	// Every rank prepares, and all stop if any cannot: a rank that went
+	// on alone would wait for the others forever.
+	err := t.prepare(dir, ckpt)
+	if err := t.par.agreeErr(err); err != nil {
+		return Result{}, err
 	}
-	if err := t.cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
-		return Result{}, fmt.Errorf("train: %w", err)
+	if err := t.par.start(t.model, t.done); err != nil {
+		return Result{}, err
 	}
 	fmt.Fprintf(t.out, "%s (%s): %d parameters; %s\n", t.cfg.Name, t.cfg.ModelClass, nn.CountParameters(t.model), t.plan())
+	if n := t.par.comm.Size(); n > 1 {
+		fmt.Fprintf(t.out, "training in %d processes (%s), %d examples of each batch per process\n", n, dist.Built, t.settings.BatchSize/n)
+	}
 	if t.opts.Resume {
 		fmt.Fprintf(t.out, "resuming from step %d\n", t.done)
 	}
@@ -269,9 +283,11 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	metricsPath := filepath.Join(dir, MetricsFile)
-	log, err := openMetrics(metricsPath, t.opts.Resume, t.done)
-	if err != nil {
-		return Result{}, err
+	var log *metricsLog
+	if lead {
+		if log, err = openMetrics(metricsPath, t.opts.Resume, t.done); err != nil {
+			return Result{}, err
+		}
 	}
 	nn.SetTraining(t.model, true)
 	runErr := t.loop(ctx, log, ckpt)
@@ -280,6 +296,10 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	res := Result{Steps: t.done, Epoch: t.epoch, Loss: t.lastLoss, Seconds: t.seconds, Metrics: metricsPath, BudgetSpent: t.budgetSpent}
 	if t.lastSaved >= 0 {
 		res.Checkpoint = ckpt
+	}
+	if !lead {
+		res.Metrics, res.Checkpoint = "", ""
+		return res, runErr
 	}
 	if records, err := ReadMetrics(metricsPath); err == nil && len(records) > 0 {
 		res.Loss = records[len(records)-1].Loss
@@ -304,6 +324,32 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	return res, runErr
+}
+
+// prepare creates the output directory and restores a resumed run's
+// checkpoint; only rank 0 writes (the configuration) or refuses to
+// overwrite.
+func (t *Trainer) prepare(dir, ckpt string) error {
+	lead := t.par.lead()
+	if lead {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+	}
+	if t.opts.Resume {
+		if err := t.resume(ckpt); err != nil {
+			return err
+		}
+	} else if st, err := os.Stat(ckpt); lead && err == nil && !st.IsDir() {
+		return fmt.Errorf("train: %s already holds a checkpoint; resume it (--resume) or choose another output directory", dir)
+	}
+	if !lead {
+		return nil
+	}
+	if err := t.cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
 }
 
 // plan describes the run in one line.
@@ -353,18 +399,26 @@ func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) error 
 	budget := cputime.Budget{Wall: t.opts.Budget, Cores: runtime.GOMAXPROCS(0)}
 	budget.Start()
 	for t.done < t.total {
-		if t.opts.Budget > 0 && budget.Exhausted() {
+		flags, err := t.par.anyOf(t.opts.Budget > 0 && budget.Exhausted(), ctx.Err() != nil)
+		if err != nil {
+			return err
+		}
+		if flags[0] {
 			t.budgetSpent = true
 			fmt.Fprintf(t.out, "\nstopping at step %d: the budget of %v on %d cores (%v of CPU time) is spent\n",
 				t.done, t.opts.Budget, budget.Cores, budget.Spent().Round(time.Second))
 			break
 		}
-		if ctx.Err() != nil {
+		if flags[1] {
 			if err := t.save(ckpt, elapsed()); err != nil {
 				return fmt.Errorf("train: interrupted at step %d and the checkpoint could not be saved: %w", t.done, err)
 			}
 			fmt.Fprintln(t.out)
-			return fmt.Errorf("train: %w at step %d; checkpoint saved to %s (continue with --resume): %w", ErrInterrupted, t.done, ckpt, context.Cause(ctx))
+			cause := context.Cause(ctx)
+			if cause == nil {
+				cause = errors.New("another process was stopped")
+			}
+			return fmt.Errorf("train: %w at step %d; checkpoint saved to %s (continue with --resume): %w", ErrInterrupted, t.done, ckpt, cause)
 		}
 		batch, ok := t.it.Next()
 		if !ok { // an epoch has ended
@@ -376,10 +430,17 @@ func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) error 
 			continue
 		}
 		t.epoch = t.it.Epoch() + 1
-		loss, logs, err := t.step.Run(batch, t.rngs)
-		if err != nil {
+		loss, logs, err := t.step.Run(t.par.shard(batch), t.par.rngs)
+		agreed, aerr := t.par.after(loss, logs, err != nil)
+		switch {
+		case aerr != nil:
+			return aerr
+		case err != nil:
 			return t.failed(err)
+		case agreed.failed:
+			return t.failed(errors.New("the step failed in another process"))
 		}
+		loss, logs = agreed.loss, agreed.logs
 		t.done++
 		t.lastLoss = loss
 		m.add(loss, logs, batch.Images.Dim(0))
@@ -442,8 +503,16 @@ func (t *Trainer) failed(err error) error {
 	return fmt.Errorf("train: step %d (epoch %d): %w; %s", t.done+1, t.epoch, err, kept)
 }
 
-// save writes a checkpoint of the current step.
+// save writes a checkpoint of the current step. Every rank calls it;
+// rank 0 writes.
 func (t *Trainer) save(path string, seconds float64) error {
+	if err := t.par.syncBuffers(t.model); err != nil {
+		return err
+	}
+	if !t.par.lead() {
+		t.lastSaved = t.done
+		return nil
+	}
 	opt, ema := t.step.State()
 	cfg, err := json.Marshal(t.cfg)
 	if err != nil {

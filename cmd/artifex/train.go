@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/dist"
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/train"
 	"github.com/artifex-go/artifex/zoo"
@@ -23,6 +24,7 @@ func trainCommand(reg *factory.Registry) *cobra.Command {
 		resume, quiet                  bool
 		ckptEvery, logEvery, samples   int
 		budget                         time.Duration
+		sets                           []string
 	)
 	cmd := &cobra.Command{
 		Use:   "train --zoo NAME | --config FILE",
@@ -64,6 +66,18 @@ on a busy one); it counts this invocation only.`,
 			if err != nil {
 				return err
 			}
+			if len(sets) > 0 {
+				if zooName == "" && cfgFile == "" {
+					return errors.New("train: --set changes the configuration named with --zoo or --config; a resumed run keeps its checkpoint's")
+				}
+				o, err := zoo.ParseAssignments(sets)
+				if err != nil {
+					return fmt.Errorf("train: --set %w", err)
+				}
+				if cfg, err = o.ApplyWith(reg, cfg); err != nil {
+					return fmt.Errorf("train: --set %w", err)
+				}
+			}
 			if zooName != "" || cfgFile != "" {
 				if s, err = train.SettingsFromConfig(cfg); err != nil {
 					return err
@@ -88,12 +102,19 @@ on a busy one); it counts this invocation only.`,
 			if out == "" {
 				out = filepath.Join("runs", cfg.Name)
 			}
+			// Launched by mpirun or srun, this process is one rank of the
+			// job (built with -tags mpi); otherwise the job is this process.
+			comm, err := dist.Open()
+			if err != nil {
+				return err
+			}
 			res, err := train.Run(cmd.Context(), cfg, s, train.Options{
 				OutDir: out, Resume: resume, Quiet: quiet, Progress: cmd.ErrOrStderr(),
 				CheckpointEvery: ckptEvery, LogEvery: logEvery, DataDir: dataDir, Registry: reg,
-				Samples: samplesOption(samples), Budget: budget,
+				Samples: samplesOption(samples), Budget: budget, Comm: comm,
 			})
-			if err != nil {
+			err = errors.Join(err, comm.Close())
+			if err != nil || comm.Rank() != 0 {
 				return err
 			}
 			w := cmd.OutOrStdout()
@@ -127,6 +148,7 @@ on a busy one); it counts this invocation only.`,
 	f.IntVar(&logEvery, "log-every", 10, "write a metrics record every so many steps")
 	f.IntVar(&samples, "samples", 64, "images in the final sample grid (0: none)")
 	f.DurationVar(&budget, "budget", 0, "stop once this much time on every core has been used in CPU time, e.g. 30m (0: no limit)")
+	f.StringArrayVar(&sets, "set", nil, "change the configuration, key=value (YAML value; repeatable): hidden_dims=[1024,512], parameters.kl_weight=0.5, learning_rate=1e-4")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package flow
 import (
 	"math"
 
+	"github.com/artifex-go/artifex/dist"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 )
@@ -16,7 +17,15 @@ type ActNorm struct {
 	Bias        *tensor.Tensor // [C]
 	LogScale    *tensor.Tensor // [C]
 	Initialized *tensor.Tensor // scalar state: 1 once data-initialised
+
+	// comm, in a job of several processes (dist.Attach), makes the
+	// initialisation use the statistics of every rank's examples, as one
+	// process would of the whole batch.
+	comm dist.Communicator
 }
+
+// SetComm implements dist.Member.
+func (a *ActNorm) SetComm(c dist.Communicator) { a.comm = c }
 
 // NewActNorm returns an ActNorm over c channels (or features).
 func NewActNorm(c int) *ActNorm {
@@ -34,6 +43,10 @@ func (a *ActNorm) initFrom(x *tensor.Tensor) {
 	for i := 2; i < x.NDim(); i++ {
 		axes = append(axes, i)
 	}
+	if a.comm != nil && a.comm.Size() > 1 {
+		a.initAcross(x)
+		return
+	}
 	tensor.NoGrad(func() {
 		mean := tensor.MeanAxes(x, axes, false).Data()
 		v := tensor.Var(x, axes, false, false).Data()
@@ -42,6 +55,30 @@ func (a *ActNorm) initFrom(x *tensor.Tensor) {
 			a.LogScale.Data()[i] = float32(-math.Log(math.Sqrt(float64(v[i])) + 1e-6))
 		}
 	})
+	a.Initialized.Data()[0] = 1
+}
+
+// initAcross is initFrom over the examples of every rank.
+func (a *ActNorm) initAcross(x *tensor.Tensor) {
+	n, c := x.Dim(0), x.Dim(1)
+	spatial := x.Size() / max(n*c, 1)
+	byChannel := make([]float32, x.Size())
+	d := x.Data()
+	for i := range n {
+		for ch := range c {
+			copy(byChannel[(ch*n+i)*spatial:(ch*n+i+1)*spatial], d[(i*c+ch)*spatial:(i*c+ch+1)*spatial])
+		}
+	}
+	mean, v, err := dist.MeanVar(a.comm, byChannel, c)
+	if err != nil {
+		// Forward has no error to return; a failed collective ends
+		// every rank anyway.
+		panic(err)
+	}
+	for i := range c {
+		a.Bias.Data()[i] = float32(-mean[i])
+		a.LogScale.Data()[i] = float32(-math.Log(math.Sqrt(v[i]) + 1e-6))
+	}
 	a.Initialized.Data()[0] = 1
 }
 

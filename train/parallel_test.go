@@ -1,0 +1,225 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/dist"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
+	"github.com/artifex-go/artifex/zoo"
+)
+
+// runRanks trains one model per communicator, each in its own goroutine
+// as the ranks of a job would, and returns the models and errors.
+func runRanks(t *testing.T, comms []dist.Communicator, build func() models.Model, ds *data.Dataset, s Settings, opts Options) ([]models.Model, []error) {
+	t.Helper()
+	ms := make([]models.Model, len(comms))
+	errs := make([]error, len(comms))
+	trainers := make([]*Trainer, len(comms))
+	for r, c := range comms {
+		ms[r] = build()
+		o := opts
+		o.Comm = c
+		tr, err := New(ms[r], ds, nn.NewRngs(s.Seed), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trainers[r] = tr
+	}
+	var wg sync.WaitGroup
+	for r, tr := range trainers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[r] = tr.Run(context.Background())
+		}()
+	}
+	wg.Wait()
+	return ms, errs
+}
+
+// flowOnTwoMoons builds a small neural spline flow (with ActNorm, whose
+// data-dependent initialisation must see the global batch) for the
+// two-moons density, and its settings.
+func flowOnTwoMoons(t *testing.T) (func() models.Model, *data.Dataset, Settings) {
+	t.Helper()
+	cfg, err := zoo.Overrides{"hidden_dims": []int{16, 16}, "num_layers": 2}.Apply(zooConfig(t, "nsf_tabular"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := SettingsFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Steps, s.BatchSize, s.Optimizer, s.LearningRate = 5, 64, "sgd", 0.05
+	ds, err := data.Load(s.Dataset, "train", data.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func() models.Model {
+		m, err := factory.CreateModel(cfg, nn.NewRngs(s.Seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	return build, ds, s
+}
+
+func zooConfig(t *testing.T, name string) config.ModelConfiguration {
+	t.Helper()
+	cfg, err := zoo.GetConfig(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// relDiff is ‖a - b‖ / ‖a‖ over every parameter.
+func relDiff(a, b models.Model) float64 {
+	var num, den float64
+	pb := nn.Parameters(b)
+	for i, p := range nn.Parameters(a) {
+		for j, v := range p.Tensor.Data() {
+			d := float64(v - pb[i].Tensor.Data()[j])
+			num += d * d
+			den += float64(v) * float64(v)
+		}
+	}
+	return math.Sqrt(num / den)
+}
+
+func TestTwoRanksTrainTheModelOneProcessTrainsOnTheSameGlobalBatches(t *testing.T) {
+	build, ds, s := flowOnTwoMoons(t)
+	quiet := Options{Quiet: true, Samples: -1}
+	one, errs := runRanks(t, dist.NewGroup(1), build, ds, s, withOut(t, quiet))
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	two, errs := runRanks(t, dist.NewGroup(2), build, ds, s, withOut(t, quiet))
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	// The ranks apply the same averaged update to the same weights.
+	if d := relDiff(two[0], two[1]); d != 0 {
+		t.Errorf("the two ranks' parameters differ by %g (relative); they must be equal", d)
+	}
+	// Against one process, only the summation order differs (a mean of
+	// two half-batch means): rounding, ~1e-7 after one step.
+	if d := relDiff(one[0], two[0]); !(d < 1e-5) {
+		t.Errorf("2 ranks vs 1 process after %d steps: relative parameter difference %g, want < 1e-5", s.Steps, d)
+	}
+	if d := relDiff(build(), two[0]); !(d > 1e-3) {
+		t.Errorf("training moved the parameters by only %g", d)
+	}
+}
+
+func withOut(t *testing.T, o Options) Options {
+	o.OutDir = filepath.Join(t.TempDir(), "run")
+	return o
+}
+
+// nanOnRank is a model whose loss is NaN on one rank only.
+type nanOnRank struct {
+	W   *tensor.Tensor
+	nan bool
+}
+
+func (m *nanOnRank) Config() config.ModelConfiguration {
+	return config.ModelConfiguration{Name: "nan", ModelClass: "test.NaN", InputDim: config.Dims{2}}
+}
+
+func (m *nanOnRank) TrainLoss(b data.Batch, _ *tensor.Rngs) (*tensor.Tensor, map[string]float64) {
+	loss := tensor.Mean(tensor.Mul(tensor.Reshape(b.Images, b.Images.Dim(0), 2), m.W))
+	if m.nan {
+		loss = tensor.Scale(loss, float32(math.NaN()))
+	}
+	return loss, nil
+}
+
+func TestAFailureOnOneRankStopsEveryRank(t *testing.T) {
+	_, ds, s := flowOnTwoMoons(t)
+	rank := 0
+	build := func() models.Model {
+		m := &nanOnRank{W: tensor.Ones(2).SetRequiresGrad(true), nan: rank == 1}
+		rank++
+		return m
+	}
+	_, errs := runRanks(t, dist.NewGroup(2), build, ds, s, withOut(t, Options{Quiet: true, Samples: -1}))
+	if !errors.Is(errs[1], ErrNonFinite) {
+		t.Errorf("the rank whose loss is NaN: %v, want ErrNonFinite", errs[1])
+	}
+	if errs[0] == nil || !strings.Contains(errs[0].Error(), "on another process") {
+		t.Errorf("the other rank: %v, want it to stop, naming the other process", errs[0])
+	}
+}
+
+func TestABatchThatDoesNotSplitEvenlyIsRefused(t *testing.T) {
+	build, ds, s := flowOnTwoMoons(t)
+	s.BatchSize = 63
+	_, err := New(build(), ds, nn.NewRngs(0), s, Options{OutDir: t.TempDir(), Comm: dist.NewGroup(2)[0]})
+	if err == nil || !strings.Contains(err.Error(), "does not split evenly over 2 processes") {
+		t.Errorf("batch 63 over 2 processes: %v", err)
+	}
+}
+
+func TestShardGivesEachRankItsRowsOfTheGlobalBatch(t *testing.T) {
+	b := data.Batch{Images: tensor.FromSlice([]float32{0, 1, 2, 3, 4, 5, 6, 7}, 4, 2), Labels: []int{0, 1, 2, 3}}
+	for r, want := range [][]float32{{0, 1, 2, 3}, {4, 5, 6, 7}} {
+		p := &parallel{comm: dist.NewGroup(2)[r]}
+		got := p.shard(b)
+		if !slices.Equal(got.Images.Data(), want) || !slices.Equal(got.Images.Shape(), []int{2, 2}) || !slices.Equal(got.Labels, []int{2 * r, 2*r + 1}) {
+			t.Errorf("rank %d: %v %v %v", r, got.Images.Data(), got.Images.Shape(), got.Labels)
+		}
+	}
+}
+
+func TestRanksOfAModelWithItsOwnOptimizersStayEqual(t *testing.T) {
+	mnist, err := data.Load("mnist", "test", data.LoadOptions{})
+	if errors.Is(err, data.ErrNotFound) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _, _ := mnist.Split(256)
+	cfg, err := zoo.Overrides{"hidden_dims": []int{16, 8}, "discriminator_features": []int{8, 16}}.Apply(zooConfig(t, "gan_mnist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := SettingsFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Steps, s.BatchSize = 3, 32
+	build := func() models.Model {
+		m, err := factory.CreateModel(cfg, nn.NewRngs(s.Seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	ms, errs := runRanks(t, dist.NewGroup(2), build, ds, s, withOut(t, Options{Quiet: true, Samples: -1}))
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	// Each optimizer averaged its gradients across the ranks (a hook in
+	// its Step), so the generator and the discriminator are equal on both.
+	if d := relDiff(ms[0], ms[1]); d != 0 {
+		t.Errorf("the ranks' GANs differ by %g after %d steps", d, s.Steps)
+	}
+	if d := relDiff(build(), ms[0]); !(d > 1e-4) {
+		t.Errorf("training moved the GAN by only %g", d)
+	}
+}
