@@ -12,7 +12,7 @@ import (
 func Tanh(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = tanhf(v)
+			dst[i] = kernels.Tanh(v)
 		}
 	})
 	return record(out, "Tanh", func(g *Tensor) []*Tensor {
@@ -29,7 +29,7 @@ func Tanh(x *Tensor) *Tensor {
 func Sigmoid(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = sigmoidf(v)
+			dst[i] = kernels.Sigmoid(v)
 		}
 	})
 	return record(out, "Sigmoid", func(g *Tensor) []*Tensor {
@@ -96,7 +96,7 @@ func expLinear(op string, x *Tensor, s, alpha, beta float32) *Tensor {
 			if v > 0 {
 				dst[i] = s * v
 			} else {
-				dst[i] = sa * expm1f(beta*v)
+				dst[i] = sa * kernels.Expm1(beta*v)
 			}
 		}
 	})
@@ -157,7 +157,7 @@ const (
 func GELUTanh(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = 0.5 * v * (1 + tanhf(geluC*(v+geluK*v*v*v)))
+			dst[i] = 0.5 * v * (1 + kernels.Tanh(geluC*(v+geluK*v*v*v)))
 		}
 	})
 	return record(out, "GELUTanh", func(g *Tensor) []*Tensor {
@@ -165,7 +165,7 @@ func GELUTanh(x *Tensor) *Tensor {
 		// d/dx = (1+t)/2 + x(1-t²)·c(1+3kx²)/2.
 		return []*Tensor{chain(g, x, func(dst, g, x []float32) {
 			for i, v := range x {
-				t := tanhf(geluC * (v + geluK*v*v*v))
+				t := kernels.Tanh(geluC * (v + geluK*v*v*v))
 				dst[i] = g[i] * (0.5*(1+t) + 0.5*v*(1-t*t)*geluC*(1+3*geluK*v*v))
 			}
 		}, func() *Tensor {
@@ -181,14 +181,14 @@ func GELUTanh(x *Tensor) *Tensor {
 func SiLU(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = v * sigmoidf(v)
+			dst[i] = v * kernels.Sigmoid(v)
 		}
 	})
 	return record(out, "SiLU", func(g *Tensor) []*Tensor {
 		// d/dx xσ(x) = σ(x)(1 + x(1 - σ(x)))
 		return []*Tensor{chain(g, x, func(dst, g, x []float32) {
 			for i, v := range x {
-				s := sigmoidf(v)
+				s := kernels.Sigmoid(v)
 				dst[i] = g[i] * s * (1 + v*(1-s))
 			}
 		}, func() *Tensor {
@@ -204,13 +204,13 @@ func SiLU(x *Tensor) *Tensor {
 func Softplus(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = softplusf(v)
+			dst[i] = kernels.Softplus(v)
 		}
 	})
 	return record(out, "Softplus", func(g *Tensor) []*Tensor {
 		return []*Tensor{chain(g, x, func(dst, g, x []float32) {
 			for i, v := range x {
-				dst[i] = g[i] * sigmoidf(v)
+				dst[i] = g[i] * kernels.Sigmoid(v)
 			}
 		}, func() *Tensor { return Sigmoid(x) })}
 	}, x)

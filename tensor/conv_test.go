@@ -385,40 +385,6 @@ func BenchmarkConv2ForwardBackward(b *testing.B) {
 	}
 }
 
-// BenchmarkConv2Im2col times the data movement of the conv2 workload alone:
-// the im2col of both layers in the forward and again for the weight
-// gradients, and that of layer 2's output gradient, from which the
-// input gradient of a stride-1 convolution is computed.
-func BenchmarkConv2Im2col(b *testing.B) {
-	geom := func(c int) convGeom {
-		xs, ws := []int{32, c, 28, 28}, []int{32, c, 3, 3}
-		p := newConvGeom("bench", xs, ws, 32, c, 28, 28, ws, [2]int{}, [4]int{1, 1, 1, 1}, [2]int{}, 1)
-		p.setNaturalOutput("bench", xs, ws)
-		return p
-	}
-	p1, p2 := geom(1), geom(32)
-	q2 := p2.flipped()
-	jobs := []struct {
-		p     *convGeom
-		x     *Tensor
-		times int
-	}{{&p1, randn(1, 32, 1, 28, 28), 2}, {&p2, randn(2, 32, 32, 28, 28), 2}, {&q2, randn(3, 32, 32, 28, 28), 1}}
-	for b.Loop() {
-		for _, j := range jobs {
-			p, hw := j.p, j.p.h*j.p.w
-			forChunks(p.n, func(_, lo, hi int) {
-				buf := getScratch(p.colRows() * p.oh * p.ow)
-				defer putScratch(buf)
-				for n := lo; n < hi; n++ {
-					for range j.times {
-						im2col(p, j.x.data[n*p.c*hw:(n+1)*p.c*hw], *buf, p.oh*p.ow)
-					}
-				}
-			})
-		}
-	}
-}
-
 func TestChannelSumGradients(t *testing.T) {
 	checkGrad(t, "channelSum", func(xs []*Tensor) *Tensor { return channelSum(xs[0]) }, randn(1, 2, 3, 4, 5))
 }

@@ -69,7 +69,7 @@ func groupNorm(x, weight, bias *Tensor, groups int, eps float32, silu bool) *Ten
 				if silu {
 					for i, v := range xs {
 						z := v*a + s
-						ys[i] = z * sigmoidf(z)
+						ys[i] = z * kernels.Sigmoid(z)
 					}
 				} else {
 					for i, v := range xs {
@@ -143,7 +143,7 @@ func groupNormGrad(grad, x, weight, bias *Tensor, g gnGeom, mean, rstd []float32
 					gz := gs[i]
 					if silu {
 						z := xh*wc + bc
-						s := sigmoidf(z)
+						s := kernels.Sigmoid(z)
 						gz *= s * (1 + z*(1-s))
 					}
 					sw += gz * xh

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/artifex-go/artifex/internal/kernels"
 )
 
 // The losses return unreduced values, one per element or per row; callers
@@ -58,7 +60,7 @@ func BCEWithLogits(logits, targets *Tensor) *Tensor {
 	out := empty(logits.shape)
 	t := targets.data
 	for i, x := range logits.data {
-		out.data[i] = softplusf(x) - x*t[i]
+		out.data[i] = kernels.Softplus(x) - x*t[i]
 	}
 	return record(out, "BCEWithLogits", func(g *Tensor) []*Tensor {
 		var gx, gt *Tensor
@@ -93,9 +95,9 @@ func CrossEntropy(logits *Tensor, labels []int) *Tensor {
 		}
 		var s float32
 		for _, v := range row {
-			s += expf(v - m)
+			s += kernels.Exp(v - m)
 		}
-		out.data[r] = m + logf(s) - row[y]
+		out.data[r] = m + kernels.Log(s) - row[y]
 		onehot.data[r*c+y] = 1
 	}
 	return record(out, "CrossEntropy", func(g *Tensor) []*Tensor {

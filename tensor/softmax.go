@@ -61,14 +61,14 @@ func softmaxForward(x *Tensor, axis int, log bool) *Tensor {
 			for k := 0; k < n; k++ {
 				d := dst[k*inner : (k+1)*inner]
 				for j, v := range src[k*inner : (k+1)*inner] {
-					e := expf(v - mx[j])
+					e := kernels.Exp(v - mx[j])
 					d[j] = e
 					sum[j] += e
 				}
 			}
 			if log {
 				for j := range sum {
-					sum[j] = logf(sum[j])
+					sum[j] = kernels.Log(sum[j])
 				}
 				for k := 0; k < n; k++ {
 					d := dst[k*inner : (k+1)*inner]
@@ -103,14 +103,14 @@ func softmaxRow(dst, src []float32, log bool) {
 	dst = dst[:len(src)]
 	var sum float32
 	for i, v := range src {
-		e := expf(v - m)
+		e := kernels.Exp(v - m)
 		dst[i] = e
 		sum += e
 	}
 	if log {
 		// (v - m) - log(sum), not v - (m + log(sum)): the latter rounds
 		// the log-sum-exp to the coarse resolution of large logits.
-		ls := logf(sum)
+		ls := kernels.Log(sum)
 		for i, v := range src {
 			dst[i] = (v - m) - ls
 		}

@@ -55,7 +55,7 @@ func slopeOf(x *Tensor, k func(dst, g, v []float32)) *Tensor {
 func Exp(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = expf(v)
+			dst[i] = kernels.Exp(v)
 		}
 	})
 	return record(out, "Exp", func(g *Tensor) []*Tensor {
@@ -67,7 +67,7 @@ func Exp(x *Tensor) *Tensor {
 func Expm1(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = expm1f(v)
+			dst[i] = kernels.Expm1(v)
 		}
 	})
 	return record(out, "Expm1", func(g *Tensor) []*Tensor {
@@ -79,7 +79,7 @@ func Expm1(x *Tensor) *Tensor {
 func Log(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = logf(v)
+			dst[i] = kernels.Log(v)
 		}
 	})
 	return record(out, "Log", func(g *Tensor) []*Tensor {
@@ -91,7 +91,7 @@ func Log(x *Tensor) *Tensor {
 func Log1p(x *Tensor) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) {
 		for i, v := range src {
-			dst[i] = log1pf(v)
+			dst[i] = kernels.Log1p(v)
 		}
 	})
 	return record(out, "Log1p", func(g *Tensor) []*Tensor {

@@ -1,4 +1,13 @@
+//go:build !noasm
+
 package kernels
+
+// hasAVX, hasAVX2FMA and hasAVX512 say which vector kernels this CPU can
+// run. They are the only CPU feature check of the engine: every kernel
+// with an assembly twin consults them, and a build with the noasm tag
+// (or for another architecture) leaves them out, so only the portable
+// twins run.
+var hasAVX, hasAVX2FMA, hasAVX512 = cpuFeatures()
 
 // cpuid executes the CPUID instruction for the given leaf and subleaf.
 func cpuid(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
@@ -8,13 +17,14 @@ func cpuid(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
 // registers.
 func xgetbv() (eax uint32)
 
-// cpuFeatures reports whether AVX2 with FMA and AVX-512F can be used. It
-// checks both the CPU's CPUID bits and the OS-enabled state in XCR0, because
-// a hypervisor or kernel may hide the wide registers even on capable parts.
-func cpuFeatures() (avx2fma, avx512 bool) {
+// cpuFeatures reports whether AVX, AVX2 with FMA, and AVX-512F can be
+// used. It checks both the CPU's CPUID bits and the OS-enabled state in
+// XCR0, because a hypervisor or kernel may hide the wide registers even on
+// capable parts.
+func cpuFeatures() (avx, avx2fma, avx512 bool) {
 	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false, false
+	if maxLeaf < 1 {
+		return false, false, false
 	}
 	_, _, ecx1, _ := cpuid(1, 0)
 	const (
@@ -23,7 +33,7 @@ func cpuFeatures() (avx2fma, avx512 bool) {
 		avxBit     = 1 << 28
 	)
 	if ecx1&osxsaveBit == 0 || ecx1&avxBit == 0 {
-		return false, false
+		return false, false, false
 	}
 	xcr0 := xgetbv()
 	const (
@@ -31,7 +41,10 @@ func cpuFeatures() (avx2fma, avx512 bool) {
 		zmmState = 0xe0 // opmask, ZMM0-15 upper halves, ZMM16-31
 	)
 	if xcr0&ymmState != ymmState {
-		return false, false
+		return false, false, false
+	}
+	if maxLeaf < 7 {
+		return true, false, false
 	}
 	_, ebx7, _, _ := cpuid(7, 0)
 	const (
@@ -40,5 +53,5 @@ func cpuFeatures() (avx2fma, avx512 bool) {
 	)
 	avx2fma = ebx7&avx2Bit != 0 && ecx1&fmaBit != 0
 	avx512 = avx2fma && ebx7&avx512fBit != 0 && xcr0&zmmState == zmmState
-	return avx2fma, avx512
+	return true, avx2fma, avx512
 }

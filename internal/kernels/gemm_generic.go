@@ -1,7 +1,3 @@
-// Package kernels holds the hot loops of the tensor engine: matrix
-// multiplication and the helpers that split work across cores. The API is
-// BLAS-like (row-major, leading dimensions, caller-owned destinations) so
-// that the tensor package owns all memory.
 package kernels
 
 // sgemmGeneric is the portable reference implementation. The fast path is

@@ -1,3 +1,5 @@
+//go:build !noasm
+
 package kernels
 
 // leakyReLUAVX512 and leakyReLUGradAVX512 process n elements, n a multiple

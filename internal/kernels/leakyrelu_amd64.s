@@ -1,3 +1,5 @@
+//go:build !noasm
+
 #include "textflag.h"
 
 // func leakyReLUAVX512(dst, src *float32, n int, slope float32)

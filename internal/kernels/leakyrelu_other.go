@@ -1,9 +1,9 @@
-//go:build !amd64
+//go:build !amd64 || noasm
 
 package kernels
 
-// The vector kernels exist only on amd64; elsewhere the portable loops do
-// all the work.
+// Without the amd64 vector kernels (another architecture, or the noasm
+// build tag) the portable loops do all the work.
 func leakyReLUVector(dst, src []float32, slope float32) int { return 0 }
 
 func leakyReLUGradVector(dst, g, x []float32, slope float32) int { return 0 }

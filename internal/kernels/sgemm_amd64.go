@@ -1,3 +1,5 @@
+//go:build !noasm
+
 package kernels
 
 // sgemmKernelAVX512 is the 8×32 AVX-512 micro-kernel (see sgemm_amd64.s).
@@ -11,8 +13,6 @@ func sgemmKernelAVX512(k int, a *float32, sa int, b *float32, sb int, c *float32
 func sgemmKernelAVX2(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, beta float32)
 
 var (
-	hasAVX2FMA, hasAVX512 = cpuFeatures()
-
 	kernelAVX512 = &gemmKernel{name: "avx512", mr: 8, nr: 32, kc: 256, mc: 256, nc: 4096, fn: sgemmKernelAVX512,
 		packN: packBNoTransAVX512, packT: packBTransAVX512}
 	kernelAVX2 = &gemmKernel{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 96, nc: 4096, fn: sgemmKernelAVX2}

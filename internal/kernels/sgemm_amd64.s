@@ -1,3 +1,5 @@
+//go:build !noasm
+
 #include "textflag.h"
 
 // Micro-kernels for Sgemm. Each computes one MR×NR tile of C:

@@ -1,7 +1,7 @@
-//go:build !amd64
+//go:build !amd64 || noasm
 
 package kernels
 
 // availableKernels lists the micro-kernels this CPU can run: only the
-// portable one off amd64.
+// portable one without the amd64 assembly.
 func availableKernels() []*gemmKernel { return []*gemmKernel{kernelGo} }

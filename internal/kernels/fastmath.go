@@ -1,12 +1,13 @@
-package tensor
+package kernels
 
 import "math"
 
-// Scalar float32 versions of exp, expm1, log, log1p, tanh and sigmoid. Going
-// through float64 math costs two conversions and a double-precision
-// polynomial per element; these keep float32 throughout and stay within a few
-// units in the last place of the float64 results (fastmath_test.go measures
-// the error over the whole float32 range).
+// Scalar float32 versions of exp, expm1, log, log1p, tanh, sigmoid and
+// softplus, which the tensor package's elementwise ops and losses call per
+// element. Going through float64 math costs two conversions and a
+// double-precision polynomial per element; these keep float32 throughout and
+// stay within a few units in the last place of the float64 results
+// (fastmath_test.go measures the error over the whole float32 range).
 
 const (
 	log2e = 1.44269504088896340736
@@ -42,9 +43,9 @@ func expReduce(x float32) (int32, float32) {
 // pow2 returns 2^n for n in [-126, 127] by building the exponent bits.
 func pow2(n int32) float32 { return math.Float32frombits(uint32(n+127) << 23) }
 
-// expf returns e^x. Results below the normal range are denormal or zero, as
+// Exp returns e^x. Results below the normal range are denormal or zero, as
 // with math.Exp; NaN propagates.
-func expf(x float32) float32 {
+func Exp(x float32) float32 {
 	if x > expHi {
 		x = expHi
 	} else if x < expLo {
@@ -56,10 +57,10 @@ func expf(x float32) float32 {
 	return (1 + q) * pow2(h) * pow2(n-h)
 }
 
-// expm1f returns e^x - 1, accurate for small |x| where e^x - 1 cancels.
-func expm1f(x float32) float32 {
+// Expm1 returns e^x - 1, accurate for small |x| where e^x - 1 cancels.
+func Expm1(x float32) float32 {
 	if x > 88 {
-		return expf(x) // subtracting 1 is below float32 resolution there
+		return Exp(x) // subtracting 1 is below float32 resolution there
 	}
 	if x < -17 {
 		return -1 // e^x is below half an ulp of 1
@@ -71,8 +72,8 @@ func expm1f(x float32) float32 {
 	return s*q + (s - 1)
 }
 
-// logf returns the natural logarithm of x.
-func logf(x float32) float32 {
+// Log returns the natural logarithm of x.
+func Log(x float32) float32 {
 	if !(x >= 0x1p-126 && x <= math.MaxFloat32) {
 		// Zero, negatives, denormals, Inf and NaN: rare, and float64 gets
 		// every special case right.
@@ -93,33 +94,33 @@ func logf(x float32) float32 {
 	return ef*ln2Hi + (lm + ef*ln2Lo)
 }
 
-// log1pf returns log(1 + x), accurate for small |x|.
-func log1pf(x float32) float32 {
+// Log1p returns log(1 + x), accurate for small |x|.
+func Log1p(x float32) float32 {
 	u := 1 + x
 	if u == 1 || u > math.MaxFloat32 {
 		return x
 	}
 	// log(u) * x/(u-1) cancels the rounding error made in forming u.
-	return logf(u) * (x / (u - 1))
+	return Log(u) * (x / (u - 1))
 }
 
-// tanhf returns tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign
+// Tanh returns tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign
 // of x: one formula without cancellation for small |x|, exactly ±1 for
 // large |x|.
-func tanhf(x float32) float32 {
+func Tanh(x float32) float32 {
 	bits := math.Float32bits(x)
 	a := math.Float32frombits(bits &^ (1 << 31))
-	em := expm1f(-2 * a)
+	em := Expm1(-2 * a)
 	t := -em / (2 + em)
 	return math.Float32frombits(math.Float32bits(t) | bits&(1<<31))
 }
 
-// sigmoidf returns 1/(1+e^-x). For x below about -87 the result leaves the
+// Sigmoid returns 1/(1+e^-x). For x below about -87 the result leaves the
 // normal float32 range and flushes towards zero.
-func sigmoidf(x float32) float32 { return 1 / (1 + expf(-x)) }
+func Sigmoid(x float32) float32 { return 1 / (1 + Exp(-x)) }
 
-// softplusf returns log(1 + e^x) without overflow: max(x,0) + log1p(e^-|x|).
-func softplusf(x float32) float32 {
+// Softplus returns log(1 + e^x) without overflow: max(x,0) + log1p(e^-|x|).
+func Softplus(x float32) float32 {
 	a := math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
-	return max(x, 0) + log1pf(expf(-a))
+	return max(x, 0) + Log1p(Exp(-a))
 }

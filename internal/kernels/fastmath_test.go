@@ -1,4 +1,4 @@
-package tensor
+package kernels
 
 import (
 	"math"
@@ -41,13 +41,13 @@ func TestFastFloat32MathMatchesFloat64(t *testing.T) {
 		lo, hi float32
 		tol    float64
 	}{
-		{"exp", expf, math.Exp, 1e-30, 103.9, 3e-7},
-		{"expm1", expm1f, math.Expm1, 1e-30, 103.9, 3e-7},
-		{"log", logf, math.Log, 1e-38, math.MaxFloat32, 3e-7},
-		{"log1p", log1pf, math.Log1p, 1e-30, 1e30, 3e-7},
-		{"tanh", tanhf, math.Tanh, 1e-30, 100, 4e-7},
-		{"sigmoid", sigmoidf, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, 1e-30, 87, 4e-7},
-		{"softplus", softplusf, func(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }, 1e-30, 1e30, 4e-7},
+		{"exp", Exp, math.Exp, 1e-30, 103.9, 3e-7},
+		{"expm1", Expm1, math.Expm1, 1e-30, 103.9, 3e-7},
+		{"log", Log, math.Log, 1e-38, math.MaxFloat32, 3e-7},
+		{"log1p", Log1p, math.Log1p, 1e-30, 1e30, 3e-7},
+		{"tanh", Tanh, math.Tanh, 1e-30, 100, 4e-7},
+		{"sigmoid", Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, 1e-30, 87, 4e-7},
+		{"softplus", Softplus, func(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }, 1e-30, 1e30, 4e-7},
 	}
 	for _, c := range cases {
 		worst, at := 0.0, float32(0)
@@ -73,26 +73,26 @@ func TestFastFloat32MathSpecialValues(t *testing.T) {
 		name      string
 		got, want float32
 	}{
-		{"exp(0)", expf(0), 1},
-		{"exp(+Inf)", expf(inf), inf},
-		{"exp(-Inf)", expf(-inf), 0},
-		{"exp(89)", expf(89), inf},
-		{"exp(-110)", expf(-110), 0},
-		{"expm1(0)", expm1f(0), 0},
-		{"expm1(-Inf)", expm1f(-inf), -1},
-		{"expm1(+Inf)", expm1f(inf), inf},
-		{"log(1)", logf(1), 0},
-		{"log(0)", logf(0), -inf},
-		{"log(+Inf)", logf(inf), inf},
-		{"log1p(0)", log1pf(0), 0},
-		{"log1p(-1)", log1pf(-1), -inf},
-		{"log1p(+Inf)", log1pf(inf), inf},
-		{"tanh(+Inf)", tanhf(inf), 1},
-		{"tanh(-Inf)", tanhf(-inf), -1},
-		{"sigmoid(+Inf)", sigmoidf(inf), 1},
-		{"sigmoid(-Inf)", sigmoidf(-inf), 0},
-		{"softplus(-Inf)", softplusf(-inf), 0},
-		{"softplus(+Inf)", softplusf(inf), inf},
+		{"exp(0)", Exp(0), 1},
+		{"exp(+Inf)", Exp(inf), inf},
+		{"exp(-Inf)", Exp(-inf), 0},
+		{"exp(89)", Exp(89), inf},
+		{"exp(-110)", Exp(-110), 0},
+		{"expm1(0)", Expm1(0), 0},
+		{"expm1(-Inf)", Expm1(-inf), -1},
+		{"expm1(+Inf)", Expm1(inf), inf},
+		{"log(1)", Log(1), 0},
+		{"log(0)", Log(0), -inf},
+		{"log(+Inf)", Log(inf), inf},
+		{"log1p(0)", Log1p(0), 0},
+		{"log1p(-1)", Log1p(-1), -inf},
+		{"log1p(+Inf)", Log1p(inf), inf},
+		{"tanh(+Inf)", Tanh(inf), 1},
+		{"tanh(-Inf)", Tanh(-inf), -1},
+		{"sigmoid(+Inf)", Sigmoid(inf), 1},
+		{"sigmoid(-Inf)", Sigmoid(-inf), 0},
+		{"softplus(-Inf)", Softplus(-inf), 0},
+		{"softplus(+Inf)", Softplus(inf), inf},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -100,15 +100,15 @@ func TestFastFloat32MathSpecialValues(t *testing.T) {
 		}
 	}
 	for name, v := range map[string]float32{
-		"exp(NaN)": expf(nan), "expm1(NaN)": expm1f(nan), "log(NaN)": logf(nan), "log(-1)": logf(-1),
-		"log1p(NaN)": log1pf(nan), "log1p(-2)": log1pf(-2), "tanh(NaN)": tanhf(nan), "sigmoid(NaN)": sigmoidf(nan),
-		"softplus(NaN)": softplusf(nan),
+		"exp(NaN)": Exp(nan), "expm1(NaN)": Expm1(nan), "log(NaN)": Log(nan), "log(-1)": Log(-1),
+		"log1p(NaN)": Log1p(nan), "log1p(-2)": Log1p(-2), "tanh(NaN)": Tanh(nan), "sigmoid(NaN)": Sigmoid(nan),
+		"softplus(NaN)": Softplus(nan),
 	} {
 		if !isNaN(v) {
 			t.Errorf("%s = %g, want NaN", name, v)
 		}
 	}
-	if v := tanhf(float32(math.Copysign(0, -1))); v != 0 || !math.Signbit(float64(v)) {
+	if v := Tanh(float32(math.Copysign(0, -1))); v != 0 || !math.Signbit(float64(v)) {
 		t.Errorf("tanh(-0) = %g, want -0", v)
 	}
 }

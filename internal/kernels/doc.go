@@ -1,0 +1,34 @@
+// Package kernels holds the hot loops of the engine, apart from the API
+// that calls them, as gonum keeps BLAS apart from mat: matrix
+// multiplication (Sgemm), convolution through im2col and GEMM (Conv),
+// scalar float32 math (Exp, Log, Tanh, ...), fused activations
+// (LeakyReLU), the optimizer update (Adam), and the helpers that split work
+// across cores (Parallel). The tensor and optim packages own all memory:
+// every kernel writes into destination slices its caller passes, in
+// row-major order with explicit sizes and strides, and allocates nothing
+// but pooled scratch space.
+//
+// # Twins
+//
+// A kernel with an assembly version keeps both in this folder, under one
+// name: leakyrelu.go holds the exported entry point and the portable Go
+// loop, leakyrelu_amd64.s and leakyrelu_amd64.go the AVX-512 version, and
+// leakyrelu_other.go the stub that leaves all work to the Go loop on other
+// architectures; likewise adam*, sgemm* (sgemm_kernel_go.go is the
+// portable micro-kernel, gemm_generic.go the plain triple loop every
+// micro-kernel is tested against) and cpu_amd64.*. Each pair has a test
+// that runs both on the same data (TestLeakyReLUMatchesPortable,
+// TestAdamVectorMatchesPortableBitForBit, TestSgemmKernelsMatchReferenceOnOddSizes):
+// elementwise twins must agree bit for bit, and GEMM within the rounding
+// error that a different summation order explains.
+//
+// # Which path runs
+//
+// The one CPU feature check is cpu_amd64.go: it reads CPUID and XCR0 once
+// at start-up, and every assembly kernel consults its result, so a plain
+// go build on a CPU with AVX-512 or AVX2 uses them, and an older CPU (or
+// one whose OS does not save the wide registers) runs the Go twins. On
+// other architectures, and with the noasm build tag (go test -tags noasm
+// ./...), only the portable twins are compiled, which is how the fallback
+// is tested end to end on amd64. No kernel needs cgo.
+package kernels
