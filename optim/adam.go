@@ -70,7 +70,6 @@ func newAdam(kind string, params []nn.Param, cfg AdamConfig, decoupled bool) (*A
 // Step applies one Adam update to every parameter that has a gradient.
 func (o *Adam) Step() {
 	o.beforeStep()
-	o.beforeStep()
 	o.steps++
 	b1, b2 := o.cfg.Betas[0], o.cfg.Betas[1]
 	for i, p := range o.params {
