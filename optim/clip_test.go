@@ -160,13 +160,15 @@ func TestGradientHookRunsBeforeEveryUpdateOnTheParameters(t *testing.T) {
 			t.Fatal(err)
 		}
 		var seen float32
+		calls := 0
 		o.SetGradientHook(func(ps []nn.Param) {
+			calls++
 			seen = ps[0].Tensor.Grad().Data()[0]
 			ps[0].Tensor.Grad().Data()[0] = 0 // a hook may change the gradient
 		})
 		o.Step()
-		if seen != 5 {
-			t.Errorf("%T: the hook saw gradient %v, want 5", o, seen)
+		if seen != 5 || calls != 1 {
+			t.Errorf("%T: the hook ran %d times and saw gradient %v, want once and 5", o, calls, seen)
 		}
 		if w := p.Tensor.Data()[0]; w != 1 {
 			t.Errorf("%T: the update used the gradient before the hook: weight %v, want 1 (gradient 0)", o, w)
