@@ -76,7 +76,8 @@ func (t *Table) check() error {
 }
 
 // ReadCSV reads a table whose first record is the header. Cells are
-// trimmed of surrounding spaces.
+// trimmed of surrounding spaces, and line breaks inside quoted cells read
+// as "\n" whatever their form.
 func ReadCSV(r io.Reader) (*Table, error) {
 	cr := csv.NewReader(r)
 	cr.TrimLeadingSpace = true
@@ -136,10 +137,15 @@ func (t *Table) WriteCSVFile(path string) error {
 	return f.Close()
 }
 
+// trimAll trims each cell and gives the line breaks inside it one form,
+// "\n": encoding/csv turns a quoted "\r\n" into "\n" but keeps a lone
+// "\r", so a cell holding "\r\r\n" would read back changed after a write.
 func trimAll(r []string) []string {
 	out := make([]string, len(r))
 	for i, v := range r {
-		out[i] = strings.TrimSpace(v)
+		out[i] = lineBreaks.Replace(strings.TrimSpace(v))
 	}
 	return out
 }
+
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
