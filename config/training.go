@@ -10,7 +10,7 @@ const TrainingDefaultsKey = "training_defaults"
 // trainingSettings are the keys of metadata.training_defaults the trainer
 // reads (package train, SettingsFromConfig).
 var trainingSettings = []string{
-	"dataset", "epochs", "steps", "batch_size", "seed", "optimizer", "learning_rate",
+	"dataset", "epochs", "steps", "batch_size", "accumulate", "seed", "optimizer", "learning_rate",
 	"adam_beta1", "adam_beta2", "weight_decay", "momentum", "grad_clip", "lr_schedule",
 	"warmup_steps", "min_learning_rate", "lr_decay_steps", "lr_gamma", "ema_decay",
 	"binarization", "dequantize", "range",

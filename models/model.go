@@ -57,10 +57,10 @@ type Stepper interface {
 }
 
 // Averager is a model that keeps an exponential moving average of its own
-// parameters, updates it while training and samples with it (a diffusion
-// model's EMA weights). EMA returns it, nil when the model keeps none;
-// the trainer saves it in checkpoints and restores it on resume and
-// reload.
+// parameters and samples with it (a diffusion model's EMA weights). EMA
+// returns it, nil when the model keeps none; the trainer updates it after
+// every optimizer step, saves it in checkpoints and restores it on resume
+// and reload.
 type Averager interface {
 	EMA() *optim.EMA
 }

@@ -34,6 +34,7 @@ type EMA struct {
 	// InvGamma scales the warm-up; zero means 1.
 	InvGamma float64
 
+	params  []nn.Param // the parameters the average was made from
 	names   []string
 	index   map[string]int
 	shadows [][]float32
@@ -47,7 +48,7 @@ func NewEMA(params []nn.Param, decay float64) (*EMA, error) {
 	if !(decay >= 0 && decay <= 1) {
 		return nil, fmt.Errorf("optim: EMA: invalid decay %g (want 0 ≤ decay ≤ 1)", decay)
 	}
-	e := &EMA{Decay: decay, index: make(map[string]int, len(params))}
+	e := &EMA{Decay: decay, index: make(map[string]int, len(params)), params: append([]nn.Param(nil), params...)}
 	for i, p := range params {
 		if p.Tensor == nil {
 			return nil, fmt.Errorf("optim: EMA: parameter %q has no tensor", p.Name)
@@ -107,6 +108,11 @@ func (e *EMA) Update(params []nn.Param) error {
 	}
 	return nil
 }
+
+// UpdateOwn is Update with the parameters the EMA was made from, for a
+// caller that reaches a model through a wrapper whose parameter names
+// differ (a modality adapter's "model/..." paths).
+func (e *EMA) UpdateOwn() error { return e.Update(e.params) }
 
 // CopyTo writes the averages into params.
 func (e *EMA) CopyTo(params []nn.Param) error {

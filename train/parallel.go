@@ -102,20 +102,10 @@ func (p *parallel) lead() bool { return p.comm.Rank() == 0 }
 
 // shard returns this rank's rows of the global batch.
 func (p *parallel) shard(b data.Batch) data.Batch {
-	n := p.comm.Size()
-	if n == 1 {
+	if p.comm.Size() == 1 {
 		return b
 	}
-	rows := b.Images.Dim(0)
-	lo, hi := rows*p.comm.Rank()/n, rows*(p.comm.Rank()+1)/n
-	shape := slices.Clone(b.Images.Shape())
-	per := b.Images.Size() / max(rows, 1)
-	shape[0] = hi - lo
-	out := data.Batch{Images: tensor.FromSlice(slices.Clone(b.Images.Data()[lo*per:hi*per]), shape...)}
-	if b.Labels != nil {
-		out.Labels = slices.Clone(b.Labels[lo:hi])
-	}
-	return out
+	return rowsOf(b, p.comm.Rank(), p.comm.Size())
 }
 
 // anyOf reports whether any rank's flag is set.

@@ -223,3 +223,72 @@ func TestRanksOfAModelWithItsOwnOptimizersStayEqual(t *testing.T) {
 		t.Errorf("training moved the GAN by only %g", d)
 	}
 }
+
+func TestAccumulatingKBatchesEqualsOneBatchKTimesLarger(t *testing.T) {
+	// A MAF without batch norm: no layer initialises from the statistics
+	// of its first batch (ActNorm would see only the first part).
+	_, ds, s := flowOnTwoMoons(t)
+	cfg, err := zoo.Overrides{"model_class": "MAF", "hidden_dims": []int{16, 16}, "num_layers": 2, "batch_norm": false}.Apply(zooConfig(t, "nsf_tabular"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func() models.Model {
+		m, err := factory.CreateModel(cfg, nn.NewRngs(s.Seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	opts := Options{Quiet: true, Samples: -1}
+	big, errs := runRanks(t, dist.NewGroup(1), build, ds, s, withOut(t, opts))
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	acc := s
+	acc.BatchSize, acc.Accumulate = s.BatchSize/4, 4
+	parts, errs := runRanks(t, dist.NewGroup(1), build, ds, acc, withOut(t, opts))
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if d := relDiff(big[0], parts[0]); !(d < 1e-5) {
+		t.Errorf("4 accumulated batches of %d vs one of %d: relative parameter difference %g, want < 1e-5", acc.BatchSize, s.BatchSize, d)
+	}
+	// Accumulation and several processes compose: 2 ranks × 2 parts.
+	acc.BatchSize, acc.Accumulate = s.BatchSize/2, 2
+	both, errs := runRanks(t, dist.NewGroup(2), build, ds, acc, withOut(t, opts))
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if d := relDiff(big[0], both[0]); !(d < 1e-5) {
+		t.Errorf("2 ranks × 2 accumulated batches vs one batch: relative parameter difference %g, want < 1e-5", d)
+	}
+	if d := relDiff(build(), big[0]); !(d > 1e-3) {
+		t.Errorf("training moved the parameters by only %g", d)
+	}
+}
+
+func TestARunOfTwoRanksResumesInOneProcess(t *testing.T) {
+	build, ds, s := flowOnTwoMoons(t)
+	straight, errs := runRanks(t, dist.NewGroup(1), build, ds, s, withOut(t, Options{Quiet: true, Samples: -1}))
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	out := withOut(t, Options{Quiet: true, Samples: -1})
+	first := s
+	first.Steps = 2
+	if _, errs := runRanks(t, dist.NewGroup(2), build, ds, first, out); errors.Join(errs...) != nil {
+		t.Fatal(errors.Join(errs...))
+	}
+	out.Resume = true
+	resumed, errs := runRanks(t, dist.NewGroup(1), build, ds, s, out)
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if d := relDiff(straight[0], resumed[0]); !(d < 1e-5) {
+		t.Errorf("2 steps on 2 ranks resumed for %d more on 1 vs %d on 1: relative parameter difference %g", s.Steps-2, s.Steps, d)
+	}
+	records, err := ReadMetrics(filepath.Join(out.OutDir, MetricsFile))
+	if err != nil || len(records) == 0 || records[len(records)-1].Step != int64(s.Steps) {
+		t.Errorf("one metrics log, ending at step %d: %v (%v)", s.Steps, records, err)
+	}
+}

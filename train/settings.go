@@ -29,6 +29,11 @@ type Settings struct {
 	Steps int `json:"steps,omitempty"`
 	// BatchSize is the number of images per step.
 	BatchSize int `json:"batch_size"`
+	// Accumulate > 1 makes each optimizer step see Accumulate batches:
+	// their gradients are summed, one batch at a time, before one update,
+	// which equals an update on a batch Accumulate times as large with
+	// the memory of one batch (0 means 1).
+	Accumulate int `json:"accumulate,omitempty"`
 	// Seed derives every random stream: the model's initialisation, the
 	// data order, binarisation and the model's own sampling.
 	Seed uint64 `json:"seed"`
@@ -112,6 +117,7 @@ func SettingsFromConfig(cfg config.ModelConfiguration) (Settings, error) {
 	r.int("epochs", &s.Epochs)
 	r.int("steps", &s.Steps)
 	r.int("batch_size", &s.BatchSize)
+	r.int("accumulate", &s.Accumulate)
 	var seed int
 	if r.int("seed", &seed) {
 		if seed < 0 {
@@ -158,6 +164,9 @@ func SettingsFromConfig(cfg config.ModelConfiguration) (Settings, error) {
 	return s, s.Validate()
 }
 
+// accumulate returns Accumulate, 1 when it is 0.
+func (s Settings) accumulate() int { return max(s.Accumulate, 1) }
+
 // Validate checks that the settings can run: known names, positive sizes,
 // a finite positive learning rate.
 func (s Settings) Validate() error {
@@ -174,6 +183,9 @@ func (s Settings) Validate() error {
 	}
 	if s.BatchSize <= 0 {
 		bad("batch_size must be > 0, got %d", s.BatchSize)
+	}
+	if s.Accumulate < 0 {
+		bad("accumulate must be >= 1 (or 0, meaning 1), got %d", s.Accumulate)
 	}
 	if !slices.Contains(Optimizers, s.Optimizer) {
 		bad("unknown optimizer %q; available: %s", s.Optimizer, strings.Join(Optimizers, ", "))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/artifex-go/artifex/data"
@@ -52,12 +53,15 @@ type LossStep struct {
 	GradClip float64
 	// EMA, when not nil, is updated after every step.
 	EMA *optim.EMA
-	// ModelEMA is the average a models.Averager keeps and updates itself
-	// (a diffusion model's EMA weights); the step only saves and restores
-	// it. At most one of EMA and ModelEMA is set.
+	// ModelEMA is the average a models.Averager keeps (a diffusion
+	// model's EMA weights), updated like EMA but sampled with by the model
+	// itself. At most one of EMA and ModelEMA is set.
 	ModelEMA *optim.EMA
 
 	params []nn.Param
+	// accumulate > 1 splits each batch into that many parts, one forward
+	// and backward pass each (see Settings.Accumulate).
+	accumulate int
 	// sync, when set (training across processes), makes the gradients
 	// and the values it is given the means over the processes; it runs
 	// after the backward pass and before any check, on every rank.
@@ -79,7 +83,7 @@ func NewLossStep(m models.Trainable, s Settings, totalSteps int) (*LossStep, err
 	if err != nil {
 		return nil, err
 	}
-	st := &LossStep{Model: m, Opt: opt, GradClip: s.GradClip, params: params}
+	st := &LossStep{Model: m, Opt: opt, GradClip: s.GradClip, params: params, accumulate: s.accumulate()}
 	if a, ok := m.(models.Averager); ok && a.EMA() != nil {
 		if s.EMADecay > 0 {
 			return nil, fmt.Errorf("train: model %q keeps its own average of its weights (its parameters' ema_decay); training_defaults.ema_decay %g would keep a second one: remove it", m.Config().Name, s.EMADecay)
@@ -98,12 +102,7 @@ func NewLossStep(m models.Trainable, s Settings, totalSteps int) (*LossStep, err
 // and only then updates the parameters.
 func (st *LossStep) Run(batch data.Batch, rngs *tensor.Rngs) (float64, map[string]float64, error) {
 	st.Opt.ZeroGrad()
-	loss, logs := st.Model.TrainLoss(batch, rngs)
-	v := float64(loss.Item())
-	finite := !math.IsNaN(v) && !math.IsInf(v, 0)
-	if finite {
-		loss.Backward()
-	}
+	v, logs, finite := st.backward(batch, rngs)
 	if st.sync != nil {
 		// Every rank reaches this call, a failing one too, so that a NaN
 		// on one rank stops them all.
@@ -135,11 +134,64 @@ func (st *LossStep) Run(batch data.Batch, rngs *tensor.Rngs) (float64, map[strin
 			return v, logs, fmt.Errorf("train: %w", err)
 		}
 	}
+	if st.ModelEMA != nil { // the model's own average, over its own parameters
+		if err := st.ModelEMA.UpdateOwn(); err != nil {
+			return v, logs, fmt.Errorf("train: %w", err)
+		}
+	}
 	if logs == nil {
 		logs = map[string]float64{}
 	}
 	logs["grad_norm"] = norm
 	return v, logs, nil
+}
+
+// backward computes the loss of batch and its gradient: in one pass, or
+// with accumulation in st.accumulate parts, each part's loss divided by
+// their number so that the gradients sum to the mean loss's; the loss and
+// logs returned are then the parts' means. finite is false (and the
+// passes stop) at the first loss that is NaN or infinite.
+func (st *LossStep) backward(batch data.Batch, rngs *tensor.Rngs) (v float64, logs map[string]float64, finite bool) {
+	if st.accumulate <= 1 {
+		loss, logs := st.Model.TrainLoss(batch, rngs)
+		v := float64(loss.Item())
+		finite := !math.IsNaN(v) && !math.IsInf(v, 0)
+		if finite {
+			loss.Backward()
+		}
+		return v, logs, finite
+	}
+	k := st.accumulate
+	logs = map[string]float64{}
+	for i := range k {
+		part := rowsOf(batch, i, k)
+		loss, partLogs := st.Model.TrainLoss(part, rngs)
+		lv := float64(loss.Item())
+		if math.IsNaN(lv) || math.IsInf(lv, 0) {
+			return lv, partLogs, false
+		}
+		tensor.Scale(loss, 1/float32(k)).Backward()
+		v += lv / float64(k)
+		for name, x := range partLogs {
+			logs[name] += x / float64(k)
+		}
+	}
+	return v, logs, true
+}
+
+// rowsOf returns part i of k of a batch's rows (the first parts one row
+// longer when k does not divide them).
+func rowsOf(b data.Batch, i, k int) data.Batch {
+	n := b.Images.Dim(0)
+	lo, hi := n*i/k, n*(i+1)/k
+	per := b.Images.Size() / max(n, 1)
+	shape := slices.Clone(b.Images.Shape())
+	shape[0] = hi - lo
+	out := data.Batch{Images: tensor.FromSlice(slices.Clone(b.Images.Data()[lo*per:hi*per]), shape...)}
+	if b.Labels != nil {
+		out.Labels = slices.Clone(b.Labels[lo:hi])
+	}
+	return out
 }
 
 // LR returns the optimizer's current learning rate.

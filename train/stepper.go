@@ -45,6 +45,9 @@ func NewStepperStep(m models.Stepper, s Settings) (*StepperStep, error) {
 		return nil, fmt.Errorf("train: model %q (%s) trains with its own optimizers (%s), set by its parameters (e.g. generator_lr, discriminator_lr, beta1, beta2); these training settings would be ignored, remove them: %s",
 			m.Config().Name, m.Config().ModelClass, strings.Join(sortedNames(m.Optimizers()), ", "), strings.Join(unused, ", "))
 	}
+	if s.accumulate() > 1 {
+		return nil, fmt.Errorf("train: model %q (%s) steps its own optimizers inside its training step, so its gradients cannot be accumulated over batches (accumulate %d); use a larger batch_size", m.Config().Name, m.Config().ModelClass, s.Accumulate)
+	}
 	opts := m.Optimizers()
 	if len(opts) == 0 {
 		return nil, fmt.Errorf("train: model %q steps itself but names no optimizers", m.Config().Name)

@@ -174,10 +174,11 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	// that a fresh run and a resumed one create them in the same order.
 	// A short last batch is dropped (unless it is the only one): its loss
 	// would be noisier than the others' and jag the curve every epoch.
+	global := s.BatchSize * s.accumulate() // the examples of one update
 	it, err := data.NewIterator(train, data.BatchOptions{
-		Size:      s.BatchSize,
+		Size:      global,
 		Shuffle:   rngs.Stream("data/shuffle"),
-		DropLast:  train.Len() >= s.BatchSize,
+		DropLast:  train.Len() >= global,
 		Transform: s.Transform(rngs),
 	})
 	if err != nil {
@@ -376,8 +377,12 @@ func (t *Trainer) plan() string {
 	if s.EMADecay > 0 {
 		opt += fmt.Sprintf(", ema %g", s.EMADecay)
 	}
-	return fmt.Sprintf("%s, batch %d, %s on %s (%d examples%s); output in %s",
-		length, s.BatchSize, opt, s.Dataset, t.it.State().Len, prep, t.opts.OutDir)
+	batch := strconv.Itoa(s.BatchSize)
+	if k := s.accumulate(); k > 1 {
+		batch = fmt.Sprintf("%d (%d × %d accumulated)", s.BatchSize*k, k, s.BatchSize)
+	}
+	return fmt.Sprintf("%s, batch %s, %s on %s (%d examples%s); output in %s",
+		length, batch, opt, s.Dataset, t.it.State().Len, prep, t.opts.OutDir)
 }
 
 func plural(n int) string {

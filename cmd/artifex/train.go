@@ -18,7 +18,7 @@ import (
 func trainCommand(reg *factory.Registry) *cobra.Command {
 	var (
 		zooName, cfgFile, dataDir, out string
-		epochs, steps, batch           int
+		epochs, steps, batch, accum    int
 		lr                             float64
 		seed                           uint64
 		resume, quiet                  bool
@@ -93,6 +93,9 @@ on a busy one); it counts this invocation only.`,
 			if flags.Changed("batch-size") {
 				s.BatchSize = batch
 			}
+			if flags.Changed("accumulate") {
+				s.Accumulate = accum
+			}
 			if flags.Changed("lr") {
 				s.LearningRate = lr
 			}
@@ -138,6 +141,7 @@ on a busy one); it counts this invocation only.`,
 	f.IntVar(&epochs, "epochs", 0, "number of epochs (default: training_defaults.epochs)")
 	f.IntVar(&steps, "steps", 0, "total number of steps, instead of epochs")
 	f.IntVar(&batch, "batch-size", 0, "images per step (default: training_defaults.batch_size)")
+	f.IntVar(&accum, "accumulate", 1, "batches whose gradients are summed before each update: an update on a batch this many times as large, in the memory of one")
 	f.Float64Var(&lr, "lr", 0, "learning rate (default: training_defaults.learning_rate)")
 	f.Uint64Var(&seed, "seed", 0, "seed of every random stream (default: training_defaults.seed or 0)")
 	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the data set (then $ARTIFEX_DATA and the default places)")

@@ -165,6 +165,16 @@ type Adapted struct {
 	cfg     config.ModelConfiguration
 }
 
+// EMA implements models.Averager: the wrapped model's average of its
+// weights (a diffusion model's), nil when it keeps none, so that the
+// trainer updates, saves and restores it through the adapter.
+func (a *Adapted) EMA() *optim.EMA {
+	if av, ok := a.Model.(models.Averager); ok {
+		return av.EMA()
+	}
+	return nil
+}
+
 // imageAdapter is how Of finds the adapter inside the adapted model.
 func (a *Adapted) imageAdapter() *Adapted { return a }
 

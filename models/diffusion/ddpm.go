@@ -106,10 +106,11 @@ type Config struct {
 // Its Backbone is trained by TrainLoss; Sample draws with the ancestral
 // DDPM sampler or with DDIM on any number of steps.
 //
-// EMA: with Config.EMADecay > 0 the model keeps an average of its weights.
-// TrainLoss folds the current weights into it each time it is called with
-// gradients enabled, i.e. once per training step, after the optimizer's
-// previous update: any trainer that drives models.Trainable maintains it.
+// EMA: with Config.EMADecay > 0 the model keeps an average of its weights
+// (models.Averager), which the trainer updates after every optimizer step
+// (train.LossStep; a loop of one's own calls EMA().Update after its
+// optimizer's Step). TrainLoss does not touch it, so that it can be called
+// several times per update (gradient accumulation).
 // Sample and SampleImages use the averaged weights unless told not to;
 // EMA returns the average itself, to save with a checkpoint
 // (EMA().State()) or to copy into the model (EMA().CopyTo).
@@ -500,17 +501,11 @@ func batchData(x *tensor.Tensor, shape []int, images bool) (*tensor.Tensor, erro
 // TrainLoss draws a timestep and noise for every example of the batch
 // (from the "noise" stream of rngs) and returns Loss. Images are expected
 // in [0, 1]. A class-conditional model takes the batch's labels, each
-// dropped (set to -1) with probability LabelDropout. With gradients
-// enabled it first folds the current weights into the EMA.
+// dropped (set to -1) with probability LabelDropout.
 func (d *DDPM) TrainLoss(batch data.Batch, rngs *tensor.Rngs) (*tensor.Tensor, map[string]float64) {
 	x0, err := batchData(batch.Images, d.c.Shape, d.c.Images)
 	if err != nil {
 		panic(err)
-	}
-	if d.ema != nil && tensor.GradEnabled() {
-		if err := d.ema.Update(nn.Parameters(d)); err != nil {
-			panic(err)
-		}
 	}
 	s := rngs.Stream("noise")
 	n := x0.Dim(0)

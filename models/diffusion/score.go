@@ -162,16 +162,10 @@ func (m *ScoreDiffusion) Loss(x0 *tensor.Tensor, t []float64, z *tensor.Tensor) 
 
 // TrainLoss draws a time in [Eps, 1] and noise for every example (from
 // the "noise" stream) and returns Loss; images are expected in [0, 1].
-// With gradients enabled it first folds the weights into the EMA.
 func (m *ScoreDiffusion) TrainLoss(batch data.Batch, rngs *tensor.Rngs) (*tensor.Tensor, map[string]float64) {
 	x0, err := batchData(batch.Images, m.c.Shape, m.c.Images)
 	if err != nil {
 		panic(err)
-	}
-	if m.ema != nil && tensor.GradEnabled() {
-		if err := m.ema.Update(nn.Parameters(m)); err != nil {
-			panic(err)
-		}
 	}
 	s := rngs.Stream("noise")
 	t := make([]float64, x0.Dim(0))
