@@ -212,6 +212,7 @@ func familyMetrics(warn io.Writer, c *train.Checkpointed, split string, chosen b
 	if err != nil {
 		return nil, split, err
 	}
+	full := ds
 	if limit > 0 && limit < ds.Len() {
 		fmt.Fprintf(warn, "evaluate: %s\n", leftOut(ds, limit, c.Settings.Dataset, split))
 		if ds, _, err = ds.Split(limit); err != nil {
@@ -223,10 +224,12 @@ func familyMetrics(warn io.Writer, c *train.Checkpointed, split string, chosen b
 		m, err := train.EvaluateOn(c, ds, rngs)
 		return m, split, err
 	}
-	ref, err := train.LoadSplit(c, "train", dataDir)
-	if err != nil {
-		fmt.Fprintf(warn, "evaluate: warning: no comparison with the training split, which does not load: %v\n", err)
-		ref = nil
+	ref := full
+	if split != "train" {
+		if ref, err = train.LoadSplit(c, "train", dataDir); err != nil {
+			fmt.Fprintf(warn, "evaluate: warning: no comparison with the training split, which does not load: %v\n", err)
+			ref = nil
+		}
 	}
 	m, err := train.Evaluating(c, func() (map[string]float64, error) { return tc.EvaluateWithTraining(ds, ref, rngs) })
 	return m, split, err
