@@ -21,13 +21,13 @@ import (
 // internal/goroutine's identity) whose recording is off:
 //
 //   - The set is nil when empty, so a training step with no NoGrad running
-//     anywhere pays one atomic load per op, as the old process-wide
-//     counter did.
+//     anywhere pays one atomic load per op.
 //   - Otherwise GradEnabled scans the few entries for its own goroutine;
 //     the identity costs a couple of nanoseconds on amd64 and arm64.
-//   - The set is copied on write under a mutex, so readers never lock.
-//     Only a goroutine adds or removes its own entry, so its answer cannot
-//     change while it reads.
+//   - The set is copied on write under a mutex, so readers never lock;
+//     the copy (two small allocations) is paid once per NoGrad call, not
+//     per op. Only a goroutine adds or removes its own entry, so its
+//     answer cannot change while it reads.
 //   - NoGrad adds the entry and removes it in a deferred call, before the
 //     goroutine can end (and its identity be reused), also when fn
 //     panics; EnableGrad does the reverse.

@@ -1,12 +1,3 @@
-// Package tensor provides float32 tensors with define-by-run reverse-mode
-// automatic differentiation.
-//
-// A Tensor is a shape plus contiguous row-major storage. Every operation that
-// takes tensors returns a new tensor; when gradients are enabled and an input
-// requires a gradient, the result remembers how it was made so that Backward
-// (or Grad) can walk the recorded graph in reverse. Backward rules are written
-// with the same differentiable operations, so Grad(..., createGraph=true)
-// yields gradients that can themselves be differentiated (gradient penalties).
 package tensor
 
 import (

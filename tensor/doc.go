@@ -1,0 +1,122 @@
+// Package tensor is the engine of Artifex: float32 tensors, the
+// differentiable operations on them, and define-by-run reverse-mode
+// automatic differentiation. This comment tours it in the order a reader
+// needs it.
+//
+// # Tensors: layout, ownership, aliasing
+//
+// A Tensor is a shape and a contiguous row-major []float32 (the last axis
+// varies fastest). There are no strides: every tensor is dense, and a
+// kernel can treat its data as one flat slice. Scalar makes a tensor of
+// shape [] holding one value.
+//
+// Ops never modify their inputs; each returns a new *Tensor. Most allocate
+// fresh storage for the result. A few share the input's storage, because
+// the values stay in the same order: Reshape, Flatten, Squeeze, Unsqueeze
+// and Detach. A few return the input itself when there is nothing to do:
+// Expand and SumTo to the input's own shape, and a Slice that covers the
+// whole axis. Otherwise those copy, as do all other ops (Transpose,
+// Permute, Narrow, Concat, ...).
+//
+// Storage belongs to whoever holds the tensor; nothing is reference
+// counted, and nothing is pooled except the kernels' scratch space.
+// FromSlice wraps the caller's slice without copying it, and Data returns
+// the storage itself. Writing through Data is how optimizers update
+// parameters. It is safe outside a recorded computation. A write to a
+// tensor that a recorded graph still holds changes what the graph's
+// backward pass will read. Clone copies the values, without history;
+// Detach shares them, without history.
+//
+// Gradients can alias too. The gradient that reaches both inputs of Add is
+// one tensor, so after Backward two leaves can hold Grads that share
+// storage. Code that modifies gradients in place must first give each
+// gradient its own copy; optim's clipping does.
+//
+// Every op checks shapes. A mismatch is a programming error, so the op
+// panics with its name and the shapes. User input (configurations, data
+// files) is validated, with returned errors, by the packages that read it.
+//
+// # Ops
+//
+// Elementwise ops broadcast as in NumPy and PyTorch (Add, Mul, Where, ...).
+// Reductions take axes and keepDim (SumAxes, MeanAxes, LogSumExp). The
+// network ops follow PyTorch's definitions and argument names: MatMul,
+// Conv2d, ConvTranspose2d, GroupNorm, Softmax, ScaledDotProductAttention
+// and the losses. Each op is one function. It computes its result, then
+// passes its backward rule to record. The forward and backward sit side by
+// side, and the rule is written with the same ops. Random numbers come from
+// named streams (NewRngs), so a seed fixes both a model's initialisation
+// and its samples.
+//
+// # Autodiff
+//
+// SetRequiresGrad(true) makes a leaf differentiable; parameters are such
+// leaves. When recording is on and an input requires a gradient, record
+// attaches a node to the result: the op's name, its inputs and the backward
+// closure. The tape is nothing more than these pointers from outputs to
+// inputs, built as the program runs. So control flow is plain Go, and the
+// garbage collector frees a graph when its last tensor is dropped.
+//
+// t.Backward() on a scalar does three things. It sorts the graph below t
+// topologically. It runs the backward rules from t down, with recording
+// off. It adds each leaf's gradient to the leaf's Grad. Gradients
+// accumulate across calls until ZeroGrad, as in PyTorch.
+//
+// Grad(outputs, inputs, createGraph) returns gradients without touching
+// any Grad field. With createGraph the backward rules are recorded too.
+// Because the rules are written with differentiable ops, the gradient can
+// itself be differentiated: gradient penalties (WGAN-GP), Hessian-vector
+// products, the divergence of a score. Some ops have a fused kernel as
+// their fast backward (the activations, GroupNorm). They switch to a rule
+// composed of ops when GradEnabled reports that the backward pass is being
+// recorded, so second derivatives stay exact. Tests check every op's
+// gradient against finite differences (gradcheck_test.go,
+// secondorder_test.go) and against PyTorch (golden_ops_test.go).
+//
+// # Gradient recording scope
+//
+// NoGrad(fn) runs fn with recording off. Sampling and evaluation use it, so
+// they create no nodes and keep no graph alive. The switch belongs to the
+// goroutine that calls NoGrad, not to the process. A server can sample in
+// one goroutine while another fine-tunes the same parameters, and data
+// parallel ranks can run as goroutines. EnableGrad(fn) turns recording back
+// on inside NoGrad, for samplers that follow input gradients (Langevin
+// dynamics). Neither reaches a goroutine that fn starts: such a goroutine
+// records unless it calls NoGrad itself.
+//
+// Go has no goroutine-local storage. So the package keeps the set of
+// goroutines inside NoGrad, keyed by an identity that internal/goroutine
+// reads from the runtime. On amd64 and arm64 that identity is the g
+// pointer. Elsewhere it is the goroutine number that runtime.Stack prints,
+// which costs about a microsecond. While no NoGrad runs anywhere the set is
+// nil, and the check costs one atomic load per op. While one does, the
+// check costs a few nanoseconds. The obvious alternatives fail. An explicit
+// context would change the signature of every op and model call. A mark
+// carried by tensors cannot work, because a sampler reads the very tensors
+// that the trainer is differentiating.
+//
+// Reading tensors from several goroutines is safe. Writing is not: an
+// optimizer's in-place step races with a forward pass that reads the same
+// weights in another goroutine. Order the two, or sample from a copy (EMA
+// weights).
+//
+// # Kernels
+//
+// The loops that dominate run time live in internal/kernels, apart from the
+// API, and write into destinations that the caller owns:
+//
+//   - Sgemm serves MatMul and the convolutions. A convolution is im2col,
+//     GEMM and col2im, with the batch split across cores.
+//   - Scalar float32 Exp, Log and Tanh serve the elementwise ops and the
+//     losses.
+//   - A fused LeakyReLU serves that activation.
+//   - optim uses the Adam update.
+//
+// Assembly (AVX-512, AVX2+FMA, AVX) sits beside a portable Go twin, and one
+// CPU feature check picks between them at start-up. Building with -tags
+// noasm, or for another architecture, compiles only the twins. Some ops'
+// loops are the op itself (softmax, pooling, group norm, permutes). Those
+// loops stay here beside their backward rules and split their work with
+// kernels.Parallel. ARTIFEX_THREADS caps how many goroutines the kernels
+// use; the default is GOMAXPROCS.
+package tensor
