@@ -3,6 +3,7 @@
 package dist
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -66,5 +67,21 @@ func TestMPIGradientAverageIsTheMeanOverRanks(t *testing.T) {
 	}
 	if g := w.Grad().Data(); g[0] != float32(n-1)/2 || g[1] != 2 {
 		t.Errorf("averaged gradient %v, want [%g 2]", g, float32(n-1)/2)
+	}
+}
+
+// BenchmarkMPIAllreduce times the allreduce of a buffer the size of a
+// model's gradients (b.N rounds; run under mpirun like the tests).
+func BenchmarkMPIAllreduce(b *testing.B) {
+	for _, n := range []int{1 << 16, 1 << 20, 4 << 20} {
+		buf := make([]float32, n)
+		b.Run(fmt.Sprintf("%dk_floats", n>>10), func(b *testing.B) {
+			b.SetBytes(int64(4 * n))
+			for range b.N {
+				if err := world.AllreduceSum(buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
