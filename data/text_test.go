@@ -105,9 +105,13 @@ func TestFortunesRealCorpusLoads(t *testing.T) {
 }
 
 func TestPlainTextFolderLoadsItsParagraphsNineToOne(t *testing.T) {
-	// Real prose: the project's own README and factory guide, as .txt.
+	// Real prose: the project's own documentation, as .txt.
 	dir := t.TempDir()
-	for _, f := range []string{"../README.md", "../docs/factory.md"} {
+	docs, err := filepath.Glob("../docs/*.md")
+	if err != nil || len(docs) < 10 {
+		t.Fatalf("the documentation to read: %v, %v", docs, err)
+	}
+	for _, f := range append(docs, "../README.md", "../BENCHMARKS.md") {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
