@@ -1,9 +1,11 @@
 package factory
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
+	"github.com/artifex-go/artifex/models/geometric"
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/modality/multimodal"
@@ -43,6 +45,25 @@ func builtinFamilies(r *Registry) []builtinFamily {
 // modality package lands with one line here, e.g. image.Modality{}.
 var builtinModalities = []Modality{image.Modality{}, text.Modality{}, audio.Modality{}, tabular.Modality{}, multimodal.Modality{}, protein.Modality{}}
 
+// builtinDataSets register, with data.Load, the data sets that packages
+// above data read: PDB folders (protein), synthetic shapes (geometric), the
+// scikit-learn tables (tabular) and folders of speech WAVs (audio). Each
+// is idempotent.
+var builtinDataSets = []func() error{
+	protein.RegisterDataSets, geometric.RegisterDataSets, tabular.RegisterDataSets, audio.RegisterDataSets,
+}
+
+// RegisterDataSets makes the built-in families' and modalities' data sets
+// known to data.Load by name, like MNIST. DefaultRegistry, train.Run and
+// the CLI call it; calling it again does nothing.
+func RegisterDataSets() error {
+	var errs []error
+	for _, register := range builtinDataSets {
+		errs = append(errs, register())
+	}
+	return errors.Join(errs...)
+}
+
 // registerBuiltins fills r with the built-in families, modalities and
 // diffusion backbones.
 func registerBuiltins(r *Registry) error {
@@ -76,7 +97,7 @@ func registerBuiltins(r *Registry) error {
 
 var defaultRegistry = sync.OnceValue(func() *Registry {
 	r := NewRegistry()
-	if err := registerBuiltins(r); err != nil {
+	if err := errors.Join(registerBuiltins(r), RegisterDataSets()); err != nil {
 		panic(fmt.Sprintf("factory: built-in registrations: %v", err))
 	}
 	return r

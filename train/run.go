@@ -27,6 +27,9 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 	if err := s.Validate(); err != nil {
 		return Result{}, err
 	}
+	if err := factory.RegisterDataSets(); err != nil {
+		return Result{}, err
+	}
 	reg := opts.Registry
 	if reg == nil {
 		reg = factory.DefaultRegistry()

@@ -21,10 +21,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/artifex-go/artifex/factory"
-	"github.com/artifex-go/artifex/modality/audio"
-	"github.com/artifex-go/artifex/modality/protein"
-	"github.com/artifex-go/artifex/modality/tabular"
-	"github.com/artifex-go/artifex/models/geometric"
 )
 
 func main() {
@@ -41,21 +37,12 @@ func main() {
 	}
 }
 
-// registerDataSets registers the data sets of packages above data with
-// data.Load: PDB folders, synthetic shapes, the tables of scikit-learn and
-// folders of speech WAVs, found by name like MNIST.
-func registerDataSets() {
-	for _, register := range []func() error{protein.RegisterDataSets, geometric.RegisterDataSets, tabular.RegisterDataSets, audio.RegisterDataSets} {
-		if err := register(); err != nil {
-			panic(err)
-		}
-	}
-}
-
 // newRoot returns the command tree. Models are built with reg, so that
 // tests can run the commands with a registry of their own.
 func newRoot(reg *factory.Registry) *cobra.Command {
-	registerDataSets()
+	if err := factory.RegisterDataSets(); err != nil {
+		panic(err) // the built-in data sets' names are fixed: a clash is a bug
+	}
 	root := &cobra.Command{
 		Use:           "artifex",
 		Short:         "Generative models in pure Go: train, sample, evaluate, benchmark",

@@ -184,8 +184,7 @@ func TestEveryZooPresetTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 	if testing.Short() {
 		t.Skip("trains every zoo model for two steps")
 	}
-	reg := factory.DefaultRegistry()
-	registerDataSets() // before data.Load below looks for each data set
+	reg := factory.DefaultRegistry() // registers the data sets data.Load looks for below
 	var skipped []string
 	for _, name := range zoo.ListConfigs("") {
 		t.Run(name, func(t *testing.T) {
