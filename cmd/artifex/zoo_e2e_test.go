@@ -185,6 +185,7 @@ func TestEveryZooPresetTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 		t.Skip("trains every zoo model for two steps")
 	}
 	reg := factory.DefaultRegistry() // registers the data sets data.Load looks for below
+	t.Setenv("ARTIFEX_ZOO_PATH", "") // the shipped presets, not a user's configurations
 	var skipped []string
 	for _, name := range zoo.ListConfigs("") {
 		t.Run(name, func(t *testing.T) {
