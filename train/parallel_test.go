@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"path/filepath"
 	"slices"
@@ -188,7 +189,7 @@ func TestShardGivesEachRankItsRowsOfTheGlobalBatch(t *testing.T) {
 func TestRanksOfAModelWithItsOwnOptimizersStayEqual(t *testing.T) {
 	mnist, err := data.Load("mnist", "test", data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skip(err)
+		datatest.Skip(t, err)
 	}
 	if err != nil {
 		t.Fatal(err)

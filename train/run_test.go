@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"slices"
 	"strings"
@@ -95,7 +96,7 @@ func TestParameterAverageIsUsedForSamplesAfterReload(t *testing.T) {
 func TestTrainsOnRealMNIST(t *testing.T) {
 	train, err := data.Load("mnist", "train", data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skipf("MNIST is not installed: %v", err)
+		datatest.Skipf(t, "MNIST is not installed: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

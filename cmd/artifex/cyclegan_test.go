@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"path/filepath"
 	"testing"
 
@@ -15,7 +16,7 @@ func TestEvaluateCycleGANReportsClassPreservationWithTheMNISTClassifier(t *testi
 		t.Skip("trains a CycleGAN for two steps")
 	}
 	if _, err := data.Load("mnist", "test", data.LoadOptions{}); err != nil {
-		t.Skipf("MNIST not available: %v", firstLine(err))
+		datatest.Skipf(t, "MNIST not available: %v", firstLine(err))
 	}
 	cfg, err := zoo.GetConfig("cyclegan_mnist")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -225,7 +226,7 @@ func TestTrainZooVAEOnRealMNIST(t *testing.T) {
 		t.Skip("the vae family is not registered in this build")
 	}
 	if _, err := data.Load("mnist", "test", data.LoadOptions{}); errors.Is(err, data.ErrNotFound) {
-		t.Skip("MNIST is not installed")
+		datatest.Skip(t, "MNIST is not installed")
 	}
 	out := t.TempDir()
 	if _, err := run(t, reg, "train", "--zoo", "vae_mnist", "--steps", "3", "--batch-size", "32", "--out", out, "--quiet"); err != nil {

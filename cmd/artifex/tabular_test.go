@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,7 +20,7 @@ import (
 // metrics.
 func TestTabularPresetTrainsSamplesCSVAndEvaluates(t *testing.T) {
 	if _, err := tabular.Open("wine", ""); errors.Is(err, data.ErrNotFound) {
-		t.Skipf("the wine table is not installed here: %v", err)
+		datatest.Skipf(t, "the wine table is not installed here: %v", err)
 	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "run")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"os"
 	"path/filepath"
@@ -29,7 +30,7 @@ func TestTrainEvaluateAndSampleATextModel(t *testing.T) {
 	// A fortune file made of the paragraphs of Go's licence.
 	lic, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "LICENSE"))
 	if err != nil {
-		t.Skip(err)
+		datatest.Skip(t, err)
 	}
 	dataDir := t.TempDir()
 	fortunes := strings.ReplaceAll(string(lic), "\n\n", "\n%\n")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,7 @@ import (
 
 func TestAUserProgramRegistersBuildsTrainsAndReloadsItsOwnModels(t *testing.T) {
 	if _, err := data.Load("mnist", "test", data.LoadOptions{}); errors.Is(err, data.ErrNotFound) {
-		t.Skipf("MNIST is not on this machine: %v", err)
+		datatest.Skipf(t, "MNIST is not on this machine: %v", err)
 	}
 	var log strings.Builder
 	out := t.TempDir()

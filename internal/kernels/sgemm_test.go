@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -170,8 +171,20 @@ func TestSgemmZeroDepthScalesC(t *testing.T) {
 }
 
 func TestSgemmEmptyOutputIsNoOp(t *testing.T) {
-	Sgemm(false, false, 0, 5, 3, 1, nil, 3, make([]float32, 15), 5, 0, nil, 5)
-	Sgemm(true, true, 4, 0, 3, 1, make([]float32, 12), 4, nil, 3, 0, nil, 1)
+	// An output with no rows or no columns writes nothing: the values of
+	// a C slice that holds more than the (empty) output stay as they were.
+	c := []float32{7, 7, 7}
+	Sgemm(false, false, 0, 5, 3, 1, nil, 3, make([]float32, 15), 5, 0, c, 5)
+	Sgemm(true, true, 4, 0, 3, 1, make([]float32, 12), 4, nil, 3, 0, c, 1)
+	if !slices.Equal(c, []float32{7, 7, 7}) {
+		t.Errorf("an empty product changed C: %v", c)
+	}
+	// An empty inner dimension leaves C = beta·C, as BLAS defines it.
+	c = []float32{1, 2, 3, 4}
+	Sgemm(false, false, 2, 2, 0, 1, nil, 1, nil, 2, 0.5, c, 2)
+	if !slices.Equal(c, []float32{0.5, 1, 1.5, 2}) {
+		t.Errorf("k = 0 with beta 0.5: C = %v, want [0.5 1 1.5 2]", c)
+	}
 }
 
 func TestSgemmRejectsShortSlices(t *testing.T) {

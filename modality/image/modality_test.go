@@ -2,6 +2,7 @@ package image_test
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"os"
 	"path/filepath"
@@ -210,7 +211,7 @@ func TestGridsAreWrittenAsPNGAndJPEGAndReadBack(t *testing.T) {
 func TestAdaptedVAELearnsOnAugmentedMNIST(t *testing.T) {
 	train, err := data.Load("mnist", "train", data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skip("MNIST is not installed")
+		datatest.Skip(t, "MNIST is not installed")
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package multimodal_test
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"reflect"
 	"strings"
@@ -181,7 +182,7 @@ func mnistBatch(t *testing.T, n int) data.Batch {
 	t.Helper()
 	ds, err := data.Load("mnist", "train", data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skipf("MNIST is not installed here: %v", err)
+		datatest.Skipf(t, "MNIST is not installed here: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package protein
 
 import (
 	"bytes"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -341,7 +342,7 @@ func TestVocabulary(t *testing.T) {
 
 func TestDataSetsFromRealPDBFiles(t *testing.T) {
 	if _, err := os.Stat(sharedPDB); err != nil {
-		t.Skipf("shared PDB files absent: %v", err)
+		datatest.Skipf(t, "shared PDB files absent: %v", err)
 	}
 	train, err := LoadChains(sharedPDB, "train")
 	if err != nil {

@@ -3,6 +3,7 @@ package tabular_test
 import (
 	"errors"
 	"fmt"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func openWine(t *testing.T) *tabular.Source {
 	t.Helper()
 	src, err := tabular.Open("wine", "")
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skipf("the wine table is not installed here; the loader said:\n%v", err)
+		datatest.Skipf(t, "the wine table is not installed here; the loader said:\n%v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package autoregressive
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"github.com/artifex-go/artifex/internal/fittest"
 	"math"
 	"strings"
@@ -284,7 +285,7 @@ func TestPixelCNNLearnsBinarisedMNIST(t *testing.T) {
 	}
 	d, err := data.Load("mnist", "test", data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skipf("MNIST is not installed here: %v", err)
+		datatest.Skipf(t, "MNIST is not installed here: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package autoregressive
 
 import (
+	"github.com/artifex-go/artifex/internal/datatest"
 	"github.com/artifex-go/artifex/internal/fittest"
 	"math"
 	"os"
@@ -284,7 +285,7 @@ func (smallCodec) VocabSize() int          { return 11 }
 func realText(t *testing.T, n int) []byte {
 	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "LICENSE"))
 	if err != nil {
-		t.Skipf("no Go LICENSE text: %v", err)
+		datatest.Skipf(t, "no Go LICENSE text: %v", err)
 	}
 	return b[:min(n, len(b))]
 }

@@ -1,6 +1,7 @@
 package ebm_test
 
 import (
+	"github.com/artifex-go/artifex/internal/datatest"
 	"testing"
 
 	"github.com/artifex-go/artifex/config"
@@ -19,11 +20,11 @@ func TestEBMLearnsToPreferMNISTDigitsToNoise(t *testing.T) {
 	}
 	train, err := data.Load("mnist", "train", data.LoadOptions{})
 	if err != nil {
-		t.Skipf("MNIST not available: %v", err)
+		datatest.Skipf(t, "MNIST not available: %v", err)
 	}
 	test, err := data.Load("mnist", "test", data.LoadOptions{})
 	if err != nil {
-		t.Skipf("MNIST not available: %v", err)
+		datatest.Skipf(t, "MNIST not available: %v", err)
 	}
 	held, _, err := test.Split(256)
 	if err != nil {

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"testing"
 
@@ -127,7 +128,7 @@ func TestRealNVPLossFallsOnRealMNIST(t *testing.T) {
 	}
 	d, err := data.Load("mnist", "test", data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skipf("MNIST is not installed here: %v", err)
+		datatest.Skipf(t, "MNIST is not installed here: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

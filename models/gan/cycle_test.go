@@ -1,6 +1,7 @@
 package gan_test
 
 import (
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"slices"
 	"strings"
@@ -95,7 +96,7 @@ func TestCycleGANLearnsColourInversionOnMNIST(t *testing.T) {
 	}
 	train, err := data.Load("mnist", "train", data.LoadOptions{})
 	if err != nil {
-		t.Skipf("MNIST not available: %v", err)
+		datatest.Skipf(t, "MNIST not available: %v", err)
 	}
 	m := buildCycle(t, map[string]any{"discriminator_features": []int{8, 16}, "residual_blocks": 1,
 		"generator_lr": 1e-3, "discriminator_lr": 1e-3})

@@ -1,6 +1,7 @@
 package gan_test
 
 import (
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestDCGANLearnsMNISTStatisticsInAFewDozenSteps(t *testing.T) {
 	}
 	train, err := data.Load("mnist", "train", data.LoadOptions{})
 	if err != nil {
-		t.Skipf("MNIST not available: %v", err)
+		datatest.Skipf(t, "MNIST not available: %v", err)
 	}
 	cfg := config.ModelConfiguration{
 		Name: "tiny_mnist", ModelClass: "DCGAN", InputDim: config.Dims{16}, HiddenDims: []int{32, 16},
@@ -65,7 +66,7 @@ func TestWGANGPCriticEstimatesADistanceWithUnitGradients(t *testing.T) {
 	}
 	train, err := data.Load("mnist", "train", data.LoadOptions{})
 	if err != nil {
-		t.Skipf("MNIST not available: %v", err)
+		datatest.Skipf(t, "MNIST not available: %v", err)
 	}
 	cfg := config.ModelConfiguration{
 		Name: "tiny_wgan", ModelClass: "WGAN", InputDim: config.Dims{16}, HiddenDims: []int{32, 16},

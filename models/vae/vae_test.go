@@ -2,6 +2,7 @@ package vae_test
 
 import (
 	"errors"
+	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"strings"
 	"testing"
@@ -349,7 +350,7 @@ func TestZooVAEMNISTIsATrainableImageModel(t *testing.T) {
 func TestVAELearnsRealMNIST(t *testing.T) {
 	train, err := data.Load("mnist", "train", data.LoadOptions{})
 	if errors.Is(err, data.ErrNotFound) {
-		t.Skipf("real MNIST is not installed here, so the learning check cannot run:\n%v", err)
+		datatest.Skipf(t, "real MNIST is not installed here, so the learning check cannot run:\n%v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
