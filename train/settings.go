@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/internal/suggest"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/optim"
@@ -73,11 +74,6 @@ type Settings struct {
 	// Range is the value range the model sees, [0, 1] (the data sets') or
 	// [-1, 1].
 	Range [2]float64 `json:"range"`
-
-	// Ignored lists training_defaults keys this trainer does not read
-	// (those of other families' trainers, e.g. max_length), so a caller
-	// can point out a misspelt key.
-	Ignored []string `json:"-"`
 }
 
 // DefaultSettings are used for what a configuration does not say.
@@ -101,7 +97,7 @@ var Schedules = []string{"constant", "cosine", "linear", "step", "exponential"}
 // SettingsFromConfig reads cfg.Metadata["training_defaults"] over
 // DefaultSettings and validates the result. A value of the wrong type or
 // out of range is an error naming the key; keys it does not read are
-// listed in Settings.Ignored.
+// an error, with the closest known key.
 func SettingsFromConfig(cfg config.ModelConfiguration) (Settings, error) {
 	s := DefaultSettings
 	raw, ok := cfg.Metadata[config.TrainingDefaultsKey]
@@ -155,7 +151,12 @@ func SettingsFromConfig(cfg config.ModelConfiguration) (Settings, error) {
 	}
 	for _, k := range sortedKeys(td) {
 		if !config.IsTrainingSetting(k) {
-			s.Ignored = append(s.Ignored, k)
+			hint := ""
+			if close := suggest.Closest(k, config.TrainingSettings()); len(close) > 0 {
+				hint = fmt.Sprintf(" (did you mean %s?)", strings.Join(close, ", "))
+			}
+			r.errs = append(r.errs, fmt.Errorf("unknown setting %q%s; known settings: %s (notes that configure nothing go elsewhere in metadata)",
+				k, hint, strings.Join(config.TrainingSettings(), ", ")))
 		}
 	}
 	if err := errors.Join(r.errs...); err != nil {

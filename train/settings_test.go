@@ -66,10 +66,19 @@ func TestBadTrainingDefaultsNameEveryBadKey(t *testing.T) {
 			t.Errorf("error %v lacks %q", err, want)
 		}
 	}
-	cfg.Metadata["training_defaults"] = map[string]any{"max_length": 128, "range": []any{-1, 1}, "dequantize": true}
+	cfg.Metadata["training_defaults"] = map[string]any{"range": []any{-1, 1}, "dequantize": true}
 	s, err := SettingsFromConfig(cfg)
-	if err != nil || !slices.Equal(s.Ignored, []string{"max_length"}) || s.Range != [2]float64{-1, 1} || !s.Dequantize {
+	if err != nil || s.Range != [2]float64{-1, 1} || !s.Dequantize {
 		t.Errorf("settings %+v, err %v", s, err)
+	}
+	// A key nothing reads is an error naming the closest known one, so
+	// that `config validate` refuses what `train` would not use.
+	cfg.Metadata["training_defaults"] = map[string]any{"epoch": 3, "max_length": 128}
+	_, err = SettingsFromConfig(cfg)
+	for _, want := range []string{`unknown setting "epoch" (did you mean epochs?)`, `unknown setting "max_length"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
 	}
 }
 
@@ -139,8 +148,8 @@ func TestZooTrainingOverridesReachTheTrainersSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.LearningRate != 1e-4 || s.BatchSize != 32 || s.Epochs != 3 || len(s.Ignored) != 0 {
-		t.Errorf("settings lr %g batch %d epochs %d ignored %v, want 1e-4, 32, 3 and none ignored", s.LearningRate, s.BatchSize, s.Epochs, s.Ignored)
+	if s.LearningRate != 1e-4 || s.BatchSize != 32 || s.Epochs != 3 {
+		t.Errorf("settings lr %g batch %d epochs %d, want 1e-4, 32, 3", s.LearningRate, s.BatchSize, s.Epochs)
 	}
 }
 

@@ -275,9 +275,6 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	if t.opts.Resume {
 		fmt.Fprintf(t.out, "resuming from step %d\n", t.done)
 	}
-	for _, k := range t.settings.Ignored {
-		fmt.Fprintf(t.out, "note: metadata.training_defaults.%s is not used by this trainer\n", k)
-	}
 	if n, ok := t.model.(models.Noter); ok {
 		for _, note := range n.Notes() {
 			fmt.Fprintf(t.out, "note: %s\n", note)
