@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/artifex-go/artifex/config"
-	"github.com/artifex-go/artifex/internal/suggest"
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/internal/suggest"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/optim"
 	"github.com/artifex-go/artifex/tensor"
