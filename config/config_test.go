@@ -254,3 +254,15 @@ func TestCloneSharesNothing(t *testing.T) {
 		t.Fatal("Clone shares storage with the original")
 	}
 }
+
+func TestValidateRefusesNamesThatLeaveTheRunsDirectory(t *testing.T) {
+	for _, name := range []string{"../../ESCAPED", "a/b", `a\b`, "..", ".", "x\x00y"} {
+		c := ModelConfiguration{Name: name, ModelClass: "VAE"}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "must be one path element") {
+			t.Errorf("name %q: %v", name, err)
+		}
+	}
+	if err := (ModelConfiguration{Name: "my_vae-2.1", ModelClass: "VAE"}).Validate(); err != nil {
+		t.Errorf("a plain name: %v", err)
+	}
+}

@@ -32,6 +32,9 @@ func (c ModelConfiguration) Validate() error {
 	if strings.TrimSpace(c.ModelClass) == "" {
 		errs = append(errs, ErrMissingModelClass)
 	}
+	if strings.ContainsAny(c.Name, "/\\\x00") || c.Name == "." || c.Name == ".." {
+		errs = append(errs, fmt.Errorf("name %q must be one path element, without / or \\: it names the run's output directory (runs/<name>) and files", c.Name))
+	}
 	if c.Type != "" && c.Type != "model" {
 		errs = append(errs, fmt.Errorf("type must be \"model\" (or omitted), got %q", c.Type))
 	}
