@@ -5,6 +5,7 @@ import (
 	"errors"
 	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -168,5 +169,35 @@ func TestABackboneGivenInCodeTrainsSavesAndIsNeededToReload(t *testing.T) {
 	}
 	if c.Config.Parameters["backbone"] != "user:*train.pixelScale" || slices.Equal(fresh.W.Data(), before) {
 		t.Errorf("reloaded backbone %v; its weight was not restored from the checkpoint", c.Config.Parameters["backbone"])
+	}
+}
+
+func TestAResumedRunAppliesAChangedLearningRateAndSaysSo(t *testing.T) {
+	dataDir, out := t.TempDir(), t.TempDir()
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(64, 8)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := traintest.Config(8, 8, "mnist")
+	s := tinySettings(t)
+	s.Steps = 2
+	reg := traintest.NewRegistry()
+	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Quiet: true, LogEvery: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s.Steps, s.LearningRate = 4, 0.5
+	var log strings.Builder
+	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Resume: true, Progress: &log, LogEvery: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "note: learning_rate changed from 0.01 to 0.5 for the resumed steps") {
+		t.Errorf("the resumed run did not say the learning rate changed:\n%s", log.String())
+	}
+	records, err := ReadMetrics(filepath.Join(out, MetricsFile))
+	if err != nil || len(records) != 4 || records[1].LR != 0.01 || records[3].LR != 0.5 {
+		t.Fatalf("learning rates logged: %+v (%v), want 0.01 before the resume and 0.5 after", records, err)
+	}
+	_, saved, err := CheckpointSetup(out)
+	if err != nil || saved.LearningRate != 0.5 {
+		t.Errorf("the checkpoint records learning rate %g (%v), want 0.5", saved.LearningRate, err)
 	}
 }

@@ -152,6 +152,7 @@ type Trainer struct {
 	// budgetSpent is set when the loop stopped at Options.Budget.
 	budgetSpent bool
 	par         *parallel // this rank's part in a job of several processes
+	resumeNotes []string  // the settings that differ from the resumed run's
 }
 
 // New prepares the training of model on train. rngs must be the streams
@@ -274,6 +275,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	if t.opts.Resume {
 		fmt.Fprintf(t.out, "resuming from step %d\n", t.done)
+		for _, note := range t.resumeNotes {
+			fmt.Fprintf(t.out, "note: %s\n", note)
+		}
 	}
 	if n, ok := t.model.(models.Noter); ok {
 		for _, note := range n.Notes() {
@@ -563,6 +567,12 @@ func (t *Trainer) resume(path string) error {
 	if err := t.step.LoadState(c.Optim, c.EMA); err != nil {
 		return fmt.Errorf("train: resume %s: %w", path, err)
 	}
+	t.resumeNotes = settingsChanges(c.Metadata["settings"], t.settings)
+	if ls, ok := t.step.(*LossStep); ok {
+		// The optimizer state holds the rate it stopped at; a rate given
+		// for this run wins (a schedule sets it again at every step).
+		ls.Opt.SetLR(t.settings.LearningRate)
+	}
 	if err := t.rngs.SetState(c.RNG); err != nil {
 		return fmt.Errorf("train: resume %s: %w", path, err)
 	}
@@ -583,6 +593,31 @@ func (t *Trainer) resume(path string) error {
 		t.epoch = st.Epoch // the checkpoint was taken at the end of the previous epoch
 	}
 	return nil
+}
+
+// settingsChanges lists the settings of now that differ from those a
+// checkpoint recorded (saved, JSON), each as "setting: old → new": a
+// resumed run applies them and says so, and its checkpoints record them.
+func settingsChanges(saved string, now Settings) []string {
+	var old map[string]any
+	if json.Unmarshal([]byte(saved), &old) != nil {
+		return nil
+	}
+	b, err := json.Marshal(now)
+	if err != nil {
+		return nil
+	}
+	var cur map[string]any
+	if json.Unmarshal(b, &cur) != nil {
+		return nil
+	}
+	var out []string
+	for _, k := range sortedKeys(cur) {
+		if o, n := fmt.Sprint(old[k]), fmt.Sprint(cur[k]); o != n && k != "steps" && k != "epochs" {
+			out = append(out, fmt.Sprintf("%s changed from %s to %s for the resumed steps", k, o, n))
+		}
+	}
+	return out
 }
 
 // iteratorState reads the data position a checkpoint stores.

@@ -82,6 +82,14 @@ for its windows), the train split is evaluated instead, with a warning;
 an explicit --split test is an error then.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkDataDir("evaluate", dataDir); err != nil {
+				return err
+			}
+			if jsonOut != "" {
+				if err := writableFile("evaluate", jsonOut); err != nil {
+					return err
+				}
+			}
 			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
 			if err != nil {
 				return err

@@ -50,6 +50,9 @@ takes the model's configured value.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			flags := cmd.Flags()
 			r.so.samplerSet, r.so.stepsSet, r.so.etaSet, r.so.temperatureSet = flags.Changed("sampler"), flags.Changed("steps"), flags.Changed("eta"), flags.Changed("temperature")
+			if err := checkDataDir("sample", r.dataDir); err != nil {
+				return err
+			}
 			c, err := train.LoadCheckpointData(ckpt, reg, r.dataDir)
 			if err != nil {
 				return err

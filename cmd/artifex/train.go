@@ -43,6 +43,14 @@ model and settings can be left out: they are read from the checkpoint.
 on a busy one); it counts this invocation only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			flags := cmd.Flags()
+			if err := errors.Join(
+				checkDataDir("train", dataDir),
+				positive("train", flags, map[string]int{"epochs": epochs, "steps": steps, "batch-size": batch, "accumulate": accum, "log-every": logEvery}),
+				notNegative("train", flags, map[string]int{"checkpoint-every": ckptEvery, "samples": samples}, budget),
+			); err != nil {
+				return err
+			}
 			var cfg config.ModelConfiguration
 			var s train.Settings
 			var err error
@@ -83,7 +91,6 @@ on a busy one); it counts this invocation only.`,
 					return err
 				}
 			}
-			flags := cmd.Flags()
 			if flags.Changed("epochs") {
 				s.Epochs, s.Steps = epochs, 0
 			}
@@ -103,7 +110,15 @@ on a busy one); it counts this invocation only.`,
 				s.Seed = seed
 			}
 			if out == "" {
+				if err := cfg.Validate(); err != nil { // its name makes the path
+					return fmt.Errorf("train: configuration %q: %w", cfg.Name, err)
+				}
 				out = filepath.Join("runs", cfg.Name)
+			}
+			// The output directory is made and checked before the data
+			// set is read and the model built.
+			if err := writableDir("train", out); err != nil {
+				return err
 			}
 			// Launched by mpirun or srun, this process is one rank of the
 			// job (built with -tags mpi); otherwise the job is this process.
