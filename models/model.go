@@ -92,3 +92,15 @@ type PointSampler interface {
 type Noter interface {
 	Notes() []string
 }
+
+// RowSampler is a model whose samples can be drawn for several callers in
+// one batch. RowIndependent reports whether, as configured, each sample it
+// draws depends only on the parameters and on its own row of every random
+// tensor its sampler draws, and whether that sampler draws nothing else
+// (no scalar, nothing that depends on a sample's place in the batch, as a
+// class-conditional model drawing classes 0, 1, 2, ... in turn does).
+// Drawn with streams split by rows (tensor.RowRngs), such a model gives
+// each caller the very values it would have drawn alone.
+type RowSampler interface {
+	RowIndependent() bool
+}

@@ -1,6 +1,7 @@
 package diffusion
 
 import (
+	"errors"
 	"github.com/artifex-go/artifex/internal/goldentest"
 	"math"
 	"testing"
@@ -357,6 +358,28 @@ func TestSampleRejectsBadOptions(t *testing.T) {
 	for _, o := range []SampleOptions{{Sampler: "euler"}, {Steps: 11}, {Labels: []int{0}}, {Noise: tensor.Zeros(2, 3)}} {
 		if _, err := d.Sample(2, o, tensor.NewRngs(0)); err == nil {
 			t.Errorf("Sample with %+v gave no error", o)
+		}
+	}
+}
+
+func TestSampleChecksBeforeEveryStepAndStopsOnItsError(t *testing.T) {
+	d := newMLPModel(t, 1, Config{Timesteps: 20})
+	stop := errors.New("caller left")
+	for _, sampler := range []string{SamplerDDPM, SamplerDDIM} {
+		calls := 0
+		_, err := d.Sample(3, SampleOptions{Sampler: sampler, Steps: 10, Check: func() error { calls++; return nil }}, tensor.NewRngs(0))
+		if err != nil || calls != 10 {
+			t.Errorf("%s: %d checks for 10 steps (error %v), want one before each step", sampler, calls, err)
+		}
+		calls = 0
+		_, err = d.Sample(3, SampleOptions{Sampler: sampler, Steps: 10, Check: func() error {
+			if calls++; calls == 4 {
+				return stop
+			}
+			return nil
+		}}, tensor.NewRngs(0))
+		if !errors.Is(err, stop) || calls != 4 {
+			t.Errorf("%s: error %v after %d checks, want the check's error at the 4th and no further step", sampler, err, calls)
 		}
 	}
 }

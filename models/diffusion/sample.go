@@ -1,6 +1,7 @@
 package diffusion
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -35,6 +36,10 @@ type SampleOptions struct {
 	// RawWeights samples with the trained weights even when the model
 	// keeps an EMA.
 	RawWeights bool
+	// Check, when set, is called before each denoising step; an error it
+	// returns stops sampling and is returned (a server passes its
+	// request context's Err, so that work nobody waits for stops).
+	Check func() error
 }
 
 // resolve fills the options' defaults from the configuration and checks
@@ -127,9 +132,13 @@ func (d *DDPM) Sample(n int, o SampleOptions, rngs *tensor.Rngs) (*tensor.Tensor
 	}
 	g := guide{labels: o.Labels, scale: o.GuidanceScale}
 	ts := Timesteps(d.sched.Len(), o.Steps)
-	err = withSamplingWeights(d, d.Backbone, d.ema, d.training, o.RawWeights, func() {
+	check := o.Check
+	if check == nil {
+		check = func() error { return nil }
+	}
+	werr := withSamplingWeights(d, d.Backbone, d.ema, d.training, o.RawWeights, func() {
 		if o.Sampler == SamplerDDIM {
-			x = d.ddim(x, ts, o.Eta, g, rng)
+			x, err = d.ddim(x, ts, o.Eta, g, rng, check)
 			return
 		}
 		s := d.sched
@@ -140,27 +149,33 @@ func (d *DDPM) Sample(n int, o SampleOptions, rngs *tensor.Rngs) (*tensor.Tensor
 			}
 		}
 		for i := len(ts) - 1; i >= 0; i-- {
+			if err = check(); err != nil {
+				return
+			}
 			x = d.pSample(s, i, ts[i], x, g, rng)
 		}
 	})
-	if err != nil {
+	if err := errors.Join(werr, err); err != nil {
 		return nil, err
 	}
 	return x, nil
 }
 
 // ddim walks x from the last of the timesteps ts down to clean data with
-// DDIM steps of parameter η.
-func (d *DDPM) ddim(x *tensor.Tensor, ts []int, eta float64, g guide, rng *tensor.Stream) *tensor.Tensor {
+// DDIM steps of parameter η, calling check before each.
+func (d *DDPM) ddim(x *tensor.Tensor, ts []int, eta float64, g guide, rng *tensor.Stream, check func() error) (*tensor.Tensor, error) {
 	ab := d.sched.AlphasCumprod
 	for i := len(ts) - 1; i >= 0; i-- {
+		if err := check(); err != nil {
+			return nil, err
+		}
 		abNext := 1.0
 		if i > 0 {
 			abNext = ab[ts[i-1]]
 		}
 		x = d.ddimStep(x, ts[i], ab[ts[i]], abNext, eta, g, rng)
 	}
-	return x
+	return x, nil
 }
 
 // ddimStep moves x from noise level abFrom (model timestep t) to abTo:
@@ -211,6 +226,11 @@ func (d *DDPM) Invert(x0 *tensor.Tensor, steps int, labels []int, rawWeights boo
 	})
 	return x, err
 }
+
+// RowIndependent implements models.RowSampler: an unconditional model
+// draws each sample's starting noise and step noise as its own rows; a
+// class-conditional one draws the classes in turn.
+func (d *DDPM) RowIndependent() bool { return d.c.NumClasses == 0 }
 
 // SampleImages draws n images [n, C, H, W] in [0, 1] with the configured
 // sampler, steps and η, using the EMA weights when the model keeps them.

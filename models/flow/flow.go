@@ -176,6 +176,11 @@ func (f *NormalizingFlow) TrainLoss(batch data.Batch, rngs *tensor.Rngs) (*tenso
 	return tensor.Scale(nll, float32(1/d)), logs
 }
 
+// RowIndependent implements models.RowSampler: an unconditional flow
+// inverts each sample's own row of base noise; a class-conditional one
+// draws the classes in turn.
+func (f *NormalizingFlow) RowIndependent() bool { return f.spec.NumClasses == 0 }
+
 // SampleImages draws n images [n, C, H, W] in [0, 1] at the configured
 // sampling temperature (Spec.Temperature).
 func (f *NormalizingFlow) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {

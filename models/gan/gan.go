@@ -380,6 +380,11 @@ func (m *GAN) generate(z *tensor.Tensor, labels []int) *tensor.Tensor {
 	return x
 }
 
+// RowIndependent implements models.RowSampler: an unconditional GAN maps
+// each sample's own row of noise; a conditional one also draws classes,
+// which have no rows.
+func (m *GAN) RowIndependent() bool { return !m.Conditional() }
+
 // SampleImages draws n images with values in [0, 1] (see Generate); n <= 0
 // gives an empty batch.
 func (m *GAN) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {

@@ -76,6 +76,10 @@ func (c *ConditionalVAE) Sample(labels []int, temperature float64, rngs *tensor.
 	return c.sample(len(labels), temperature, c.onehot(labels, len(labels)), rngs)
 }
 
+// RowIndependent implements models.RowSampler: false, since the classes
+// of SampleImages follow the samples' places in the batch.
+func (c *ConditionalVAE) RowIndependent() bool { return false }
+
 // SampleImages implements models.ImageSampler with labels 0, 1, ..., K-1,
 // 0, 1, ... so that a grid K wide shows one class per column.
 func (c *ConditionalVAE) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {

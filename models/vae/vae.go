@@ -142,6 +142,10 @@ func (v *VAE) sample(n int, temperature float64, cond *tensor.Tensor, rngs *tens
 	return out
 }
 
+// RowIndependent implements models.RowSampler: each sample decodes its
+// own row of latents.
+func (v *VAE) RowIndependent() bool { return true }
+
 // SampleImages implements models.ImageSampler: n samples at temperature 1
 // as [n, C, H, W] values in [0, 1].
 func (v *VAE) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
