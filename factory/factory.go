@@ -24,6 +24,7 @@ import (
 	"github.com/artifex-go/artifex/internal/suggest"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
 )
 
 // Model is what CreateModel returns; see models.Model. Its Config method
@@ -190,7 +191,7 @@ func (r *Registry) CreateModel(cfg config.ModelConfiguration, rngs *nn.Rngs, opt
 			return nil, err
 		}
 	}
-	m, err := b.Build(cfg.Clone(), rngs, opts...)
+	m, err := buildBounded(b, cfg.Clone(), rngs, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("factory: building %s model %q (%s): %w", typ, cfg.Name, cfg.ModelClass, err)
 	}
@@ -210,6 +211,22 @@ func (r *Registry) CreateModel(cfg config.ModelConfiguration, rngs *nn.Rngs, opt
 		m = adapted
 	}
 	return m, nil
+}
+
+// buildBounded runs a builder, turning a tensor over tensor.MaxElements
+// (a configuration asking for more memory than the machine has) into an
+// error instead of a crash.
+func buildBounded(b Builder, cfg config.ModelConfiguration, rngs *nn.Rngs, opts ...Option) (m Model, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			se, ok := r.(*tensor.SizeError)
+			if !ok {
+				panic(r)
+			}
+			m, err = nil, fmt.Errorf("the configuration's sizes are too large: %w; lower hidden_dims, input_dim or output_dim", se)
+		}
+	}()
+	return b.Build(cfg, rngs, opts...)
 }
 
 // CreateModel builds a model with DefaultRegistry; see

@@ -215,3 +215,16 @@ func TestBackboneGivenInCodeIsRecordedAndNeededToRebuild(t *testing.T) {
 		t.Errorf("rebuilding with the same backbone type: %v", err)
 	}
 }
+
+func TestHugeSizesAreAnErrorNotACrash(t *testing.T) {
+	for _, cfg := range []config.ModelConfiguration{
+		{Name: "v", ModelClass: "VAE", InputDim: config.Dims{28, 28, 1}, HiddenDims: []int{2000000000, 256}},
+		{Name: "l", ModelClass: "VAE", InputDim: config.Dims{28, 28, 1}, HiddenDims: []int{64}, OutputDim: config.Dims{4000000000}},
+		{Name: "d", ModelClass: "DDPM", InputDim: config.Dims{3000000000}, HiddenDims: []int{64}},
+	} {
+		_, err := CreateModel(cfg, nn.NewRngs(0))
+		if err == nil || !strings.Contains(err.Error(), "sizes are too large") || !strings.Contains(err.Error(), "over the limit") {
+			t.Errorf("%s %v %v: %v", cfg.ModelClass, cfg.HiddenDims, cfg.OutputDim, err)
+		}
+	}
+}

@@ -14,12 +14,16 @@ type Tensor struct {
 	node         *node // the operation that produced this tensor; nil for leaves
 }
 
-// numel returns the number of elements of a shape, panicking on negative dims.
+// numel returns the number of elements of a shape, panicking on negative
+// dims and, with a *SizeError, on a size over MaxElements.
 func numel(shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
 			panic(fmt.Sprintf("tensor: negative dimension in shape %v", shape))
+		}
+		if d > 0 && n > MaxElements/d {
+			panic(&SizeError{Shape: append([]int(nil), shape...), Limit: MaxElements})
 		}
 		n *= d
 	}

@@ -153,6 +153,7 @@ type Trainer struct {
 	budgetSpent bool
 	par         *parallel // this rank's part in a job of several processes
 	resumeNotes []string  // the settings that differ from the resumed run's
+	notes       []string  // what was adjusted in the settings, said at the start
 }
 
 // New prepares the training of model on train. rngs must be the streams
@@ -170,6 +171,14 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	}
 	if err := checkInputShape(model, train); err != nil {
 		return nil, err
+	}
+	var notes []string
+	if n := train.Len(); s.BatchSize*s.accumulate() > n {
+		if s.accumulate() > 1 {
+			return nil, fmt.Errorf("train: %d accumulated batches of %d examples need %d examples; the training set has %d", s.accumulate(), s.BatchSize, s.BatchSize*s.accumulate(), n)
+		}
+		notes = append(notes, fmt.Sprintf("batch_size %d is larger than the training set: every step takes its %d examples", s.BatchSize, n))
+		s.BatchSize = n
 	}
 	// The streams are taken before anything draws from the model's, so
 	// that a fresh run and a resumed one create them in the same order.
@@ -229,7 +238,7 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	}
 	return &Trainer{
 		model: model, cfg: model.Config(), step: step, rngs: rngs, it: it, settings: s, opts: opts,
-		out: out, total: total, lastSaved: -1, par: par,
+		out: out, total: total, lastSaved: -1, par: par, notes: notes,
 	}, nil
 }
 
@@ -278,6 +287,9 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		for _, note := range t.resumeNotes {
 			fmt.Fprintf(t.out, "note: %s\n", note)
 		}
+	}
+	for _, note := range t.notes {
+		fmt.Fprintf(t.out, "note: %s\n", note)
 	}
 	if n, ok := t.model.(models.Noter); ok {
 		for _, note := range n.Notes() {
@@ -393,8 +405,18 @@ func plural(n int) string {
 	return "s"
 }
 
-// loop runs the steps; see Run.
-func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) error {
+// loop runs the steps; see Run. A tensor over tensor.MaxElements (a batch
+// whose activations cannot fit) ends it with an error, not a crash.
+func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			se, ok := r.(*tensor.SizeError)
+			if !ok {
+				panic(r)
+			}
+			err = t.failed(fmt.Errorf("%w; lower batch_size (or use --accumulate)", se))
+		}
+	}()
 	bar := t.newBar()
 	defer bar.Exit()
 	start := time.Now()

@@ -1,0 +1,67 @@
+package tensor
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// MaxElements is the most values one tensor may hold. Creating a larger
+// one panics with a *SizeError before any memory is taken, so that a
+// configuration asking for terabytes (hidden_dims: [2000000000, 256])
+// gets an error that the factory and the trainer report, instead of the
+// runtime's fatal "out of memory" or the kernel's OOM killer. It defaults
+// to half of the machine's memory in float32 values (2³² where the
+// memory cannot be read); a program may change it before building models.
+var MaxElements = defaultMaxElements()
+
+// SizeError is the panic value of a tensor shape over MaxElements (or
+// whose size overflows an int).
+type SizeError struct {
+	Shape []int
+	Limit int
+}
+
+// Error says the shape, its size and the limit.
+func (e *SizeError) Error() string {
+	n := 1.0
+	for _, d := range e.Shape {
+		n *= float64(d)
+	}
+	return fmt.Sprintf("a tensor of shape %v would hold %.3g values (%s), over the limit of %d values (%s, half of this machine's memory; tensor.MaxElements)",
+		e.Shape, n, bytes(4*n), e.Limit, bytes(4*float64(e.Limit)))
+}
+
+// bytes writes a byte count with a binary unit.
+func bytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.3g %s", b, units[i])
+}
+
+// defaultMaxElements is half of MemTotal (Linux /proc/meminfo) in float32
+// values, or 2³² elsewhere.
+func defaultMaxElements() int {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 1 << 32
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 2 && fields[0] == "MemTotal:" {
+			if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil && kb > 0 {
+				return int(min(kb*1024/2/4, math.MaxInt32*int64(64)))
+			}
+		}
+	}
+	return 1 << 32
+}
