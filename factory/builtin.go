@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/artifex-go/artifex/models/geometric"
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/modality/multimodal"
 	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/modality/text"
+	"github.com/artifex-go/artifex/models/geometric"
 )
 
 // builtinFamily is a model family DefaultRegistry holds: its type name,
