@@ -31,19 +31,8 @@ func (e *SizeError) Error() string {
 	for _, d := range e.Shape {
 		n *= float64(d)
 	}
-	return fmt.Sprintf("a tensor of shape %v would hold %.3g values (%s), over the limit of %d values (%s, half of this machine's memory; tensor.MaxElements)",
-		e.Shape, n, bytes(4*n), e.Limit, bytes(4*float64(e.Limit)))
-}
-
-// bytes writes a byte count with a binary unit.
-func bytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	return fmt.Sprintf("%.3g %s", b, units[i])
+	return fmt.Sprintf("a tensor of shape %v would hold %.3g values (%.3g GB), over the limit of %d values (%.3g GB, half of this machine's memory; tensor.MaxElements)",
+		e.Shape, n, 4*n/1e9, e.Limit, 4*float64(e.Limit)/1e9)
 }
 
 // defaultMaxElements is half of MemTotal (Linux /proc/meminfo) in float32

@@ -8,9 +8,21 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/train"
 )
+
+// humanBytes writes a byte count with a binary unit.
+func humanBytes(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.3g %s", b, units[i])
+}
 
 func configCommand(reg *factory.Registry) *cobra.Command {
 	cmd := &cobra.Command{
@@ -31,7 +43,21 @@ func configCommand(reg *factory.Registry) *cobra.Command {
 			if err := errors.Join(reg.Validate(cfg), serr); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid (%s, family %s)\n", args[0], cfg.ModelClass, factory.DetectModelType(cfg.ModelClass))
+			// Building is the exact count: every size the configuration
+			// implies is allocated, each tensor bounded by
+			// tensor.MaxElements, so what cannot fit is refused here.
+			m, err := reg.CreateModel(cfg, nn.NewRngs(0))
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			n := nn.CountParameters(m)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid (%s, family %s): %d parameters, %s; training keeps about 4 times that (weights, gradients, Adam's two moments) plus the activations of a batch\n",
+				args[0], cfg.ModelClass, reg.DetectModelType(cfg.ModelClass), n, humanBytes(4*float64(n)))
+			if nt, ok := m.(models.Noter); ok {
+				for _, note := range nt.Notes() {
+					fmt.Fprintf(cmd.OutOrStdout(), "note: %s\n", note)
+				}
+			}
 			return nil
 		},
 	}

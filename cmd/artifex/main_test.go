@@ -114,6 +114,8 @@ func TestConfigValidate(t *testing.T) {
 		{"name: x\nmodel_class: vae.TinyVAE\ninput_dim: [8, 8, 1]\nhidden_dims: [16, -3]\n", "hidden_dims[1] must be > 0, got -3"},
 		{"name: x\nmodel_class: vae.TinyVAE\nhidden_dims: [16\n", "bad.yaml:"},
 		{"name: x\nmodel_class: gan.DCGAN\n", "No builder registered for type 'unknown'. Available types: vae"}, // this registry has no gan type
+		{"name: x\nmodel_class: vae.TinyVAE\ninput_dim: [8, 8, 1]\nhidden_dims: [2000000000]\n", "over the limit"},
+		{tinyYAML + "    epoch: 3\n", `unknown setting "epoch" (did you mean epochs?)`},
 		{tinyYAML + "    optimizer: adagrad\n", `unknown optimizer "adagrad"`},
 	} {
 		_, err := run(t, reg, "config", "validate", writeFile(t, "bad.yaml", c.body))
