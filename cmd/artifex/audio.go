@@ -8,6 +8,7 @@ import (
 
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/train"
 )
 
@@ -28,7 +29,7 @@ func (as audioSampling) write(w io.Writer, c *train.Checkpointed, m *audio.Wavef
 		return fmt.Errorf("sample: --seconds (%g) and --temperature (%g) must be > 0 for audio", as.seconds, as.temperature)
 	}
 	if ext := strings.ToLower(filepath.Ext(out)); ext != ".wav" {
-		return fmt.Errorf("sample: model %s draws audio; --out must name a .wav file, got %q", describe(m), out)
+		return fmt.Errorf("sample: model %s draws audio; --out must name a .wav file, got %q", sampling.Describe(m), out)
 	}
 	nn.SetTraining(m, false)
 	clips, err := m.Generate(n, as.seconds, float32(as.temperature), nn.NewRngs(seed))

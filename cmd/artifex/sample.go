@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/modality/audio"
@@ -17,6 +18,7 @@ import (
 	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/train"
 )
 
@@ -49,7 +51,7 @@ takes the model's configured value.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			flags := cmd.Flags()
-			r.so.samplerSet, r.so.stepsSet, r.so.etaSet, r.so.temperatureSet = flags.Changed("sampler"), flags.Changed("steps"), flags.Changed("eta"), flags.Changed("temperature")
+			r.so = r.sf.options(flags)
 			if err := checkDataDir("sample", r.dataDir); err != nil {
 				return err
 			}
@@ -58,19 +60,14 @@ takes the model's configured value.`,
 				return err
 			}
 			r.cmd, r.c = cmd, c
-			for _, k := range sampleKinds {
-				if !k.serves(c.Model) {
-					continue
-				}
-				if k.n > 0 && !flags.Changed("num") {
-					r.n = k.n
-				}
-				if k.out != "" && !flags.Changed("out") {
-					r.out = k.out
-				}
-				return k.write(&r)
+			k := sampleKinds[sampling.KindOf(c.Model)]
+			if k.n > 0 && !flags.Changed("num") {
+				r.n = k.n
 			}
-			panic("unreachable: the last sample kind serves every model")
+			if k.out != "" && !flags.Changed("out") {
+				r.out = k.out
+			}
+			return k.write(&r)
 		},
 	}
 	f := cmd.Flags()
@@ -81,10 +78,10 @@ takes the model's configured value.`,
 	f.Float64Var(&r.as.seconds, "seconds", 2, "audio models: length of each sample in seconds")
 	f.Uint64Var(&r.seed, "seed", 0, "seed of the sampling streams")
 	f.StringVar(&r.dataDir, "data-dir", "", "directory searched first for the table a tabular model was fit on and the test images a translation model (CycleGAN) translates")
-	f.StringVar(&r.so.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
-	f.IntVar(&r.so.steps, "steps", 0, "diffusion: number of denoising steps")
-	f.Float64Var(&r.so.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")
-	f.Float64Var(&r.so.temperature, "temperature", 1, "flows and VAEs: scale of the base or prior distribution's spread; language models: sampling temperature (0: greedy, default 0.8); audio models: sampling temperature (default 1)")
+	f.StringVar(&r.sf.sampler, "sampler", "", "diffusion sampler: ddpm or ddim (DDPM), euler_maruyama or pc (ScoreDiffusion)")
+	f.IntVar(&r.sf.steps, "steps", 0, "diffusion: number of denoising steps")
+	f.Float64Var(&r.sf.eta, "eta", 0, "DDIM's eta: 0 is deterministic, 1 has the DDPM posterior's variance")
+	f.Float64Var(&r.sf.temperature, "temperature", 1, "flows and VAEs: scale of the base or prior distribution's spread; language models: sampling temperature (0: greedy, default 0.8); audio models: sampling temperature (default 1)")
 	f.StringVar(&r.ts.prompt, "prompt", "\n", "text models: the text every sample continues")
 	f.IntVar(&r.ts.maxTokens, "max-tokens", 200, "text models: tokens to generate per sample")
 	f.IntVar(&r.ts.topK, "top-k", 0, "text models: sample among the k most likely tokens (0: all)")
@@ -100,38 +97,58 @@ type sampleRun struct {
 	n, nrow      int
 	seed         uint64
 	out, dataDir string
-	so           sampleOptions
+	sf           samplingFlags
+	so           sampling.Options
 	ts           textSampling
 	as           audioSampling
 }
 
-// sampleKind is one kind of output: the models it serves, its defaults
+// samplingFlags are the flags that choose how a model draws.
+type samplingFlags struct {
+	sampler          string
+	steps            int
+	eta, temperature float64
+}
+
+// options returns the sampling options of the flags the user gave; the
+// others keep each model's own defaults.
+func (sf *samplingFlags) options(flags *pflag.FlagSet) sampling.Options {
+	var o sampling.Options
+	if flags.Changed("sampler") {
+		o.Sampler = sf.sampler
+	}
+	if flags.Changed("steps") {
+		o.Steps = &sf.steps
+	}
+	if flags.Changed("eta") {
+		o.Eta = &sf.eta
+	}
+	if flags.Changed("temperature") {
+		o.Temperature = &sf.temperature
+	}
+	return o
+}
+
+// sampleKind is what `sample` does for one kind of samples: its defaults
 // for -n and --out when they are not given, and what it writes.
 type sampleKind struct {
-	serves func(models.Model) bool
-	n      int    // default -n; 0 keeps the flag's default (64)
-	out    string // default --out; "" keeps samples.png
-	write  func(r *sampleRun) error
+	n     int    // default -n; 0 keeps the flag's default (64)
+	out   string // default --out; "" keeps samples.png
+	write func(r *sampleRun) error
 }
 
-// sampleKinds are tried in order; the first that serves the model writes
-// its samples. The image grid, last, serves every other model (and says
-// so when the model cannot draw images).
-var sampleKinds = []sampleKind{
-	{serves: is[tabular.Sampler], out: "samples.csv", write: (*sampleRun).rows},
-	{serves: func(m models.Model) bool { _, ok := shapeModelOf(m); return ok }, n: 8, out: "samples", write: (*sampleRun).shapes},
-	{serves: is[protein.SequenceSampler], n: 8, out: "samples.fasta", write: (*sampleRun).sequences},
-	{serves: is[models.TextSampler], n: 4, write: (*sampleRun).text},
-	{serves: is[*audio.Waveform], n: 1, out: "samples.wav", write: (*sampleRun).audio},
-	{serves: func(m models.Model) bool { _, ok := train.PointModel(m); return ok }, n: 2000, write: (*sampleRun).points},
-	{serves: is[translator], n: 8, write: (*sampleRun).translations},
-	{serves: func(models.Model) bool { return true }, write: (*sampleRun).images},
-}
-
-// is reports whether m implements or is T.
-func is[T any](m models.Model) bool {
-	_, ok := m.(T)
-	return ok
+// sampleKinds writes each kind of samples (sampling.KindOf); the image
+// grid serves every model that draws none of the others (and says so
+// when the model cannot draw images).
+var sampleKinds = map[sampling.Kind]sampleKind{
+	sampling.Table:        {out: "samples.csv", write: (*sampleRun).rows},
+	sampling.Shapes:       {n: 8, out: "samples", write: (*sampleRun).shapes},
+	sampling.Sequences:    {n: 8, out: "samples.fasta", write: (*sampleRun).sequences},
+	sampling.Text:         {n: 4, write: (*sampleRun).text},
+	sampling.Audio:        {n: 1, out: "samples.wav", write: (*sampleRun).audio},
+	sampling.Points:       {n: 2000, write: (*sampleRun).points},
+	sampling.Translations: {n: 8, write: (*sampleRun).translations},
+	sampling.Images:       {write: (*sampleRun).images},
 }
 
 // rows draws rows from a tabular model and writes them as CSV.
@@ -152,7 +169,7 @@ func (r *sampleRun) rows() error {
 
 // shapes writes one PDB, PLY, OBJ or OFF file per sampled 3-D shape.
 func (r *sampleRun) shapes() error {
-	sm, _ := shapeModelOf(r.c.Model)
+	sm, _ := sampling.ShapesOf(r.c.Model)
 	return sampleShapes(r.cmd, r.c, sm, r.n, r.seed, r.out, r.so)
 }
 
@@ -165,30 +182,15 @@ func (r *sampleRun) sequences() error {
 	if r.n <= 0 {
 		return fmt.Errorf("sample: number of samples must be > 0, got %d", r.n)
 	}
-	if r.so.diffusionSet() {
-		return fmt.Errorf("sample: --sampler, --steps and --eta do not apply to model %s, which draws protein sequences with its configured sampler", describe(r.c.Model))
-	}
 	if ext := strings.ToLower(filepath.Ext(r.out)); !slices.Contains(fastaExtensions, ext) {
 		return fmt.Errorf("sample: --out %s: this model's samples are protein sequences, written as FASTA; name a file ending in %s", r.out, strings.Join(fastaExtensions, ", "))
 	}
-	temperature := 1.0
-	if r.so.temperatureSet {
-		temperature = r.so.temperature
-	}
-	nn.SetTraining(r.c.Model, false)
-	seqs, err := r.c.Model.(protein.SequenceSampler).SampleSequences(r.n, temperature, nn.NewRngs(r.seed))
+	seqs, err := sampling.DrawSequences(r.c.Model, r.n, r.so, nn.NewRngs(r.seed))
 	if err != nil {
-		return fmt.Errorf("sample: %w", err)
+		return err
 	}
 	name, step := r.c.Config.Name, r.c.Checkpoint.Step
-	records := make([]protein.FASTARecord, len(seqs))
-	for i, s := range seqs {
-		residues := protein.FASTASequence(s)
-		records[i] = protein.FASTARecord{
-			Header:   fmt.Sprintf("%s_%d model=%s step=%d seed=%d sample=%d length=%d", name, i+1, name, step, r.seed, i+1, len(residues)),
-			Sequence: residues,
-		}
-	}
+	records := sampling.FASTARecords(name, step, r.seed, seqs)
 	if err := writeSampleFile(r.out, func(w io.Writer) error { return protein.WriteFASTA(w, records) }); err != nil {
 		return err
 	}
@@ -199,8 +201,8 @@ func (r *sampleRun) sequences() error {
 // text prints continuations of the prompt.
 func (r *sampleRun) text() error {
 	ts := r.ts
-	if r.so.temperatureSet {
-		ts.temperature = r.so.temperature
+	if r.so.Temperature != nil {
+		ts.temperature = *r.so.Temperature
 	}
 	return ts.print(r.cmd.OutOrStdout(), r.c.Model.(models.TextSampler), r.c, r.n, r.seed)
 }
@@ -208,15 +210,15 @@ func (r *sampleRun) text() error {
 // audio writes WAV files.
 func (r *sampleRun) audio() error {
 	as := r.as
-	if r.so.temperatureSet {
-		as.temperature = r.so.temperature
+	if r.so.Temperature != nil {
+		as.temperature = *r.so.Temperature
 	}
 	return as.write(r.cmd.OutOrStdout(), r.c, r.c.Model.(*audio.Waveform), r.n, r.seed, r.out)
 }
 
 // points draws a 2-D model's samples as a scatter plot.
 func (r *sampleRun) points() error {
-	x, err := r.so.points(r.c.Model, r.n, nn.NewRngs(r.seed))
+	x, err := sampling.DrawPoints(r.c.Model, r.n, r.so, nn.NewRngs(r.seed))
 	if err != nil {
 		return err
 	}
@@ -229,10 +231,10 @@ func (r *sampleRun) points() error {
 
 // translations draws a grid of an image translator's work on test images.
 func (r *sampleRun) translations() error {
-	if r.so.diffusionSet() || r.so.temperatureSet {
-		return fmt.Errorf("sample: --sampler, --steps, --eta and --temperature do not apply to model %s, which translates images (they are settings of diffusion models, flows and VAEs)", describe(r.c.Model))
+	if r.so.Diffusion() || r.so.Temperature != nil {
+		return fmt.Errorf("sample: --sampler, --steps, --eta and --temperature do not apply to model %s, which translates images (they are settings of diffusion models, flows and VAEs)", sampling.Describe(r.c.Model))
 	}
-	grid, err := translations(r.c.Model.(translator), r.c.Settings.Dataset, r.dataDir, r.n)
+	grid, err := translations(r.c.Model.(sampling.Translator), r.c.Settings.Dataset, r.dataDir, r.n)
 	if err != nil {
 		return err
 	}
@@ -246,7 +248,7 @@ func (r *sampleRun) translations() error {
 
 // images draws a grid of samples.
 func (r *sampleRun) images() error {
-	images, err := r.so.images(r.c.Model, r.n, nn.NewRngs(r.seed))
+	images, err := sampling.DrawImages(r.c.Model, r.n, r.so, nn.NewRngs(r.seed))
 	if err != nil {
 		return err
 	}

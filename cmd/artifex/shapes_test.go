@@ -110,7 +110,7 @@ func TestProteinSamplesArePDBFilesAndEvaluateComparesThem(t *testing.T) {
 		want string
 	}{
 		{[]string{"--out", filepath.Join(dir, "x.png")}, "written as PDB files"},
-		{[]string{"--temperature", "0.5"}, "--temperature applies to"},
+		{[]string{"--temperature", "0.5"}, "temperature applies to"},
 		{[]string{"--sampler", "euler"}, "allowed: ddpm, ddim"},
 		{[]string{"-n", "0"}, "must be > 0"},
 	} {

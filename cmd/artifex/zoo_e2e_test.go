@@ -418,7 +418,7 @@ func checkSamplingFlags(t *testing.T, reg *factory.Registry, family, ckpt, grid 
 	case "diffusion":
 		wantErr(sample("--sampler", "euler"), "allowed: ddpm, ddim")
 		wantErr(sample("--temperature", "0.5"), "applies to flows and VAEs")
-		wantErr(sample("--sampler", "ddpm", "--eta", "0.5", "--steps", "2"), "--eta is DDIM's parameter")
+		wantErr(sample("--sampler", "ddpm", "--eta", "0.5", "--steps", "2"), "eta is DDIM's parameter")
 		if err := sample("--sampler", "ddpm", "--steps", "2"); err != nil {
 			t.Errorf("ddpm sampler: %v", err)
 		}
