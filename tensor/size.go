@@ -14,8 +14,9 @@ import (
 // configuration asking for terabytes (hidden_dims: [2000000000, 256])
 // gets an error that the factory and the trainer report, instead of the
 // runtime's fatal "out of memory" or the kernel's OOM killer. It defaults
-// to half of the machine's memory in float32 values (2³² where the
-// memory cannot be read); a program may change it before building models.
+// to $ARTIFEX_MAX_TENSOR_ELEMENTS when set, else half of the machine's
+// memory in float32 values (2³² where the memory cannot be read); a
+// program may change it before building models.
 var MaxElements = defaultMaxElements()
 
 // SizeError is the panic value of a tensor shape over MaxElements (or
@@ -31,13 +32,16 @@ func (e *SizeError) Error() string {
 	for _, d := range e.Shape {
 		n *= float64(d)
 	}
-	return fmt.Sprintf("a tensor of shape %v would hold %.3g values (%.3g GB), over the limit of %d values (%.3g GB, half of this machine's memory; tensor.MaxElements)",
+	return fmt.Sprintf("a tensor of shape %v would hold %.3g values (%.3g GB), over the limit of %d values (%.3g GB; tensor.MaxElements, by default half of this machine's memory)",
 		e.Shape, n, 4*n/1e9, e.Limit, 4*float64(e.Limit)/1e9)
 }
 
-// defaultMaxElements is half of MemTotal (Linux /proc/meminfo) in float32
-// values, or 2³² elsewhere.
+// defaultMaxElements is $ARTIFEX_MAX_TENSOR_ELEMENTS, else half of
+// MemTotal (Linux /proc/meminfo) in float32 values, else 2³².
 func defaultMaxElements() int {
+	if n, err := strconv.ParseInt(os.Getenv("ARTIFEX_MAX_TENSOR_ELEMENTS"), 10, 64); err == nil && n > 0 {
+		return int(n)
+	}
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 1 << 32
