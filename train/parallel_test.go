@@ -126,6 +126,15 @@ func TestTwoRanksTrainTheModelOneProcessTrainsOnTheSameGlobalBatches(t *testing.
 	}
 }
 
+// checkpointStep returns the step of the checkpoint in dir.
+func checkpointStep(dir string) (int64, error) {
+	c, err := LoadCheckpoint(dir, nil)
+	if err != nil {
+		return 0, err
+	}
+	return c.Checkpoint.Step, nil
+}
+
 func withOut(t *testing.T, o Options) Options {
 	o.OutDir = filepath.Join(t.TempDir(), "run")
 	return o
@@ -291,5 +300,53 @@ func TestARunOfTwoRanksResumesInOneProcess(t *testing.T) {
 	records, err := ReadMetrics(filepath.Join(out.OutDir, MetricsFile))
 	if err != nil || len(records) == 0 || records[len(records)-1].Step != int64(s.Steps) {
 		t.Errorf("one metrics log, ending at step %d: %v (%v)", s.Steps, records, err)
+	}
+}
+
+func TestStoppingOneRankStopsEveryRankAfterTheSameStep(t *testing.T) {
+	build, ds, s := flowOnTwoMoons(t)
+	s.Steps = 1000
+	comms := dist.NewGroup(2)
+	out := withOut(t, Options{Quiet: true, Samples: -1})
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make([]error, 2)
+	ms := []models.Model{build(), build()}
+	var wg sync.WaitGroup
+	for r := range 2 {
+		o := out
+		o.Comm = comms[r]
+		if r == 1 {
+			o.OnStep = func(i StepInfo) { // Ctrl-C reaches rank 1 only
+				if i.Step == 3 {
+					cancel()
+				}
+			}
+		}
+		tr, err := New(ms[r], ds, nn.NewRngs(s.Seed), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx := context.Background()
+		if r == 1 {
+			runCtx = ctx
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[r] = tr.Run(runCtx)
+		}()
+	}
+	wg.Wait()
+	for r, err := range errs {
+		if !errors.Is(err, ErrInterrupted) {
+			t.Errorf("rank %d: %v, want ErrInterrupted", r, err)
+		}
+	}
+	ck, err := checkpointStep(out.OutDir)
+	if err != nil || ck < 3 || ck > 5 {
+		t.Errorf("rank 0's checkpoint is at step %d (%v), want the step the stop was agreed at (3 to 5)", ck, err)
+	}
+	if d := relDiff(ms[0], ms[1]); d != 0 {
+		t.Errorf("the ranks stopped at different parameters (difference %g)", d)
 	}
 }
