@@ -309,6 +309,7 @@ func TestStoppingOneRankStopsEveryRankAfterTheSameStep(t *testing.T) {
 	comms := dist.NewGroup(2)
 	out := withOut(t, Options{Quiet: true, Samples: -1})
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	errs := make([]error, 2)
 	ms := []models.Model{build(), build()}
 	var wg sync.WaitGroup
