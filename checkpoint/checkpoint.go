@@ -41,6 +41,10 @@ type Checkpoint struct {
 	Config json.RawMessage
 	// Metadata holds further string metadata; the keys above are reserved.
 	Metadata map[string]string
+	// Weights is the element type of the model's parameters when the
+	// checkpoint was read from a weights-only file (SaveWeights, read by
+	// ReadModel): F32, F16 or BF16. It is empty for a training checkpoint.
+	Weights DType
 
 	path string // the file it was read from, for error messages
 }
@@ -49,18 +53,9 @@ var reserved = []string{"format", "step", "config", "optim", "ema", "data"}
 
 // Save writes the checkpoint to path atomically.
 func (c *Checkpoint) Save(path string) error {
-	meta := map[string]string{"format": Format, "step": strconv.FormatInt(c.Step, 10)}
-	for k, v := range c.Metadata {
-		if slices.Contains(reserved, k) {
-			return fmt.Errorf("checkpoint: %s: metadata key %q is reserved", path, k)
-		}
-		meta[k] = v
-	}
-	if c.Config != nil {
-		if !json.Valid(c.Config) {
-			return fmt.Errorf("checkpoint: %s: config is not valid JSON", path)
-		}
-		meta["config"] = string(c.Config)
+	meta, err := c.metadata(path, Format)
+	if err != nil {
+		return err
 	}
 	tensors := Params("model/", c.Model)
 	for _, part := range []struct {
@@ -87,8 +82,40 @@ func (c *Checkpoint) Save(path string) error {
 	return Save(path, tensors, meta)
 }
 
-// Read loads a checkpoint written by Save.
+// metadata returns the file metadata of c in the given format: the
+// format, the step, the configuration and c.Metadata.
+func (c *Checkpoint) metadata(path, format string) (map[string]string, error) {
+	meta := map[string]string{"format": format, "step": strconv.FormatInt(c.Step, 10)}
+	for k, v := range c.Metadata {
+		if slices.Contains(reserved, k) {
+			return nil, fmt.Errorf("checkpoint: %s: metadata key %q is reserved", path, k)
+		}
+		meta[k] = v
+	}
+	if c.Config != nil {
+		if !json.Valid(c.Config) {
+			return nil, fmt.Errorf("checkpoint: %s: config is not valid JSON", path)
+		}
+		meta["config"] = string(c.Config)
+	}
+	return meta, nil
+}
+
+// Read loads a training checkpoint written by Save. A weights-only file
+// (SaveWeights) is refused: it cannot resume training. ReadModel reads
+// both.
 func Read(path string) (*Checkpoint, error) {
+	c, err := ReadModel(path)
+	if err == nil && c.Weights != "" {
+		return nil, fmt.Errorf("checkpoint: %s holds exported weights only (no optimizer state, random streams or data position): it can be sampled and evaluated, not resumed", path)
+	}
+	return c, err
+}
+
+// ReadModel loads a training checkpoint (Save) or a weights-only file
+// (SaveWeights), as its format says. Weights stored as F16 or BF16 come
+// back as float32 tensors, and c.Weights names their stored type.
+func ReadModel(path string) (*Checkpoint, error) {
 	f, err := Load(path)
 	if err != nil {
 		return nil, err
@@ -103,8 +130,9 @@ func fromFile(f *File, path string) (*Checkpoint, error) {
 	fail := func(format string, args ...any) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %s: "+format, append([]any{path}, args...)...)
 	}
-	if f.Metadata["format"] != Format {
-		return fail("format %q, want %q", f.Metadata["format"], Format)
+	format := f.Metadata["format"]
+	if format != Format && format != WeightsFormat {
+		return fail("format %q, want %q (a training checkpoint) or %q (exported weights)", format, Format, WeightsFormat)
 	}
 	c := &Checkpoint{path: path, Metadata: map[string]string{}}
 	if c.Step, err = strconv.ParseInt(f.Metadata["step"], 10, 64); err != nil {
@@ -133,6 +161,12 @@ func fromFile(f *File, path string) (*Checkpoint, error) {
 				return fail("%s scalars: %v", part.key, err)
 			}
 		}
+	}
+	if format == WeightsFormat {
+		if err := c.weightsFrom(f); err != nil {
+			return fail("%v", err)
+		}
+		return c, nil
 	}
 	for _, t := range f.Tensors {
 		prefix, name, _ := strings.Cut(t.Name, "/")

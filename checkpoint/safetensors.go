@@ -156,9 +156,10 @@ func (t Tensor) Int64s() ([]int64, error) {
 	return out, nil
 }
 
-// ToTensor decodes an F32 entry into a new tensor.
+// ToTensor decodes an F32 entry, or an F16 or BF16 one widened exactly to
+// float32, into a new tensor.
 func (t Tensor) ToTensor() (*tensor.Tensor, error) {
-	vals, err := t.Float32s()
+	vals, err := t.decodeFloats()
 	if err != nil {
 		return nil, err
 	}

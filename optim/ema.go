@@ -114,6 +114,12 @@ func (e *EMA) Update(params []nn.Param) error {
 // differ (a modality adapter's "model/..." paths).
 func (e *EMA) UpdateOwn() error { return e.Update(e.params) }
 
+// Params returns the parameters the average was made from, under the
+// names its state uses: a caller that reaches the model through a wrapper
+// (a modality adapter) copies the average into them or restarts it from
+// them.
+func (e *EMA) Params() []nn.Param { return append([]nn.Param(nil), e.params...) }
+
 // CopyTo writes the averages into params.
 func (e *EMA) CopyTo(params []nn.Param) error {
 	if err := e.check(params); err != nil {
