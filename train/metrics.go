@@ -32,6 +32,11 @@ type Record struct {
 	// reconstruction and KL terms, the gradient norm ...). They are kept
 	// apart from the fields above so that no model value can shadow one.
 	Logs map[string]float64 `json:"logs,omitempty"`
+	// Validation marks a record of the loss on the held-out split
+	// (ValLoss), written at the end of each epoch; its training fields
+	// are zero.
+	Validation bool    `json:"validation,omitempty"`
+	ValLoss    float64 `json:"val_loss,omitempty"`
 }
 
 // ReadMetrics reads a metrics log written by the Trainer.

@@ -3,32 +3,86 @@ package train
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// PlotLossCurve draws the training loss of a metrics log against the step
-// and writes it as a PNG at path. The records of a resumed run join up,
-// since the log holds the whole training.
+// PlotLossCurve draws a metrics log against the step and writes it as a
+// PNG at path: the training loss with the validation loss beside it, then
+// one panel per value the model logs (a GAN's generator and discriminator
+// losses, a VAE's reconstruction and KL terms, the gradient norm). The
+// records of a resumed run join up, since the log holds the whole
+// training.
 func PlotLossCurve(records []Record, title, path string) error {
-	if len(records) == 0 {
+	var train, val plotter.XYs
+	terms := map[string]plotter.XYs{}
+	for _, r := range records {
+		if r.Validation {
+			val = append(val, plotter.XY{X: float64(r.Step), Y: r.ValLoss})
+			continue
+		}
+		train = append(train, plotter.XY{X: float64(r.Step), Y: r.Loss})
+		for k, v := range r.Logs {
+			terms[k] = append(terms[k], plotter.XY{X: float64(r.Step), Y: v})
+		}
+	}
+	if len(train) == 0 {
 		return errors.New("train: loss curve: no metrics records")
 	}
-	pts := make(plotter.XYs, len(records))
-	for i, r := range records {
-		pts[i].X, pts[i].Y = float64(r.Step), r.Loss
+	loss := plot.New()
+	loss.Title.Text = title
+	loss.Y.Label.Text = "loss"
+	if err := addLine(loss, train, "training", 0); err != nil {
+		return err
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "step"
-	p.Y.Label.Text = "training loss"
+	if len(val) > 0 {
+		if err := addLine(loss, val, "validation (held-out split)", 1); err != nil {
+			return err
+		}
+		loss.Legend.Top = true
+	}
+	plots := []*plot.Plot{loss}
+	for _, k := range slices.Sorted(maps.Keys(terms)) {
+		p := plot.New()
+		p.Y.Label.Text = k
+		if err := addLine(p, terms[k], "", 0); err != nil {
+			return err
+		}
+		plots = append(plots, p)
+	}
+	plots[len(plots)-1].X.Label.Text = "step"
+	const width, height = 8 * vg.Inch, 2.6 * vg.Inch
+	img := vgimg.New(width, height*vg.Length(len(plots)))
+	rows := make([][]*plot.Plot, len(plots))
+	for i, p := range plots {
+		rows[i] = []*plot.Plot{p}
+	}
+	canvases := plot.Align(rows, draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Points(6)}, draw.New(img))
+	for i, p := range plots {
+		p.Draw(canvases[i][0])
+	}
+	return writeAtomically(vgimg.PngCanvas{Canvas: img}, path)
+}
+
+// addLine adds a line of pts to p, named in the legend unless name is
+// empty, in the i-th colour of the plotutil palette.
+func addLine(p *plot.Plot, pts plotter.XYs, name string, i int) error {
 	p.Add(plotter.NewGrid())
 	line, err := plotter.NewLine(pts)
 	if err != nil {
 		return fmt.Errorf("train: loss curve: %w", err)
 	}
+	line.Color = plotutil.Color(i)
 	p.Add(line)
-	return writePlot(p, 8*vg.Inch, 5*vg.Inch, path)
+	if name != "" {
+		p.Legend.Add(name, line)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -85,6 +86,12 @@ func writePlot(p *plot.Plot, w, h vg.Length, path string) error {
 	if err != nil {
 		return fmt.Errorf("train: plot: %w", err)
 	}
+	return writeAtomically(wt, path)
+}
+
+// writeAtomically writes wt to a temporary file beside path and renames
+// it, so that a reader never sees half a picture.
+func writeAtomically(wt io.WriterTo, path string) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".plot-*.png")
 	if err != nil {
 		return fmt.Errorf("train: plot: %w", err)

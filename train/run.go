@@ -47,6 +47,13 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s Settings, opts Op
 	if err != nil {
 		return Result{}, err
 	}
+	if opts.Validation == nil {
+		// The held-out loss of each epoch, where the data set has a test
+		// split (a missing or unusable one only means no validation).
+		if val, err := loadDataset(model, s.Dataset, "test", opts.DataDir); err == nil {
+			opts.Validation = val
+		}
+	}
 	t, err := New(model, ds, rngs, s, opts)
 	if err != nil {
 		return Result{}, err
@@ -73,7 +80,8 @@ type Checkpointed struct {
 }
 
 // ResolveCheckpoint returns the checkpoint file a user names: a run's
-// output directory or the file itself.
+// output directory (CheckpointFile), a directory Export wrote
+// (WeightsFile) or the file itself.
 func ResolveCheckpoint(path string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -83,21 +91,25 @@ func ResolveCheckpoint(path string) (string, error) {
 		return "", fmt.Errorf("train: %w", err)
 	}
 	if st.IsDir() {
-		file := filepath.Join(path, CheckpointFile)
-		if _, err := os.Stat(file); err != nil {
-			return "", fmt.Errorf("train: %s holds no %s (is it a training output directory?)", path, CheckpointFile)
+		for _, name := range []string{CheckpointFile, WeightsFile} {
+			file := filepath.Join(path, name)
+			if _, err := os.Stat(file); err == nil {
+				return file, nil
+			}
 		}
-		return file, nil
+		return "", fmt.Errorf("train: %s holds no %s or %s (is it a training output directory or an exported one?)", path, CheckpointFile, WeightsFile)
 	}
 	return path, nil
 }
 
 // LoadCheckpoint rebuilds the model of a checkpoint (a run's output
-// directory or the file) from the configuration stored in it and restores
-// its parameters. When the run kept a parameter average, the model gets
-// the averaged parameters, which are the ones to sample and evaluate; a
-// model that keeps its own average (models.Averager, diffusion's EMA)
-// gets that average restored and uses it itself.
+// directory, a directory Export wrote, or the file) from the
+// configuration stored in it and restores its parameters. When the run
+// kept a parameter average, the model gets the averaged parameters, which
+// are the ones to sample and evaluate; a model that keeps its own average
+// (models.Averager, diffusion's EMA) gets that average restored and uses
+// it itself. Exported weights are that average already: a model's own
+// average starts from them.
 // reg nil means factory.DefaultRegistry. opts are given to the factory
 // too: a model trained with a backbone given in code (factory.WithBackbone)
 // is rebuilt only with the same option.
@@ -113,7 +125,7 @@ func LoadCheckpointData(path string, reg *factory.Registry, dataDir string, opts
 	if err != nil {
 		return nil, err
 	}
-	c, err := checkpoint.Read(file)
+	c, err := checkpoint.ReadModel(file)
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +148,16 @@ func LoadCheckpointData(path string, reg *factory.Registry, dataDir string, opts
 		return nil, err
 	}
 	if a, ok := model.(models.Averager); ok && a.EMA() != nil {
-		// The model samples with its own average: restore it as it was.
-		if c.EMA == nil {
+		// The model samples with its own average: restore it as it was,
+		// or start it from exported weights, which are that average.
+		avg := c.EMA
+		switch {
+		case c.Weights != "":
+			avg = &optim.State{Scalars: map[string]float64{"step": 0}, Tensors: a.EMA().Params()}
+		case avg == nil:
 			return nil, fmt.Errorf("train: %s holds no average of the weights, which model %q keeps (ema_decay) and samples with", file, cfg.Name)
 		}
-		if err := a.EMA().LoadState(*c.EMA); err != nil {
+		if err := a.EMA().LoadState(*avg); err != nil {
 			return nil, fmt.Errorf("train: %s: the model's weight average: %w", file, err)
 		}
 	} else if c.EMA != nil {
@@ -197,7 +214,12 @@ func withAverage(model models.Model, ema *optim.EMA, fn func() error) error {
 	if ema == nil {
 		return fn()
 	}
-	params := nn.Parameters(model)
+	return swapIn(nn.Parameters(model), ema, fn)
+}
+
+// swapIn runs fn with the average of ema in params and puts their values
+// back.
+func swapIn(params []nn.Param, ema *optim.EMA, fn func() error) error {
 	if err := ema.Swap(params); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -199,5 +200,40 @@ func TestAResumedRunAppliesAChangedLearningRateAndSaysSo(t *testing.T) {
 	_, saved, err := CheckpointSetup(out)
 	if err != nil || saved.LearningRate != 0.5 {
 		t.Errorf("the checkpoint records learning rate %g (%v), want 0.5", saved.LearningRate, err)
+	}
+}
+
+func TestARunLogsTheHeldOutLossEachEpochATableAndSamplesAlongTheWay(t *testing.T) {
+	dataDir, out := t.TempDir(), t.TempDir()
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(64, 8)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := traintest.Config(8, 8, "mnist")
+	s := tinySettings(t)
+	s.Steps, s.Epochs = 0, 3
+	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: traintest.NewRegistry(), Quiet: true, LogEvery: 1, SampleEvery: 5, Samples: 4}); err != nil {
+		t.Fatal(err)
+	}
+	records, err := ReadMetrics(filepath.Join(out, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var val []Record
+	for _, r := range records {
+		if r.Validation {
+			val = append(val, r)
+		}
+	}
+	// Epochs 1 and 2 end inside the run (the third ends with it).
+	if len(val) != 2 || !(val[0].ValLoss > 0) || val[0].Step == val[1].Step {
+		t.Errorf("validation records %+v, want one at the end of each of the first two epochs", val)
+	}
+	table, err := os.ReadFile(filepath.Join(out, MetricsCSVFile))
+	if err != nil || !strings.HasPrefix(string(table), "step,epoch,loss,val_loss,lr,seconds,images_per_sec") || strings.Count(string(table), "\n") != len(records)+1 {
+		t.Errorf("metrics.csv: %v\n%s", err, table)
+	}
+	shots, _ := filepath.Glob(filepath.Join(out, "samples", "step_*.png"))
+	if len(shots) == 0 {
+		t.Error("--sample-every wrote no grids")
 	}
 }

@@ -7,8 +7,9 @@
 //
 //	checkpoint.safetensors  latest checkpoint: model, optimizer, random streams, data position, config
 //	config.yaml             the effective model configuration (defaults filled in)
-//	metrics.jsonl           one Record per LogEvery steps
-//	loss.png                the loss curve
+//	metrics.jsonl           one Record per LogEvery steps, and the held-out loss of each epoch
+//	metrics.csv             the same records as a table
+//	loss.png                the loss curves: training and held-out, and every logged term
 //	samples.png             a grid of samples, for models that draw images
 //	                        (a scatter plot for 2-D densities; a file of the
 //	                        model's own kind, e.g. samples.wav, for a
@@ -54,6 +55,7 @@ const (
 	CheckpointFile = "checkpoint.safetensors"
 	ConfigFile     = "config.yaml"
 	MetricsFile    = "metrics.jsonl"
+	MetricsCSVFile = "metrics.csv" // the same records as a table
 	LossCurveFile  = "loss.png"
 	SamplesFile    = "samples.png"
 )
@@ -102,6 +104,15 @@ type Options struct {
 	// Build are factory options for building the model (Run only), such
 	// as factory.WithBackbone; LoadCheckpoint needs the same ones.
 	Build []factory.Option
+	// Validation, when not nil, is a held-out split: at the end of every
+	// epoch the model's loss on its first ValidationLimit examples (0:
+	// DefaultValidationLimit) is written to the metrics log and drawn
+	// beside the training loss. Run passes the data set's test split.
+	Validation      *data.Dataset
+	ValidationLimit int
+	// SampleEvery, when positive, draws the sample grid every so many
+	// steps into samples/step_NNNNNN.png.
+	SampleEvery int
 	// Comm, when it has several processes, makes this trainer one rank of
 	// a synchronous data-parallel job (see docs/distributed.md): every
 	// rank is given the same model, data set, settings and options, and
@@ -153,6 +164,7 @@ type Trainer struct {
 	budgetSpent bool
 	par         *parallel // this rank's part in a job of several processes
 	resumeNotes []string  // the settings that differ from the resumed run's
+	unit        unit      // what the progress bar counts
 	notes       []string  // what was adjusted in the settings, said at the start
 }
 
@@ -238,8 +250,45 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	}
 	return &Trainer{
 		model: model, cfg: model.Config(), step: step, rngs: rngs, it: it, settings: s, opts: opts,
-		out: out, total: total, lastSaved: -1, par: par, notes: notes,
+		out: out, total: total, lastSaved: -1, par: par, notes: notes, unit: unitOf(train),
 	}, nil
+}
+
+// unit is what a data set's examples are counted in on the progress bar:
+// name per example counts per units.
+type unit struct {
+	name string
+	per  float64
+}
+
+// unitOf names the unit of a data set's throughput: tokens for text rows
+// (each predicts its bytes but the first), points for 2-D densities and
+// tables, images otherwise.
+func unitOf(d *data.Dataset) unit {
+	s := d.ImageShape()
+	switch {
+	case s[0] == 1 && s[1] == 1 && s[2] == data.TextRowLength:
+		return unit{"tokens", float64(data.TextRowLength - 1)}
+	case s[0] == 1 && s[1] == 1:
+		return unit{"samples", 1}
+	}
+	return unit{"img", 1}
+}
+
+// sampleAlong draws the sample grid of the current step into the run's
+// samples/ folder.
+func (t *Trainer) sampleAlong() error {
+	dir := filepath.Join(t.opts.OutDir, "samples")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("step_%06d.png", t.done))
+	if fs, ok := t.model.(models.FileSampler); ok && fs.SampleFile() != "" {
+		path = filepath.Join(dir, fmt.Sprintf("step_%06d%s", t.done, filepath.Ext(fs.SampleFile())))
+	}
+	_, err := t.drawSamples(path)
+	nn.SetTraining(t.model, true)
+	return err
 }
 
 // checkInputShape rejects a data set whose images do not have the size
@@ -316,7 +365,14 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		return res, runErr
 	}
 	if records, err := ReadMetrics(metricsPath); err == nil && len(records) > 0 {
-		res.Loss = records[len(records)-1].Loss
+		for _, r := range records {
+			if !r.Validation {
+				res.Loss = r.Loss
+			}
+		}
+		if err := writeMetricsCSV(records, filepath.Join(dir, MetricsCSVFile)); err != nil {
+			runErr = errors.Join(runErr, err)
+		}
 		path := filepath.Join(dir, LossCurveFile)
 		if err := PlotLossCurve(records, t.cfg.Name+" training loss", path); err != nil {
 			runErr = errors.Join(runErr, err)
@@ -449,6 +505,15 @@ func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) (err e
 			return fmt.Errorf("train: %w at step %d; checkpoint saved to %s (continue with --resume): %w", ErrInterrupted, t.done, ckpt, cause)
 		}
 		batch, ok := t.it.Next()
+		if !ok && t.done > 0 { // an epoch has ended: the held-out loss
+			if v, measured, err := t.validationLoss(); err != nil {
+				return err
+			} else if measured {
+				if err := log.write(Record{Step: t.done, Epoch: t.epoch, Seconds: elapsed(), Validation: true, ValLoss: v}); err != nil {
+					return err
+				}
+			}
+		}
 		if !ok { // an epoch has ended
 			if t.opts.CheckpointEvery == 0 && t.done > t.lastSaved {
 				if err := t.save(ckpt, elapsed()); err != nil {
@@ -481,11 +546,16 @@ func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) (err e
 			if err := log.write(rec); err != nil {
 				return err
 			}
-			bar.Describe(fmt.Sprintf("epoch %d  loss %.4g  %.0f img/s", t.epoch, meanLoss, ips))
+			bar.Describe(fmt.Sprintf("epoch %d  loss %.4g  %.0f %s/s", t.epoch, meanLoss, ips*t.unit.per, t.unit.name))
 		}
 		bar.Set64(t.done)
 		if t.opts.OnStep != nil {
 			t.opts.OnStep(StepInfo{Step: t.done, Epoch: t.epoch, Loss: loss, Logs: logs})
+		}
+		if t.opts.SampleEvery > 0 && t.opts.Samples > 0 && t.done%int64(t.opts.SampleEvery) == 0 && t.par.lead() {
+			if err := t.sampleAlong(); err != nil {
+				return err
+			}
 		}
 		if t.opts.CheckpointEvery > 0 && t.done%int64(t.opts.CheckpointEvery) == 0 {
 			if err := t.save(ckpt, elapsed()); err != nil {

@@ -129,7 +129,7 @@ func TestCheckpointIsWrittenAtomicallyAndHoldsTheTrainingState(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{CheckpointFile, ConfigFile, LossCurveFile, MetricsFile, SamplesFile}
+	want := []string{CheckpointFile, ConfigFile, LossCurveFile, MetricsCSVFile, MetricsFile, SamplesFile}
 	if !slices.Equal(names, want) {
 		t.Errorf("output directory holds %v, want exactly %v (no temporary files left)", names, want)
 	}

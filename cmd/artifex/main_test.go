@@ -163,7 +163,10 @@ func TestTrainSampleEvaluateAndResumeFromTheCommandLine(t *testing.T) {
 	if _, err := run(t, reg, "train", "--resume", "--out", out, "--steps", "5", "--data-dir", dataDir, "--quiet"); err != nil {
 		t.Fatal(err)
 	}
-	if records, _ = train.ReadMetrics(filepath.Join(out, train.MetricsFile)); len(records) != 2 || records[1].Step != 5 {
+	// The training records of both runs, and the held-out loss at the end
+	// of the first epoch (4 steps of this data set).
+	records, _ = train.ReadMetrics(filepath.Join(out, train.MetricsFile))
+	if len(records) != 3 || records[0].Step != 3 || !records[1].Validation || records[1].Step != 4 || records[2].Step != 5 {
 		t.Errorf("after resuming: %+v", records)
 	}
 	if _, err := run(t, reg, "train", "--config", cfg, "--steps", "3", "--data-dir", dataDir, "--out", out, "--quiet"); err == nil || !strings.Contains(err.Error(), "--resume") {

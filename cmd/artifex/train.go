@@ -23,6 +23,7 @@ func trainCommand(reg *factory.Registry) *cobra.Command {
 		seed                           uint64
 		resume, quiet                  bool
 		ckptEvery, logEvery, samples   int
+		sampleEvery                    int
 		budget                         time.Duration
 		sets                           []string
 	)
@@ -47,7 +48,7 @@ on a busy one); it counts this invocation only.`,
 			if err := errors.Join(
 				checkDataDir("train", dataDir),
 				positive("train", flags, map[string]int{"epochs": epochs, "steps": steps, "batch-size": batch, "accumulate": accum, "log-every": logEvery}),
-				notNegative("train", flags, map[string]int{"checkpoint-every": ckptEvery, "samples": samples}, budget),
+				notNegative("train", flags, map[string]int{"checkpoint-every": ckptEvery, "samples": samples, "sample-every": sampleEvery}, budget),
 			); err != nil {
 				return err
 			}
@@ -129,7 +130,7 @@ on a busy one); it counts this invocation only.`,
 			res, err := train.Run(cmd.Context(), cfg, s, train.Options{
 				OutDir: out, Resume: resume, Quiet: quiet, Progress: cmd.ErrOrStderr(),
 				CheckpointEvery: ckptEvery, LogEvery: logEvery, DataDir: dataDir, Registry: reg,
-				Samples: samplesOption(samples), Budget: budget, Comm: comm,
+				Samples: samplesOption(samples), Budget: budget, Comm: comm, SampleEvery: sampleEvery,
 			})
 			err = errors.Join(err, comm.Close())
 			if err != nil || comm.Rank() != 0 {
@@ -165,6 +166,7 @@ on a busy one); it counts this invocation only.`,
 	f.BoolVar(&quiet, "quiet", false, "no progress bar")
 	f.IntVar(&ckptEvery, "checkpoint-every", 0, "save a checkpoint every so many steps (default: every epoch)")
 	f.IntVar(&logEvery, "log-every", 10, "write a metrics record every so many steps")
+	f.IntVar(&sampleEvery, "sample-every", 0, "also draw the sample grid every so many steps, into samples/step_NNNNNN.png (0: only at the end)")
 	f.IntVar(&samples, "samples", 64, "images in the final sample grid (0: none)")
 	f.DurationVar(&budget, "budget", 0, "stop once this much time on every core has been used in CPU time, e.g. 30m (0: no limit)")
 	f.StringArrayVar(&sets, "set", nil, "change the configuration, key=value (YAML value; repeatable): hidden_dims=[1024,512], parameters.kl_weight=0.5, learning_rate=1e-4")
