@@ -84,7 +84,14 @@ func writeMetricsCSV(records []Record, path string) error {
 	}
 	w := csv.NewWriter(f)
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	w.Write(append([]string{"step", "epoch", "loss", "val_loss", "lr", "seconds", "images_per_sec"}, logs...))
+	header := []string{"step", "epoch", "loss", "val_loss", "lr", "seconds", "images_per_sec"}
+	for _, k := range logs {
+		if slices.Contains(header[:7], k) {
+			k = "logs." + k // a model value named like a field keeps its own column
+		}
+		header = append(header, k)
+	}
+	w.Write(header)
 	for _, r := range records {
 		row := []string{strconv.FormatInt(r.Step, 10), strconv.Itoa(r.Epoch), "", "", "", num(r.Seconds), ""}
 		if r.Validation {
