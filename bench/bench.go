@@ -19,6 +19,11 @@ type Result struct {
 	MsPerStep float64 `json:"ms_per_step"`
 	GFLOPS    float64 `json:"gflops,omitempty"`
 	Threads   int     `json:"threads"`
+	// PeakHeapMB is the largest live Go heap seen (sampled every
+	// millisecond) during the timed steps; PeakRSSMB the process's
+	// resident-set high-water mark over them (Linux; 0 elsewhere).
+	PeakHeapMB float64 `json:"peak_heap_mb,omitempty"`
+	PeakRSSMB  float64 `json:"peak_rss_mb,omitempty"`
 }
 
 // Workload is a named benchmark: setup builds the state and returns the step
@@ -85,8 +90,12 @@ func Run(name string) (Result, error) {
 		return Result{}, fmt.Errorf("bench: unknown workload %q (available: %v)", name, Names())
 	}
 	step, flops := w.Setup()
-	dt := Median(step, w.Warmup, w.Reps)
-	r := Result{Workload: name, MsPerStep: dt.Seconds() * 1e3, Threads: kernels.Threads()}
+	for range w.Warmup {
+		step()
+	}
+	var dt time.Duration
+	heap, rss := peakMemory(func() { dt = Median(step, 0, w.Reps) })
+	r := Result{Workload: name, MsPerStep: dt.Seconds() * 1e3, Threads: kernels.Threads(), PeakHeapMB: heap / 1e6, PeakRSSMB: rss / 1e6}
 	if flops > 0 {
 		r.GFLOPS = flops / dt.Seconds() / 1e9
 	}

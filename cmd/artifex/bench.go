@@ -54,7 +54,7 @@ their twins in the repository's bench/ folder (--twins).`,
 					if r.GFLOPS > 0 {
 						fmt.Fprintf(out, "  %7.1f GFLOP/s", r.GFLOPS)
 					}
-					fmt.Fprintf(out, "  (%d threads)\n", r.Threads)
+					fmt.Fprintf(out, "  peak heap %.1f MB, peak RSS %.1f MB  (%d threads)\n", r.PeakHeapMB, r.PeakRSSMB, r.Threads)
 				}
 				if !compare && torchScript == "" {
 					continue
