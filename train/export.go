@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -113,10 +114,38 @@ func ExportConfig(c *Checkpointed) (config.ModelConfiguration, error) {
 		}
 	}
 	cfg.Metadata[config.TrainingDefaultsKey] = td
+	// The checkpoint's JSON made every number a float64: whole ones go
+	// back to integers, as the configuration wrote them (batch_size: 128,
+	// not 128.0).
+	cfg.Metadata = wholeNumbers(cfg.Metadata).(map[string]any)
 	if _, err := SettingsFromConfig(cfg); err != nil {
 		return cfg, fmt.Errorf("train: export: the run's settings as training defaults: %w", err)
 	}
 	return cfg, nil
+}
+
+// wholeNumbers returns v with every float64 that holds a whole number
+// within int's exact range made an int, in maps and lists at any depth.
+func wholeNumbers(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int(x)
+		}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = wholeNumbers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = wholeNumbers(e)
+		}
+		return out
+	}
+	return v
 }
 
 // settingsMap returns s as its training_defaults keys and JSON values.

@@ -8,6 +8,7 @@
 //	artifex train --zoo NAME | --config FILE [--epochs --steps --batch-size --lr --seed --data-dir --out DIR --resume --quiet --samples N]
 //	artifex sample --checkpoint DIR -n 64 --out samples.png|DIR|NAME.pdb|.ply|.obj|.off [--seed] [--sampler ddpm|ddim --steps N --eta E] [--temperature T] [--seconds S] [--data-dir DIR]
 //	artifex evaluate --checkpoint DIR [--data-dir DIR] [--limit N] [--json]
+//	artifex export --checkpoint DIR --out DIR2 [--dtype float32|float16|bfloat16] [--metrics FILE] [--notes FILE]
 //	artifex bench WORKLOAD...
 package main
 
@@ -55,6 +56,7 @@ func newRoot(reg *factory.Registry) *cobra.Command {
 		trainCommand(reg),
 		sampleCommand(reg),
 		evaluateCommand(reg),
+		exportCommand(reg),
 		benchCommand(),
 	)
 	return root
