@@ -179,7 +179,7 @@ an explicit --split test is an error then.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
+	f.StringVar(&ckpt, "checkpoint", "", "training output directory, directory written by export, or checkpoint file")
 	f.StringVar(&dataDir, "data-dir", "", "directory searched first for the data set")
 	f.StringVar(&split, "split", "test", "split the family metrics are computed on: test, or train (e.g. when the test split is too small)")
 	f.IntVar(&limit, "limit", 0, "compute the family metrics on the first N test examples only (0: all)")

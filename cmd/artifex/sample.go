@@ -71,7 +71,7 @@ takes the model's configured value.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&ckpt, "checkpoint", "", "training output directory or checkpoint file")
+	f.StringVar(&ckpt, "checkpoint", "", "training output directory, directory written by export, or checkpoint file")
 	f.IntVarP(&r.n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1; 3-D shapes and protein sequences: default 8)")
 	f.IntVar(&r.nrow, "nrow", 0, "images per row (default: a square grid)")
 	f.StringVar(&r.out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav; FASTA file for protein sequence models, default samples.fasta; directory or NAME.pdb/.ply/.obj/.off for 3-D shapes, default samples/)")
