@@ -70,7 +70,7 @@ func (t *Tensor) Backward() {
 	if !t.requiresGrad {
 		panic("tensor: Backward on a tensor that does not require grad (no parameter or input with SetRequiresGrad(true) took part)")
 	}
-	grads := propagate([]*Tensor{t}, false, nil)
+	grads := propagate([]*Tensor{t}, false, nil, true)
 	NoGrad(func() {
 		for leaf, g := range grads {
 			if leaf.grad == nil {
@@ -92,7 +92,7 @@ func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 	for _, in := range inputs {
 		want[in] = true
 	}
-	grads := propagate(outputs, createGraph, want)
+	grads := propagate(outputs, createGraph, want, false)
 	res := make([]*Tensor, len(inputs))
 	for i, in := range inputs {
 		if g, ok := grads[in]; ok {
@@ -107,7 +107,14 @@ func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 // propagate walks the graph below outputs in reverse topological order. It
 // returns the gradient of every tensor in want, or, when want is nil, of
 // every leaf that requires a gradient.
-func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool) map[*Tensor]*Tensor {
+//
+// With release (Backward), each op's record is dropped as soon as its
+// gradients are computed, as PyTorch frees a graph without retain_graph:
+// the walk goes from the outputs down, so every op that read a tensor has
+// run its backward by then, and the tensors and closures kept only for
+// the backward pass become garbage one by one instead of living until the
+// whole pass ends. A freed op panics if a later pass reaches it.
+func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool, release bool) map[*Tensor]*Tensor {
 	order := topoSort(outputs)
 	grads := make(map[*Tensor]*Tensor, len(order))
 	result := make(map[*Tensor]*Tensor)
@@ -134,16 +141,21 @@ func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool) map[*
 			if t.node == nil {
 				continue
 			}
-			inGrads := t.node.backward(g)
-			for j, in := range t.node.inputs {
+			n := t.node
+			inGrads := n.backward(g)
+			for j, in := range n.inputs {
 				if in == nil || !in.requiresGrad || inGrads[j] == nil {
 					continue
 				}
 				gi := inGrads[j]
 				if !SameShape(gi.shape, in.shape) {
-					panic(fmt.Sprintf("tensor: backward of %s produced gradient %v for input %d of shape %v", t.node.op, gi.shape, j, in.shape))
+					panic(fmt.Sprintf("tensor: backward of %s produced gradient %v for input %d of shape %v", n.op, gi.shape, j, in.shape))
 				}
 				accumulate(grads, in, gi)
+			}
+			if release {
+				t.node = freed(n.op)
+				order[i] = nil
 			}
 		}
 	}
@@ -153,6 +165,14 @@ func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool) map[*
 		NoGrad(run)
 	}
 	return result
+}
+
+// freed is the record left on a tensor whose op's backward pass has run
+// and been released by Backward.
+func freed(op string) *node {
+	return &node{op: op, backward: func(*Tensor) []*Tensor {
+		panic(fmt.Sprintf("tensor: backward through %s, whose graph an earlier Backward freed; compute the loss again (or use Grad, which keeps the graph)", op))
+	}}
 }
 
 func accumulate(grads map[*Tensor]*Tensor, t, g *Tensor) {
