@@ -1,12 +1,11 @@
 package tensor
 
 import (
-	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
-	"strings"
+
+	"github.com/artifex-go/artifex/internal/sysmem"
 )
 
 // MaxElements is the most values one tensor may hold. Creating a larger
@@ -42,19 +41,8 @@ func defaultMaxElements() int {
 	if n, err := strconv.ParseInt(os.Getenv("ARTIFEX_MAX_TENSOR_ELEMENTS"), 10, 64); err == nil && n > 0 {
 		return int(n)
 	}
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 1 << 32
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemTotal:" {
-			if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil && kb > 0 {
-				return int(min(kb*1024/2/4, math.MaxInt32*int64(64)))
-			}
-		}
+	if total := sysmem.Total(); total > 0 {
+		return int(total / 2 / 4)
 	}
 	return 1 << 32
 }
