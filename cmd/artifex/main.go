@@ -18,19 +18,35 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
 	"github.com/artifex-go/artifex/factory"
 )
+	"github.com/artifex-go/artifex/internal/sysmem"
 
 func main() {
+// setMemoryLimit gives Go's collector a soft limit of three quarters of
+// the machine's memory (unless GOMEMLIMIT sets one), so that it collects
+// harder as a large model's training nears the machine's memory instead
+// of letting garbage grow until the kernel kills the process.
+func setMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if total := sysmem.Total(); total > 0 {
+		debug.SetMemoryLimit(total / 4 * 3)
+	}
+}
+
 	// The first Ctrl-C cancels the context: training saves a checkpoint
 	// and returns. Once it has, signals get their default action again, so
 	// a second Ctrl-C ends a process that is slow to stop.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() { <-ctx.Done(); stop() }()
 	err := newRoot(factory.DefaultRegistry()).ExecuteContext(ctx)
+	setMemoryLimit()
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "artifex:", err)
