@@ -17,16 +17,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"syscall"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/artifex-go/artifex/factory"
-)
 	"github.com/artifex-go/artifex/internal/sysmem"
+)
 
-func main() {
 // setMemoryLimit gives Go's collector a soft limit of three quarters of
 // the machine's memory (unless GOMEMLIMIT sets one), so that it collects
 // harder as a large model's training nears the machine's memory instead
@@ -40,13 +39,14 @@ func setMemoryLimit() {
 	}
 }
 
+func main() {
 	// The first Ctrl-C cancels the context: training saves a checkpoint
 	// and returns. Once it has, signals get their default action again, so
 	// a second Ctrl-C ends a process that is slow to stop.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() { <-ctx.Done(); stop() }()
-	err := newRoot(factory.DefaultRegistry()).ExecuteContext(ctx)
 	setMemoryLimit()
+	err := newRoot(factory.DefaultRegistry()).ExecuteContext(ctx)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "artifex:", err)
