@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,12 +20,14 @@ import (
 	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/pretrained"
 	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/train"
 )
 
 func sampleCommand(reg *factory.Registry) *cobra.Command {
-	var ckpt string
+	var ckpt, zooName string
+	var usePretrained bool
 	r := sampleRun{ts: textSampling{temperature: 0.8}, as: audioSampling{temperature: 1}}
 	cmd := &cobra.Command{
 		Use:   "sample --checkpoint DIR",
@@ -55,6 +59,23 @@ takes the model's configured value.`,
 			if err := checkDataDir("sample", r.dataDir); err != nil {
 				return err
 			}
+			if usePretrained {
+				if zooName == "" || ckpt != "" {
+					return errors.New("sample: --pretrained takes --zoo NAME (and no --checkpoint); presets with pretrained weights: " + strings.Join(pretrained.Names(), ", "))
+				}
+				tmp, err := os.MkdirTemp("", "artifex-pretrained-")
+				if err != nil {
+					return fmt.Errorf("sample: %w", err)
+				}
+				defer os.RemoveAll(tmp)
+				if ckpt, err = pretrained.Extract(zooName, tmp); err != nil {
+					return fmt.Errorf("sample: %w", err)
+				}
+			} else if zooName != "" {
+				return errors.New("sample: --zoo names a preset's pretrained weights: add --pretrained, or sample a training run with --checkpoint DIR")
+			} else if ckpt == "" {
+				return errors.New("sample: name what to sample: --checkpoint DIR (a training run or an export), or --zoo NAME --pretrained")
+			}
 			c, err := train.LoadCheckpointData(ckpt, reg, r.dataDir)
 			if err != nil {
 				return err
@@ -72,6 +93,8 @@ takes the model's configured value.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "training output directory, directory written by export, or checkpoint file")
+	f.StringVar(&zooName, "zoo", "", "with --pretrained: the zoo preset whose pretrained weights to sample ("+strings.Join(pretrained.Names(), ", ")+")")
+	f.BoolVar(&usePretrained, "pretrained", false, "sample the weights this project trained for the --zoo preset, embedded in the binary (see pretrained/NAME/MODEL_CARD.md)")
 	f.IntVarP(&r.n, "num", "n", 64, "number of samples (points of a 2-D model: default 2000; audio clips: default 1; 3-D shapes and protein sequences: default 8)")
 	f.IntVar(&r.nrow, "nrow", 0, "images per row (default: a square grid)")
 	f.StringVar(&r.out, "out", "samples.png", "PNG file to write (CSV file for tabular models, default samples.csv; WAV file for audio models, default samples.wav; FASTA file for protein sequence models, default samples.fasta; directory or NAME.pdb/.ply/.obj/.off for 3-D shapes, default samples/)")
@@ -86,7 +109,6 @@ takes the model's configured value.`,
 	f.IntVar(&r.ts.maxTokens, "max-tokens", 200, "text models: tokens to generate per sample")
 	f.IntVar(&r.ts.topK, "top-k", 0, "text models: sample among the k most likely tokens (0: all)")
 	f.Float64Var(&r.ts.topP, "top-p", 0.95, "text models: nucleus sampling mass (1: all)")
-	cmd.MarkFlagRequired("checkpoint")
 	return cmd
 }
 

@@ -1,0 +1,42 @@
+package pretrained
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/train"
+)
+
+func TestEveryPresetExtractsLoadsAndDrawsFiniteImages(t *testing.T) {
+	if len(Names()) == 0 {
+		t.Fatal("no pretrained presets embedded")
+	}
+	for _, name := range Names() {
+		dir, err := Extract(name, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := train.LoadCheckpoint(dir, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if c.Config.Name != name {
+			t.Errorf("%s: the weights are of %q", name, c.Config.Name)
+		}
+		s, ok := c.Model.(models.ImageSampler)
+		if !ok {
+			t.Fatalf("%s draws no images", name)
+		}
+		x := s.SampleImages(4, nn.NewRngs(1))
+		for _, v := range x.Data() {
+			if !(v >= 0 && v <= 1) {
+				t.Fatalf("%s: pixel %v outside [0, 1]", name, v)
+			}
+		}
+	}
+	if _, err := Extract("gan_mnist_nope", t.TempDir()); err == nil || !strings.Contains(err.Error(), "presets with them: vae_mnist") {
+		t.Errorf("an unknown preset: %v", err)
+	}
+}
