@@ -137,6 +137,11 @@ an explicit --split test is an error then.`,
 				maps.Copy(result, q)
 			}
 			if groups["fid"] || groups["kid"] || groups["is"] || groups["prdc"] {
+				if net != nil {
+					// Said once, before the numbers: these scores are not
+					// comparable with published (Inception) ones.
+					fmt.Fprintf(cmd.ErrOrStderr(), "evaluate: fid, kid, is, precision, recall, density and coverage are computed on the features of this project's %s classifier (metrics/weights), not Inception's: compare them between models of this data set, not with published FIDs\n", c.Settings.Dataset)
+				}
 				q, err := sampleQuality(c, net, dataDir, samples, seed)
 				if err != nil {
 					return err
