@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/nn"
@@ -168,4 +169,46 @@ func (o Options) score() (diffusion.ScoreSampleOptions, error) {
 		opts.Steps = *o.Steps
 	}
 	return opts, nil
+}
+
+// The names of the options, as OptionNames reports them.
+const (
+	OptionSampler     = "sampler"
+	OptionSteps       = "steps"
+	OptionEta         = "eta"
+	OptionTemperature = "temperature"
+)
+
+// OptionNames returns the options m's drawing reads: sampler, steps and
+// eta for a DDPM (of images or of structures), sampler and steps for a
+// ScoreDiffusion model, temperature for flows, VAEs, sequence, language
+// and audio models.
+func OptionNames(m models.Model) []string {
+	diffusionOptions := func(m models.Model) []string {
+		switch m.(type) {
+		case *diffusion.DDPM:
+			return []string{OptionSampler, OptionSteps, OptionEta}
+		case *diffusion.ScoreDiffusion:
+			return []string{OptionSampler, OptionSteps}
+		}
+		return nil
+	}
+	switch KindOf(m) {
+	case Images:
+		if is[temperatureImages](m) {
+			return []string{OptionTemperature}
+		}
+		return diffusionOptions(m)
+	case Points:
+		if is[temperaturePoints](m) {
+			return []string{OptionTemperature}
+		}
+	case Shapes:
+		if a, ok := m.(*protein.Adapted); ok && a.Diffusion() != nil {
+			return diffusionOptions(a.Diffusion())
+		}
+	case Sequences, Text, Audio:
+		return []string{OptionTemperature}
+	}
+	return nil
 }

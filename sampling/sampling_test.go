@@ -102,3 +102,18 @@ func TestFASTARecordsNameModelStepSeedAndSample(t *testing.T) {
 		t.Errorf("second record %+v (an inner gap is an unknown residue, X)", got[1])
 	}
 }
+
+func TestOptionNamesSayWhatEachModelReads(t *testing.T) {
+	for name, want := range map[string][]string{
+		"vae_mnist":             {"temperature"},
+		"diffusion_mnist":       {"sampler", "steps", "eta"},
+		"nsf_tabular":           {"temperature"},
+		"transformer_text":      {"temperature"},
+		"gan_mnist":             nil,
+		"pointcloud_primitives": nil,
+	} {
+		if got := sampling.OptionNames(preset(t, name)); !slices.Equal(got, want) {
+			t.Errorf("OptionNames(%s) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -10,6 +10,7 @@
 //	artifex evaluate --checkpoint DIR [--data-dir DIR] [--limit N] [--json]
 //	artifex export --checkpoint DIR --out DIR2 [--dtype float32|float16|bfloat16] [--metrics FILE] [--notes FILE]
 //	artifex bench WORKLOAD...
+//	artifex serve --checkpoint DIR [--checkpoint NAME=DIR ...] [--addr 127.0.0.1:8080]
 package main
 
 import (
@@ -74,6 +75,7 @@ func newRoot(reg *factory.Registry) *cobra.Command {
 		evaluateCommand(reg),
 		exportCommand(reg),
 		benchCommand(),
+		serveCommand(reg),
 	)
 	return root
 }
