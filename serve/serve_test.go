@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"log"
 	"net/http"
 	"slices"
 	"strings"
@@ -496,5 +497,26 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Errorf("Serve: %v", err)
+	}
+}
+
+// panicker is a model whose sampler panics.
+type panicker struct{ *probe }
+
+func (*panicker) SampleImages(int, *tensor.Rngs) *tensor.Tensor { panic("out of ideas") }
+
+func TestAModelThatPanicsGets500AndTheServerGoesOn(t *testing.T) {
+	var logged bytes.Buffer
+	_, c := server(t, serve.Options{Workers: 1, Log: log.New(&logged, "", 0)}, source(&panicker{newProbe("bad", false)}), source(newProbe("good", false)))
+	_, err := c.Sample(context.Background(), "bad", client.Request{})
+	var e *client.Error
+	if !errors.As(err, &e) || e.Status != http.StatusInternalServerError || !strings.Contains(e.Message, "out of ideas") {
+		t.Errorf("a panicking model: %v, want 500 with the panic's message", err)
+	}
+	if !strings.Contains(logged.String(), "model bad panicked") {
+		t.Errorf("the panic was not logged: %q", logged.String())
+	}
+	if _, err := c.Sample(context.Background(), "good", client.Request{}); err != nil {
+		t.Errorf("after a panic the server answered %v", err)
 	}
 }

@@ -119,7 +119,7 @@ func waitInFlight(t *testing.T, c *client.Client) {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestServeRefusesBadFlagsAndModelsItCannotServe(t *testing.T) {
+func TestServeRefusesBadFlagsAndCheckpoints(t *testing.T) {
 	reg := factory.DefaultRegistry()
 	for _, c := range []struct {
 		args []string
