@@ -125,7 +125,10 @@ an explicit --split test is an error then.`,
 			}
 			result := map[string]float64{}
 			if groups["family"] {
-				if result, split, err = familyMetrics(cmd.ErrOrStderr(), c, split, cmd.Flags().Changed("split"), dataDir, limit, nn.NewRngs(seed)); err != nil {
+				if err := phase(cmd.ErrOrStderr(), "evaluate: "+c.Config.Name+"'s family metrics", func() (err error) {
+					result, split, err = familyMetrics(cmd.ErrOrStderr(), c, split, cmd.Flags().Changed("split"), dataDir, limit, nn.NewRngs(seed))
+					return err
+				}); err != nil {
 					return err
 				}
 			}
@@ -142,7 +145,11 @@ an explicit --split test is an error then.`,
 					// comparable with published (Inception) ones.
 					fmt.Fprintf(cmd.ErrOrStderr(), "evaluate: fid, kid, is, precision, recall, density and coverage are computed on the features of this project's %s classifier (metrics/weights), not Inception's: compare them between models of this data set, not with published FIDs\n", c.Settings.Dataset)
 				}
-				q, err := sampleQuality(c, net, dataDir, samples, seed)
+				var q map[string]float64
+				err := phase(cmd.ErrOrStderr(), fmt.Sprintf("evaluate: drawing %d samples and measuring their features", samples), func() (err error) {
+					q, err = sampleQuality(c, net, dataDir, samples, seed)
+					return err
+				})
 				if err != nil {
 					return err
 				}

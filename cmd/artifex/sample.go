@@ -270,7 +270,13 @@ func (r *sampleRun) translations() error {
 
 // images draws a grid of samples.
 func (r *sampleRun) images() error {
-	images, err := sampling.DrawImages(r.c.Model, r.n, r.so, nn.NewRngs(r.seed))
+	so := r.so
+	a := startActivity(r.cmd.ErrOrStderr(), fmt.Sprintf("sample: drawing %d images from %s", r.n, r.c.Config.Name))
+	if so.Check == nil && so.Temperature == nil {
+		so.Check = a.step // counts a diffusion sampler's denoising steps
+	}
+	images, err := sampling.DrawImages(r.c.Model, r.n, so, nn.NewRngs(r.seed))
+	a.done()
 	if err != nil {
 		return err
 	}
