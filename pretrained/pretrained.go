@@ -1,7 +1,7 @@
 // Package pretrained holds weights this project trained for small zoo
 // presets, exported in float16 with their model cards (artifex export),
 // and embedded in the binary, so that a fresh checkout draws samples at
-// once: `artifex sample --zoo vae_mnist --pretrained`. Each preset's
+// once: `artifex sample --zoo vae_mnist --pretrained` (and gan_mnist). Each preset's
 // folder holds model.safetensors, config.yaml, MODEL_CARD.md (how it was
 // trained: command, CPU time) and evaluate.json (the numbers behind the
 // card).
@@ -17,7 +17,7 @@ import (
 	"strings"
 )
 
-//go:embed vae_mnist
+//go:embed vae_mnist gan_mnist
 var files embed.FS
 
 // Names returns the presets that have pretrained weights, sorted.

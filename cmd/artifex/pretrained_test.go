@@ -25,7 +25,7 @@ func TestSamplePretrainedDrawsFromTheEmbeddedWeights(t *testing.T) {
 		t.Errorf("the grid: %v", err)
 	}
 	for _, args := range [][]string{
-		{"sample", "--zoo", "gan_mnist", "--pretrained"},
+		{"sample", "--zoo", "diffusion_mnist", "--pretrained"},
 		{"sample", "--zoo", "vae_mnist"},
 		{"sample"},
 	} {
