@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
@@ -32,10 +31,6 @@ type Modality struct{}
 
 // Name is "image".
 func (Modality) Name() string { return "image" }
-
-// Families lists the model families the image modality serves: those
-// whose models draw images.
-var Families = []string{"vae", "gan", "diffusion", "flow", "ebm", "autoregressive"}
 
 // Options are the settings of an adapted model, read from
 // metadata.image.
@@ -126,13 +121,11 @@ func (o Options) record(cfg config.ModelConfiguration) config.ModelConfiguration
 // fails for families that do not model images, models that draw no
 // images, and invalid metadata.image settings.
 func (Modality) Adapt(m models.Model, family string) (models.Model, error) {
-	if !slices.Contains(Families, family) {
-		return nil, fmt.Errorf("image: the image modality cannot serve family %q (its models do not generate images); it serves: %s",
-			family, strings.Join(Families, ", "))
-	}
+	// What the modality serves is asked of the model, not of its family's
+	// name, so that a user's family of image models is served too.
 	sampler, ok := m.(models.ImageSampler)
 	if !ok {
-		return nil, fmt.Errorf("image: model %q (%s) does not draw images, so the image modality cannot serve it", m.Config().Name, m.Config().ModelClass)
+		return nil, fmt.Errorf("image: model %q (%s, family %s) does not draw images (models.ImageSampler), so the image modality cannot serve it", m.Config().Name, m.Config().ModelClass, family)
 	}
 	o, err := ParseOptions(m.Config())
 	if err != nil {
