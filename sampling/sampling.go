@@ -30,7 +30,7 @@ const (
 	Shapes       Kind = "shapes"       // 3-D shapes, one file each (ShapesOf): PDB, PLY, OBJ, OFF
 	Sequences    Kind = "sequences"    // protein sequences (protein.SequenceSampler): FASTA
 	Text         Kind = "text"         // text (models.TextSampler)
-	Audio        Kind = "audio"        // audio clips (*audio.Waveform): WAV
+	Audio        Kind = "audio"        // audio clips (audio.ClipSampler): WAV
 	Points       Kind = "points"       // points in R^D (models.PointSampler with PointDim > 0)
 	Translations Kind = "translations" // translations of test images (Translator)
 	Images       Kind = "images"       // images (models.ImageSampler), and every other model
@@ -48,7 +48,7 @@ func KindOf(m models.Model) Kind {
 		return Sequences
 	case is[models.TextSampler](m):
 		return Text
-	case is[*audio.Waveform](m):
+	case is[audio.ClipSampler](m):
 		return Audio
 	case isPoints(m):
 		return Points

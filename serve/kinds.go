@@ -174,7 +174,7 @@ var audioKind = kind{
 		if !(temperature > 0) {
 			return response{}, fmt.Errorf("temperature must be > 0, got %g", temperature)
 		}
-		clips, err := c.Model.(*audio.Waveform).Generate(j.req.N, seconds, float32(temperature), rngs)
+		clips, err := c.Model.(audio.ClipSampler).Generate(j.req.N, seconds, float32(temperature), rngs)
 		if err != nil {
 			return response{}, err
 		}

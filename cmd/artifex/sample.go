@@ -235,7 +235,7 @@ func (r *sampleRun) audio() error {
 	if r.so.Temperature != nil {
 		as.temperature = *r.so.Temperature
 	}
-	return as.write(r.cmd.OutOrStdout(), r.c, r.c.Model.(*audio.Waveform), r.n, r.seed, r.out)
+	return as.write(r.cmd.OutOrStdout(), r.c, r.c.Model.(audio.ClipSampler), r.n, r.seed, r.out)
 }
 
 // points draws a 2-D model's samples as a scatter plot.

@@ -207,6 +207,16 @@ func (a *Waveform) Evaluate(test *data.Dataset, _ *tensor.Rngs) (map[string]floa
 	return out, nil
 }
 
+// ClipSampler is a model that draws audio clips: n clips of the given
+// duration in seconds, at a temperature. The CLI and the server find
+// audio models through it, not through a model type.
+type ClipSampler interface {
+	models.Model
+	Generate(n int, seconds float64, temperature float32, rngs *tensor.Rngs) ([]*Clip, error)
+}
+
+var _ ClipSampler = (*Waveform)(nil)
+
 // Generate draws n clips of the given duration in seconds at the model's
 // sample rate.
 func (a *Waveform) Generate(n int, seconds float64, temperature float32, rngs *tensor.Rngs) ([]*Clip, error) {
