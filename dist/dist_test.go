@@ -130,3 +130,19 @@ func TestGroupRanksAllreduceAndBroadcastAsAnMPIJobWould(t *testing.T) {
 		}
 	}
 }
+
+func TestGradientAveragerWritesSharedGradientTensorsApart(t *testing.T) {
+	a := tensor.FromSlice([]float32{0, 0}, 2).SetRequiresGrad(true)
+	b := tensor.FromSlice([]float32{0, 0}, 2).SetRequiresGrad(true)
+	shared := tensor.FromSlice([]float32{2, 4}, 2)
+	a.SetGrad(shared)
+	b.SetGrad(shared) // one gradient tensor for two parameters
+	// The other rank: flags [1 1], a's gradient [4 8], b's [0 0].
+	comm := &fakeComm{n: 2, others: [][]float32{{1, 1, 4, 8, 0, 0}}}
+	if err := (&GradientAverager{Comm: comm}).Average([]nn.Param{{Name: "a", Tensor: a}, {Name: "b", Tensor: b}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.Grad().Data(), []float32{3, 6}) || !slices.Equal(b.Grad().Data(), []float32{1, 2}) {
+		t.Errorf("gradients %v and %v, want [3 6] and [1 2]", a.Grad().Data(), b.Grad().Data())
+	}
+}

@@ -71,6 +71,10 @@ func (g *GradientAverager) Average(params []nn.Param, values []float32) error {
 	}
 	scale := 1 / float32(n)
 	off = len(params)
+	// Autodiff may let two parameters share one gradient tensor; such a
+	// tensor is written once in place and the others get fresh ones, so
+	// that a step allocates nothing in the usual case.
+	written := map[*float32]bool{}
 	for i, p := range params {
 		size := p.Tensor.Size()
 		sum := buf[off : off+size]
@@ -79,14 +83,18 @@ func (g *GradientAverager) Average(params []nn.Param, values []float32) error {
 			p.Tensor.ZeroGrad()
 			continue
 		}
-		// A fresh tensor: autodiff may let two parameters share one
-		// gradient tensor, which writing in place would mix up.
-		gt := tensor.Zeros(p.Tensor.Shape()...)
+		gt := p.Tensor.Grad()
+		if gt == nil || len(gt.Data()) == 0 || written[&gt.Data()[0]] {
+			gt = tensor.Zeros(p.Tensor.Shape()...)
+			p.Tensor.SetGrad(gt)
+		}
 		d := gt.Data()
+		if len(d) > 0 {
+			written[&d[0]] = true
+		}
 		for j, v := range sum {
 			d[j] = v * scale
 		}
-		p.Tensor.SetGrad(gt)
 	}
 	for i := range values {
 		values[i] = buf[off+i] * scale

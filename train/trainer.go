@@ -241,6 +241,9 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	if opts.Samples == 0 {
 		opts.Samples = 64
 	}
+	if opts.Validation, err = validationSet(opts.Validation, opts.ValidationLimit); err != nil {
+		return nil, err
+	}
 	par, err := newParallel(opts.Comm, step, rngs, s)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,23 @@ import (
 // loss is measured on at the end of each epoch.
 const DefaultValidationLimit = 1000
 
+// validationSet returns the first ValidationLimit examples of val (nil
+// stays nil), so that every epoch measures the same examples without
+// cutting them again.
+func validationSet(val *data.Dataset, limit int) (*data.Dataset, error) {
+	if limit <= 0 {
+		limit = DefaultValidationLimit
+	}
+	if val == nil || val.Len() <= limit {
+		return val, nil
+	}
+	head, _, err := val.Split(limit)
+	if err != nil {
+		return nil, fmt.Errorf("train: validation: %w", err)
+	}
+	return head, nil
+}
+
 // validationLoss is the mean training loss of the model on the first
 // examples of t.opts.Validation, measured without recording gradients,
 // in evaluation mode (dropout off, batch norm on its running statistics)
@@ -30,16 +47,7 @@ func (t *Trainer) validationLoss() (loss float64, ok bool, err error) {
 	if t.opts.Validation == nil || !trainable || !t.par.lead() {
 		return 0, false, nil
 	}
-	val := t.opts.Validation
-	limit := t.opts.ValidationLimit
-	if limit <= 0 {
-		limit = DefaultValidationLimit
-	}
-	if val.Len() > limit {
-		if val, _, err = val.Split(limit); err != nil {
-			return 0, false, fmt.Errorf("train: validation: %w", err)
-		}
-	}
+	val := t.opts.Validation // cut to ValidationLimit by New
 	rngs := t.rngs.Fork("validation")
 	it, err := data.NewIterator(val, data.BatchOptions{Size: t.settings.BatchSize, Transform: t.settings.Transform(rngs)})
 	if err != nil {

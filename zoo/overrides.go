@@ -49,14 +49,12 @@ func (o Overrides) Apply(cfg config.ModelConfiguration) (config.ModelConfigurati
 // ApplyWith is Apply with the parameter schemas of registry r.
 func (o Overrides) ApplyWith(r *factory.Registry, cfg config.ModelConfiguration) (config.ModelConfiguration, error) {
 	cfg = cfg.Clone()
-	keys := slices.Sorted(maps.Keys(o))
 	// Fields first: a model_class override decides which parameters the
 	// other keys can name.
-	slices.SortStableFunc(keys, func(a, b string) int {
-		return boolRank(!slices.Contains(fields, a)) - boolRank(!slices.Contains(fields, b))
-	})
+	keys := slices.Sorted(maps.Keys(o))
+	isField := func(k string) bool { return slices.Contains(fields, k) }
 	var errs []error
-	for _, k := range keys {
+	for _, k := range append(filter(keys, isField), filter(keys, func(k string) bool { return !isField(k) })...) {
 		if err := o.apply(r, &cfg, k, o[k]); err != nil {
 			errs = append(errs, fmt.Errorf("override %q: %w", k, err))
 		}
@@ -67,11 +65,15 @@ func (o Overrides) ApplyWith(r *factory.Registry, cfg config.ModelConfiguration)
 	return cfg, nil
 }
 
-func boolRank(b bool) int {
-	if b {
-		return 1
+// filter returns the keys for which keep is true, in order.
+func filter(keys []string, keep func(string) bool) []string {
+	var out []string
+	for _, k := range keys {
+		if keep(k) {
+			out = append(out, k)
+		}
 	}
-	return 0
+	return out
 }
 
 func (o Overrides) apply(r *factory.Registry, cfg *config.ModelConfiguration, key string, v any) error {
