@@ -1,13 +1,12 @@
 package sampling
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/models"
-	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 	"github.com/artifex-go/artifex/train"
@@ -65,25 +64,17 @@ func DrawImages(m models.Model, n int, o Options, rngs *tensor.Rngs) (*tensor.Te
 		nn.SetTraining(m, false)
 		tensor.NoGrad(f)
 	}
-	_, ddpm := m.(*diffusion.DDPM)
+	stepped, isStepped := m.(models.StepImageSampler)
 	switch {
-	case o.Diffusion() || (ddpm && o.Check != nil): // a DDPM checks between its steps
-		switch d := m.(type) {
-		case *diffusion.DDPM:
-			opts, oerr := o.ddpm(d)
-			if oerr != nil {
-				return nil, oerr
-			}
-			draw(func() { x, err = d.SampleImagesWith(n, opts, rngs) })
-		case *diffusion.ScoreDiffusion:
-			opts, oerr := o.score()
-			if oerr != nil {
-				return nil, oerr
-			}
-			draw(func() { x, err = d.SampleImagesWith(n, opts, rngs) })
-		default:
-			return nil, fmt.Errorf("sampling: sampler, steps and eta choose how a diffusion model samples; model %s is not a diffusion model", Describe(m))
+	case o.Diffusion() || (isStepped && o.Check != nil): // a stepped sampler checks between its steps
+		so, serr := o.steps(m)
+		if serr != nil {
+			return nil, serr
 		}
+		if !isStepped {
+			return nil, notDiffusion(m)
+		}
+		draw(func() { x, err = stepped.SampleImagesStepped(n, so, rngs) })
 	case o.Temperature != nil:
 		ts, ok := m.(temperatureImages)
 		if !ok {
@@ -123,52 +114,51 @@ func DrawPoints(m models.Model, n int, o Options, rngs *tensor.Rngs) (*tensor.Te
 	return x, nil
 }
 
-// ddpm checks the options against a DDPM's samplers.
-func (o Options) ddpm(d *diffusion.DDPM) (diffusion.SampleOptions, error) {
-	allowed := []string{diffusion.SamplerDDPM, diffusion.SamplerDDIM}
-	if o.Sampler != "" && !slices.Contains(allowed, o.Sampler) {
-		return diffusion.SampleOptions{}, fmt.Errorf("sampling: unknown sampler %q for a DDPM; allowed: %s", o.Sampler, strings.Join(allowed, ", "))
+// samplers returns the samplers of m, none when m takes no step options.
+func samplers(m models.Model) models.Samplers {
+	if st, ok := m.(models.StepSampler); ok {
+		return st.Samplers()
 	}
-	sampler := o.Sampler
-	if sampler == "" {
-		sampler = d.Settings().Sampler
-	}
-	opts := diffusion.SampleOptions{Sampler: sampler, Eta: -1, Check: o.Check}
-	if o.Eta != nil {
-		if sampler != diffusion.SamplerDDIM {
-			return opts, fmt.Errorf("sampling: eta is DDIM's parameter; the sampler is %s (choose sampler ddim)", sampler)
-		}
-		if !(*o.Eta >= 0) {
-			return opts, fmt.Errorf("sampling: eta must be >= 0, got %g", *o.Eta)
-		}
-		opts.Eta = *o.Eta
-	}
-	if o.Steps != nil {
-		if *o.Steps < 1 {
-			return opts, fmt.Errorf("sampling: steps must be >= 1, got %d", *o.Steps)
-		}
-		opts.Steps = *o.Steps
-	}
-	return opts, nil
+	return models.Samplers{}
 }
 
-// score checks the options against a score model's samplers.
-func (o Options) score() (diffusion.ScoreSampleOptions, error) {
-	allowed := []string{diffusion.SamplerEulerMaruyama, diffusion.SamplerPredictorCorrector}
-	if o.Sampler != "" && !slices.Contains(allowed, o.Sampler) {
-		return diffusion.ScoreSampleOptions{}, fmt.Errorf("sampling: unknown sampler %q for a ScoreDiffusion model; allowed: %s", o.Sampler, strings.Join(allowed, ", "))
+func notDiffusion(m models.Model) error {
+	return fmt.Errorf("sampling: sampler, steps and eta choose how a diffusion model samples; model %s is not a diffusion model", Describe(m))
+}
+
+// steps checks the sampler, steps and eta of the options against the
+// samplers of m and returns them as step options.
+func (o Options) steps(m models.Model) (models.StepOptions, error) {
+	so := models.StepOptions{Sampler: o.Sampler, Check: o.Check}
+	if !o.Diffusion() {
+		return so, nil
 	}
+	ss := samplers(m)
+	if len(ss.Names) == 0 {
+		return so, notDiffusion(m)
+	}
+	if o.Sampler != "" && !slices.Contains(ss.Names, o.Sampler) {
+		return so, fmt.Errorf("sampling: unknown sampler %q for model %s; allowed: %s", o.Sampler, Describe(m), strings.Join(ss.Names, ", "))
+	}
+	sampler := cmp.Or(o.Sampler, ss.Default)
 	if o.Eta != nil {
-		return diffusion.ScoreSampleOptions{}, fmt.Errorf("sampling: eta is DDIM's parameter; a ScoreDiffusion model samples with %s", strings.Join(allowed, " or "))
+		switch {
+		case len(ss.Eta) == 0:
+			return so, fmt.Errorf("sampling: eta is DDIM's parameter; model %s samples with %s", Describe(m), strings.Join(ss.Names, " or "))
+		case !slices.Contains(ss.Eta, sampler):
+			return so, fmt.Errorf("sampling: eta is DDIM's parameter; the sampler is %s (choose sampler %s)", sampler, strings.Join(ss.Eta, " or "))
+		case !(*o.Eta >= 0):
+			return so, fmt.Errorf("sampling: eta must be >= 0, got %g", *o.Eta)
+		}
+		so.Eta = o.Eta
 	}
-	opts := diffusion.ScoreSampleOptions{Sampler: o.Sampler}
 	if o.Steps != nil {
 		if *o.Steps < 1 {
-			return opts, fmt.Errorf("sampling: steps must be >= 1, got %d", *o.Steps)
+			return so, fmt.Errorf("sampling: steps must be >= 1, got %d", *o.Steps)
 		}
-		opts.Steps = *o.Steps
+		so.Steps = *o.Steps
 	}
-	return opts, nil
+	return so, nil
 }
 
 // The names of the options, as OptionNames reports them.
@@ -179,34 +169,33 @@ const (
 	OptionTemperature = "temperature"
 )
 
-// OptionNames returns the options m's drawing reads: sampler, steps and
-// eta for a DDPM (of images or of structures), sampler and steps for a
-// ScoreDiffusion model, temperature for flows, VAEs, sequence, language
-// and audio models.
+// OptionNames returns the options m's drawing reads: sampler and steps
+// for a model with samplers (diffusion models, of images or of
+// structures), eta where one of them reads it, temperature for flows,
+// VAEs, sequence, language and audio models.
 func OptionNames(m models.Model) []string {
-	diffusionOptions := func(m models.Model) []string {
-		switch m.(type) {
-		case *diffusion.DDPM:
-			return []string{OptionSampler, OptionSteps, OptionEta}
-		case *diffusion.ScoreDiffusion:
-			return []string{OptionSampler, OptionSteps}
+	stepOptions := func() []string {
+		ss := samplers(m)
+		if len(ss.Names) == 0 {
+			return nil
 		}
-		return nil
+		if len(ss.Eta) > 0 {
+			return []string{OptionSampler, OptionSteps, OptionEta}
+		}
+		return []string{OptionSampler, OptionSteps}
 	}
 	switch KindOf(m) {
 	case Images:
 		if is[temperatureImages](m) {
 			return []string{OptionTemperature}
 		}
-		return diffusionOptions(m)
+		return stepOptions()
 	case Points:
 		if is[temperaturePoints](m) {
 			return []string{OptionTemperature}
 		}
 	case Shapes:
-		if a, ok := m.(*protein.Adapted); ok && a.Diffusion() != nil {
-			return diffusionOptions(a.Diffusion())
-		}
+		return stepOptions()
 	case Sequences, Text, Audio:
 		return []string{OptionTemperature}
 	}

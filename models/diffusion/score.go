@@ -185,6 +185,9 @@ type ScoreSampleOptions struct {
 	CorrectorSteps int
 	Noise          *tensor.Tensor // starting x at t = 1; nil draws N(0, σ_max²)
 	RawWeights     bool
+	// Check, when set, is called before each step; an error it returns
+	// stops the drawing and is returned.
+	Check func() error
 }
 
 // Sample draws n examples by integrating the reverse SDE from t = 1 to
@@ -223,9 +226,15 @@ func (m *ScoreDiffusion) Sample(n int, o ScoreSampleOptions, rngs *tensor.Rngs) 
 		times[i] = 1 - (1-m.c.Eps)*float64(i)/float64(max(o.Steps-1, 1))
 	}
 	logRatio := 2 * math.Log(m.c.SigmaMax/m.c.SigmaMin)
+	var stopped error
 	err := withSamplingWeights(m, m.Backbone, m.ema, m.training, o.RawWeights, func() {
 		var mean *tensor.Tensor
 		for i, t := range times {
+			if o.Check != nil {
+				if stopped = o.Check(); stopped != nil {
+					return
+				}
+			}
 			sig := m.Sigma(t)
 			if o.Sampler == SamplerEulerMaruyama {
 				dt := 1.0 / float64(o.Steps)
@@ -253,6 +262,9 @@ func (m *ScoreDiffusion) Sample(n int, o ScoreSampleOptions, rngs *tensor.Rngs) 
 		}
 		x = mean
 	})
+	if stopped != nil {
+		return nil, stopped
+	}
 	return x, err
 }
 
