@@ -1,6 +1,7 @@
-// Package bench runs the speed workloads that are compared against PyTorch
-// (../shared/bench/torch_reference.py): the same shapes, the same optimizer,
-// and the median time of repeated steps after a warm-up.
+// Package bench runs the speed workloads that are compared against their
+// PyTorch twins (bench/torch_*.py): the same shapes, the same optimizer, and
+// the median time of repeated steps after a warm-up. Compare alternates the
+// two sides over rounds, with PyTorch tuned as docs/benchmarking.md says.
 package bench
 
 import (
@@ -12,8 +13,8 @@ import (
 	"github.com/artifex-go/artifex/internal/kernels"
 )
 
-// Result is one workload's measurement. Its JSON keys match the PyTorch
-// reference script so the two can be compared line by line.
+// Result is one workload's measurement. Its JSON keys are those the PyTorch
+// twins print (bench/torch_timing.py, ../shared/bench/torch_reference.py).
 type Result struct {
 	Workload  string  `json:"workload"`
 	MsPerStep float64 `json:"ms_per_step"`
@@ -24,6 +25,11 @@ type Result struct {
 	// resident-set high-water mark over them (Linux; 0 elsewhere).
 	PeakHeapMB float64 `json:"peak_heap_mb,omitempty"`
 	PeakRSSMB  float64 `json:"peak_rss_mb,omitempty"`
+	// ImportRSSMB is a PyTorch twin's resident set right after `import
+	// torch`, the baseline its peak is read against, and BLASThreads the
+	// OpenBLAS threads it ran with; both are 0 for Go.
+	ImportRSSMB float64 `json:"import_rss_mb,omitempty"`
+	BLASThreads int     `json:"blas_threads,omitempty"`
 }
 
 // Workload is a named benchmark: setup builds the state and returns the step
@@ -50,10 +56,17 @@ var workloads = map[string]Workload{
 	"transformer": transformerWorkload(),
 }
 
+// engineTwin is the twin of gemm, mlp-vae and conv2, which the shared
+// torch_reference.py can stand in for.
+const engineTwin = "torch_engine.py"
+
 // twins names the PyTorch twin script (in this package's folder, bench/) of
-// each workload that is not in the shared reference script; the twins take
-// the workload's name as their argument and print the same JSON keys.
+// each workload; a twin takes the workload's name as its argument and prints
+// one line of Result's JSON keys (torch_timing.py).
 var twins = map[string]string{
+	"gemm":        engineTwin,
+	"mlp-vae":     engineTwin,
+	"conv2":       engineTwin,
 	"dcgan":       "torch_dcgan.py",
 	"realnvp":     "torch_realnvp.py",
 	"ddpm-unet":   "torch_diffusion.py",
@@ -62,10 +75,6 @@ var twins = map[string]string{
 	"pixelcnn":    "torch_pixelcnn.py",
 	"transformer": "torch_transformer.py",
 }
-
-// Twin returns the file name of the workload's PyTorch twin in bench/, or ""
-// when its reference is the shared ../shared/bench/torch_reference.py.
-func Twin(name string) string { return twins[name] }
 
 // Names lists the workloads, sorted.
 func Names() []string {

@@ -3,7 +3,7 @@ package bench
 import (
 	"bufio"
 	"os"
-	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -17,7 +17,9 @@ import (
 // reset first (Linux's /proc/self/clear_refs); where it cannot be read
 // the second value is 0.
 func peakMemory(fn func()) (heap, rss float64) {
-	runtime.GC()
+	// Return the heap freed since the last run to the OS, so that a
+	// workload run again in the same process starts from the same RSS.
+	debug.FreeOSMemory()
 	resetPeakRSS()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	var mu sync.Mutex

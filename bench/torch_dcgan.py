@@ -4,12 +4,13 @@
 One discriminator + one generator Adam step of the zoo's gan_mnist DCGAN at
 batch 64, with the same layers, the same per-step work (the discriminator's
 parameters are frozen during the generator's backward, as in Go) and the
-same timing rule (median of 20 steps after 3 warm-up steps), on 2 threads:
+same timing rule (median of 20 steps after 3 warm-up steps), on
+ARTIFEX_BENCH_THREADS threads (2 when unset):
 
     /usr/bin/python3 bench/torch_dcgan.py [dcgan]
 
-It prints one JSON line with the keys of `artifex bench dcgan --json`, so
-`artifex bench dcgan --torch bench/torch_dcgan.py` compares the two.
+It prints one JSON line (torch_timing.py); `artifex bench dcgan --compare`
+runs it beside the Go workload.
 """
 
 import torch
@@ -18,7 +19,6 @@ import torch.nn.functional as F
 
 from torch_timing import report
 
-THREADS = 2
 BATCH = 64
 LATENT = 100
 
@@ -58,7 +58,6 @@ class Discriminator(nn.Module):
 
 
 def main():
-    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     g, d = Generator(), Discriminator()
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))

@@ -9,7 +9,7 @@ residual block per level (two on the way up), GroupNorm, SiLU, a 64-wide
 time embedding, self-attention at 7x7 and in the middle, strided-conv down
 and nearest+conv up-sampling, linear 1000-step schedule, epsilon MSE, Adam
 1e-3; the Go step also folds the weights into an EMA (decay 0.999), done
-here too. Prints one JSON line: {"workload", "ms_per_step", "threads"}.
+here too. Prints one JSON line (torch_timing.py).
 """
 import copy
 import math
@@ -21,7 +21,6 @@ import torch.nn.functional as F
 
 from torch_timing import median_seconds, print_result
 
-THREADS = 2
 CH, TDIM, T = [16, 32, 32], 64, 1000
 
 
@@ -162,7 +161,6 @@ def ddim_sample():
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     name = sys.argv[1]
     fn = {"ddpm-unet": ddpm_unet, "ddim-sample": ddim_sample}[name]

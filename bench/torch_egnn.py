@@ -12,7 +12,8 @@ Loss: MSE(x_out, x_target) + MSE(h_out, h_target), Adam lr 1e-3.
 Median of 10 steps after 2 warm-up.
 
     /usr/bin/python3 bench/torch_egnn.py
-prints {"workload": "egnn", "ms_per_step": ..., "threads": 2}.
+prints {"workload": "egnn", "ms_per_step": ..., "threads": 2, ...}
+(torch_timing.py).
 """
 
 import torch
@@ -21,7 +22,6 @@ import torch.nn.functional as F
 
 from torch_timing import report
 
-torch.set_num_threads(2)
 B, N, F_IN, H = 16, 64, 16, 64
 
 

@@ -7,7 +7,7 @@ One Adam step (lr 1e-3) of the zoo's pixel_cnn_mnist PixelCNN at batch 32 on
 1x1 32->64, ReLU, 1x1 64->1, Bernoulli NLL per image averaged over the batch
 and divided by 784, as in Go. The mask multiplies the weight at every forward
 pass, as in Go. Same timing rule (median of 20 steps after 3 warm-up steps),
-2 threads:
+ARTIFEX_BENCH_THREADS threads (2 when unset):
 
     /usr/bin/python3 bench/torch_pixelcnn.py
 
@@ -20,7 +20,6 @@ import torch.nn.functional as F
 
 from torch_timing import report
 
-THREADS = 2
 BATCH = 32
 
 
@@ -69,7 +68,6 @@ class PixelCNN(nn.Module):
 
 
 def main():
-    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     model = PixelCNN()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)

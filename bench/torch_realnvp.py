@@ -9,7 +9,8 @@ batch 64, Adam lr 1e-3. Median of 20 steps after 3 warm-up. The constants
 below must match zoo/configs/vision/flow_mnist_realnvp.yaml.
 
     /usr/bin/python3 bench/torch_realnvp.py
-prints {"workload": "realnvp", "ms_per_step": ..., "threads": 2}.
+prints {"workload": "realnvp", "ms_per_step": ..., "threads": 2, ...}
+(torch_timing.py).
 """
 import math
 
@@ -19,7 +20,6 @@ import torch.nn.functional as F
 
 from torch_timing import report
 
-torch.set_num_threads(2)
 ALPHA = 0.05
 SCALES, K, HIDDEN = 2, 3, 64
 ACTNORM, SPLIT_PRIOR = True, True

@@ -8,7 +8,8 @@ random 129-byte rows: next-token cross-entropy, backward, Adam lr 1e-3.
 Median of 20 steps after 3 warm-up.
 
     /usr/bin/python3 bench/torch_transformer.py
-prints {"workload": "transformer", "ms_per_step": ..., "threads": 2}.
+prints {"workload": "transformer", "ms_per_step": ..., "threads": 2, ...}
+(torch_timing.py).
 """
 
 import torch
@@ -17,7 +18,6 @@ import torch.nn.functional as F
 
 from torch_timing import report
 
-torch.set_num_threads(2)
 V, T, D, H, FF, L, B = 256, 128, 128, 4, 512, 4, 16
 
 
