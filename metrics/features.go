@@ -55,6 +55,12 @@ func (f *FeatureNet) Forward(x *tensor.Tensor) (features, logits *tensor.Tensor)
 // batches, without recording gradients, and returns the features as N rows
 // of FeatureDim values and the class probabilities as N rows of 10.
 func (f *FeatureNet) Activations(images *tensor.Tensor) (features, probs [][]float64, err error) {
+	return f.activations(images, nil)
+}
+
+// activations is Activations telling report, when not nil, how many
+// images are done after each batch.
+func (f *FeatureNet) activations(images *tensor.Tensor, report func(done int)) (features, probs [][]float64, err error) {
 	if images.NDim() != 4 || images.Dim(1) != 1 || images.Dim(2) != 28 || images.Dim(3) != 28 {
 		return nil, nil, fmt.Errorf("metrics: feature network takes [N, 1, 28, 28] images, got shape %v", images.Shape())
 	}
@@ -67,6 +73,9 @@ func (f *FeatureNet) Activations(images *tensor.Tensor) (features, probs [][]flo
 			feat, logits := f.Forward(x)
 			features = appendRows(features, feat)
 			probs = appendRows(probs, tensor.Softmax(logits, 1))
+			if report != nil {
+				report(len(features))
+			}
 		}
 	})
 	return features, probs, nil
@@ -149,14 +158,22 @@ func FeatureDatasets() []string {
 	return names
 }
 
-// TrainedFeatureNet returns the feature network trained on the named data
-// set (mnist or fashion-mnist), whose weights ship with the package
-// (metrics/weights, made by `go run ./metrics/cmd/trainfeatures`).
-func TrainedFeatureNet(dataset string) (*FeatureNet, error) {
+// featureNetName returns the name of the weights file, less its
+// extension, of the feature network for dataset: the spellings of a data
+// set's name (fashion_mnist, FashionMNIST) share one network.
+func featureNetName(dataset string) string {
 	name := strings.ToLower(strings.ReplaceAll(dataset, "_", "-"))
 	if name == "fashionmnist" {
 		name = "fashion-mnist"
 	}
+	return name
+}
+
+// TrainedFeatureNet returns the feature network trained on the named data
+// set (mnist or fashion-mnist), whose weights ship with the package
+// (metrics/weights, made by `go run ./metrics/cmd/trainfeatures`).
+func TrainedFeatureNet(dataset string) (*FeatureNet, error) {
+	name := featureNetName(dataset)
 	file, err := weights.ReadFile("weights/" + name + ".safetensors")
 	if err != nil {
 		return nil, fmt.Errorf("metrics: no trained feature network for data set %q; available: %s", dataset, strings.Join(FeatureDatasets(), ", "))

@@ -74,9 +74,15 @@ func TestSampleQualityTellsRealImagesFromNoise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var told [][2]int
+	opts.Progress = func(done, total int) { told = append(told, [2]int{done, total}) }
 	noise, err := SampleQuality(net, a.Images(), s.Uniform(0, 1, 500, 1, 28, 28), opts, s)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Batches of 500: two of real images, one of generated.
+	if want := [][2]int{{500, 1500}, {1000, 1500}, {1500, 1500}}; !slices.Equal(told, want) {
+		t.Errorf("progress told %v, want %v", told, want)
 	}
 	t.Logf("real vs real: %v", real)
 	t.Logf("noise vs real: %v", noise)
@@ -92,6 +98,24 @@ func TestSampleQualityTellsRealImagesFromNoise(t *testing.T) {
 	if real[KeyPrecision] < 0.6 || real[KeyRecall] < 0.6 || real[KeyCoverage] < 0.6 ||
 		noise[KeyDensity] > real[KeyDensity]/2 || noise[KeyRecall] > 0.1 || noise[KeyCoverage] > 0.1 {
 		t.Errorf("PRDC real %v, noise %v", real, noise)
+	}
+}
+
+func TestClassifierKeySaysWhichClassifiersFeatures(t *testing.T) {
+	for _, c := range []struct{ key, dataset, want string }{
+		{KeyFID, "mnist", "fid_mnist_classifier"},
+		{KeyKIDStd, "mnist", "kid_std_mnist_classifier"},
+		{KeyIS, "fashion-mnist", "inception_score_fashion_mnist_classifier"},
+		{KeyCoverage, "fashion_mnist", "coverage_fashion_mnist_classifier"},
+		{KeyClassesPresent, "mnist", "classes_present_mnist_classifier"},
+		{KeyNumSampled, "mnist", KeyNumSampled},
+		{"nelbo", "mnist", "nelbo"},
+		{PixelPrefix + KeyFID, "mnist", "pixel_fid"},
+		{KeyFID, "cifar10", KeyFID},
+	} {
+		if got := ClassifierKey(c.key, c.dataset); got != c.want {
+			t.Errorf("ClassifierKey(%q, %q) = %q, want %q", c.key, c.dataset, got, c.want)
+		}
 	}
 }
 

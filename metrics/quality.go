@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/artifex-go/artifex/tensor"
 )
@@ -20,6 +22,10 @@ type QualityOptions struct {
 	// metrics compare, drawn at random (default 5000): their cost grows
 	// with the product of the set sizes.
 	PRDCSize int
+	// Progress, when set, is told after each batch of images that
+	// SampleQuality passes through the feature network how many of all
+	// of them, real and generated, have been through it.
+	Progress func(done, total int)
 }
 
 // Quality metric names, the keys of SampleQuality's result.
@@ -42,6 +48,27 @@ const (
 	KeyNumSampled     = "num_samples"
 )
 
+// ClassifierKey returns the name under which a metric of SampleQuality,
+// computed on the features of TrainedFeatureNet(dataset), is reported, so
+// that the name says which features it stands on and an FID of the MNIST
+// classifier is not read as one of Inception: "fid" on MNIST is
+// "fid_mnist_classifier", on Fashion-MNIST "fid_fashion_mnist_classifier".
+// The counts, any other key and every key of a data set without a trained
+// network keep their names.
+func ClassifierKey(key, dataset string) string {
+	switch key {
+	case KeyFID, KeyKID, KeyKIDStd, KeyIS, KeyISStd, KeyPrecision, KeyRecall, KeyDensity, KeyCoverage,
+		KeyClassesPresent, KeyClassEntropy, KeyConfident:
+	default:
+		return key
+	}
+	name := featureNetName(dataset)
+	if !slices.Contains(FeatureDatasets(), name) {
+		return key
+	}
+	return key + "_" + strings.ReplaceAll(name, "-", "_") + "_classifier"
+}
+
 // SampleQuality compares generated images with real ones on the features
 // of net: FID, KID (mean and standard deviation over subsets), the
 // Inception-style score of the generated images with their class balance
@@ -52,11 +79,18 @@ func SampleQuality(net *FeatureNet, real, generated *tensor.Tensor, opts Quality
 	if opts.K < 0 || opts.PRDCSize < 0 || opts.Splits < 0 {
 		return nil, fmt.Errorf("metrics: quality options must be ≥ 0, got k=%d, PRDC size %d, splits %d", opts.K, opts.PRDCSize, opts.Splits)
 	}
-	rf, _, err := net.Activations(real)
+	total := real.Dim(0) + generated.Dim(0)
+	report := func(before int) func(int) {
+		if opts.Progress == nil {
+			return nil
+		}
+		return func(done int) { opts.Progress(before+done, total) }
+	}
+	rf, _, err := net.activations(real, report(0))
 	if err != nil {
 		return nil, fmt.Errorf("metrics: real images: %w", err)
 	}
-	gf, gp, err := net.Activations(generated)
+	gf, gp, err := net.activations(generated, report(real.Dim(0)))
 	if err != nil {
 		return nil, fmt.Errorf("metrics: generated images: %w", err)
 	}

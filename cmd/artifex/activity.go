@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -26,6 +27,7 @@ var isTerminal = func(w io.Writer) bool {
 // count. Off a terminal (a pipe, a log file, a test) it writes nothing, so
 // that outputs stay clean.
 type activity struct {
+	what string
 	bar  *progressbar.ProgressBar
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -33,7 +35,7 @@ type activity struct {
 
 // startActivity starts showing what on w; done ends it.
 func startActivity(w io.Writer, what string) *activity {
-	a := &activity{stop: make(chan struct{})}
+	a := &activity{what: what, stop: make(chan struct{})}
 	if !isTerminal(w) {
 		return a
 	}
@@ -73,6 +75,14 @@ func (a *activity) step() error {
 	return nil
 }
 
+// count shows how far a part of the work with a known size has got,
+// after what: "evaluate: 1000 samples: features 3000/11000".
+func (a *activity) count(part string, done, total int) {
+	if a.bar != nil {
+		a.bar.Describe(fmt.Sprintf("%s: %s %d/%d", a.what, part, done, total))
+	}
+}
+
 // done ends the display, leaving the line clear.
 func (a *activity) done() {
 	if a.bar == nil {
@@ -84,9 +94,10 @@ func (a *activity) done() {
 	a.bar.Exit()
 }
 
-// phase runs fn while showing what, and returns fn's error.
-func phase(w io.Writer, what string, fn func() error) error {
+// phase runs fn while showing what, and returns fn's error; fn may tell
+// the activity its counts.
+func phase(w io.Writer, what string, fn func(*activity) error) error {
 	a := startActivity(w, what)
 	defer a.done()
-	return fn()
+	return fn(a)
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestActivityShowsOnATerminalAndStaysSilentOffOne(t *testing.T) {
@@ -25,5 +27,18 @@ func TestActivityShowsOnATerminalAndStaysSilentOffOne(t *testing.T) {
 	a.done()
 	if !strings.Contains(on.String(), "sample: drawing 64 images") {
 		t.Errorf("on a terminal the activity wrote %q", on.String())
+	}
+	on.Reset()
+	err := phase(&on, "evaluate: 1000 samples", func(a *activity) error {
+		a.count("features", 3000, 11000)
+		// Past the bar's redraw throttle, so that the count is drawn.
+		time.Sleep(250 * time.Millisecond)
+		return errors.New("stop")
+	})
+	if err == nil || err.Error() != "stop" {
+		t.Errorf("phase returned %v, want fn's error", err)
+	}
+	if !strings.Contains(on.String(), "evaluate: 1000 samples: features 3000/11000") {
+		t.Errorf("on a terminal the phase wrote %q", on.String())
 	}
 }

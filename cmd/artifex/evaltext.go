@@ -23,14 +23,15 @@ const textSampleTokens = 256
 // bytes, are reported with the prefix real_ as the reference a model
 // should approach (too low: loops; much higher: word salad). The data set
 // must hold byte rows (the fortunes), as it does for the byte-level
-// models of the zoo.
-func textQuality(c *train.Checkpointed, lm models.TextSampler, dataDir string, n int, seed uint64) (map[string]float64, error) {
+// models of the zoo. a is told how many texts are drawn.
+func textQuality(c *train.Checkpointed, lm models.TextSampler, dataDir string, n int, seed uint64, a *activity) (map[string]float64, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("evaluate: --text-samples must be > 0, got %d", n)
 	}
 	rngs := nn.NewRngs(seed)
 	gen := make([]string, n)
 	for i := range gen {
+		a.count("texts", i, n)
 		s, err := lm.SampleText("\n", textSampleTokens, 1, 0, 1, rngs)
 		if err != nil {
 			return nil, fmt.Errorf("evaluate: text samples: %w", err)

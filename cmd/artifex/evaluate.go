@@ -125,7 +125,7 @@ an explicit --split test is an error then.`,
 			}
 			result := map[string]float64{}
 			if groups["family"] {
-				if err := phase(cmd.ErrOrStderr(), "evaluate: "+c.Config.Name+"'s family metrics", func() (err error) {
+				if err := phase(cmd.ErrOrStderr(), "evaluate: "+c.Config.Name+"'s family metrics", func(*activity) (err error) {
 					result, split, err = familyMetrics(cmd.ErrOrStderr(), c, split, cmd.Flags().Changed("split"), dataDir, limit, nn.NewRngs(seed))
 					return err
 				}); err != nil {
@@ -143,11 +143,12 @@ an explicit --split test is an error then.`,
 				if net != nil {
 					// Said once, before the numbers: these scores are not
 					// comparable with published (Inception) ones.
-					fmt.Fprintf(cmd.ErrOrStderr(), "evaluate: fid, kid, is, precision, recall, density and coverage are computed on the features of this project's %s classifier (metrics/weights), not Inception's: compare them between models of this data set, not with published FIDs\n", c.Settings.Dataset)
+					fmt.Fprintf(cmd.ErrOrStderr(), "evaluate: the metrics ending in %s (fid, kid, inception_score, precision, recall, density, coverage, the class balance) are computed on the features of this project's %s classifier (metrics/weights), not Inception's: compare them between models of this data set, not with published FIDs\n",
+						strings.TrimPrefix(metrics.ClassifierKey(metrics.KeyFID, c.Settings.Dataset), metrics.KeyFID), c.Settings.Dataset)
 				}
 				var q map[string]float64
-				err := phase(cmd.ErrOrStderr(), fmt.Sprintf("evaluate: drawing %d samples and measuring their features", samples), func() (err error) {
-					q, err = sampleQuality(c, net, dataDir, samples, seed)
+				err := phase(cmd.ErrOrStderr(), fmt.Sprintf("evaluate: %d samples", samples), func(a *activity) (err error) {
+					q, err = sampleQuality(c, net, dataDir, samples, seed, a)
 					return err
 				})
 				if err != nil {
@@ -155,7 +156,7 @@ an explicit --split test is an error then.`,
 				}
 				for k, v := range q {
 					if keep(k, groups) {
-						result[k] = v
+						result[metrics.ClassifierKey(k, c.Settings.Dataset)] = v
 					}
 				}
 			}
@@ -163,7 +164,11 @@ an explicit --split test is an error then.`,
 				if !writes {
 					return fmt.Errorf("evaluate: --metrics text needs a language model; model %q (%s) writes no text", c.Config.Name, c.Config.ModelClass)
 				}
-				q, err := textQuality(c, lm, dataDir, textSamples, seed)
+				var q map[string]float64
+				err := phase(cmd.ErrOrStderr(), fmt.Sprintf("evaluate: %d texts of %d tokens", textSamples, textSampleTokens), func(a *activity) (err error) {
+					q, err = textQuality(c, lm, dataDir, textSamples, seed, a)
+					return err
+				})
 				if err != nil {
 					return err
 				}
@@ -345,8 +350,9 @@ func classPreservation(m classPreserver, c *train.Checkpointed, dataDir string, 
 
 // sampleQuality draws n images from the checkpoint's model and scores them
 // against the test split of its data set on the features of net, or on
-// pooled pixels (metrics.PixelQuality) when net is nil.
-func sampleQuality(c *train.Checkpointed, net *metrics.FeatureNet, dataDir string, n int, seed uint64) (map[string]float64, error) {
+// pooled pixels (metrics.PixelQuality) when net is nil. a is told how
+// many images are drawn and how many have been through the network.
+func sampleQuality(c *train.Checkpointed, net *metrics.FeatureNet, dataDir string, n int, seed uint64, a *activity) (map[string]float64, error) {
 	test, err := data.Load(c.Settings.Dataset, "test", data.LoadOptions{Dir: dataDir})
 	if err != nil {
 		return nil, err
@@ -355,12 +361,14 @@ func sampleQuality(c *train.Checkpointed, net *metrics.FeatureNet, dataDir strin
 	// Drawn in chunks, so that memory stays bounded for large n.
 	const chunk = 250
 	var parts []*tensor.Tensor
+	a.count("drawn", 0, n)
 	for done := 0; done < n; done += chunk {
 		x, err := train.SampleImages(c.Model, min(chunk, n-done), rngs)
 		if err != nil {
 			return nil, err
 		}
 		parts = append(parts, x)
+		a.count("drawn", done+x.Dim(0), n)
 	}
 	images := tensor.Concat(0, parts...)
 	if sh, want := images.Shape(), test.ImageShape(); len(sh) != 4 || !slices.Equal(sh[1:], want) {
@@ -372,7 +380,8 @@ func sampleQuality(c *train.Checkpointed, net *metrics.FeatureNet, dataDir strin
 			return metrics.SampleQuality(net, real, generated, o, s)
 		}
 	}
-	q, err := quality(test.Images(), images, metrics.QualityOptions{}, rngs.Stream("metrics"))
+	opts := metrics.QualityOptions{Progress: func(done, total int) { a.count("features", done, total) }}
+	q, err := quality(test.Images(), images, opts, rngs.Stream("metrics"))
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}

@@ -38,11 +38,16 @@ func TestEvaluateWithFIDScoresDrawnImagesAgainstTheTestSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	jsonFile := filepath.Join(t.TempDir(), "metrics.json")
-	stdout, err := run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--samples", "40", "--out", jsonFile)
+	stdout, stderr, err := runOutputs(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--samples", "40", "--out", jsonFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"nelbo", "fid", "kid", "kid_std", "inception_score", "precision", "recall", "density", "coverage"} {
+	// One line says what the names mean; off a terminal no progress.
+	if !strings.Contains(stderr, "the metrics ending in _mnist_classifier (fid, ") || strings.Contains(stderr, "drawn 40/40") || strings.Contains(stderr, "104/104") {
+		t.Errorf("evaluate wrote on standard error:\n%s", stderr)
+	}
+	for _, k := range []string{"nelbo", "fid_mnist_classifier", "kid_mnist_classifier", "kid_std_mnist_classifier", "inception_score_mnist_classifier",
+		"precision_mnist_classifier", "recall_mnist_classifier", "density_mnist_classifier", "coverage_mnist_classifier", "classes_present_mnist_classifier", "num_samples"} {
 		if !strings.Contains(stdout, "\n"+k+" ") {
 			t.Errorf("the table lacks %s:\n%s", k, stdout)
 		}
@@ -56,8 +61,11 @@ func TestEvaluateWithFIDScoresDrawnImagesAgainstTheTestSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Blurry samples of an untrained model are far from bars images.
-	if m["fid"] <= 0 || m["num_samples"] != 40 || m["num_real"] != 64 || m["inception_score"] < 1 {
+	if m["fid_mnist_classifier"] <= 0 || m["num_samples"] != 40 || m["num_real"] != 64 || m["inception_score_mnist_classifier"] < 1 {
 		t.Errorf("metrics %v", m)
+	}
+	if _, ok := m["fid"]; ok {
+		t.Errorf("FID on the classifier's features is also under the bare name fid: %v", m)
 	}
 
 	stdout, err = run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--metrics", "fid,precision_recall", "--samples", "20", "--json")
@@ -68,15 +76,15 @@ func TestEvaluateWithFIDScoresDrawnImagesAgainstTheTestSplit(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := m["fid"]; !ok {
+	if _, ok := m["fid_mnist_classifier"]; !ok {
 		t.Errorf("--metrics fid gave %v", m)
 	}
-	for _, k := range []string{"nelbo", "kid", "inception_score"} {
+	for _, k := range []string{"nelbo", "kid_mnist_classifier", "inception_score_mnist_classifier"} {
 		if _, ok := m[k]; ok {
 			t.Errorf("--metrics fid,precision_recall also gave %s: %v", k, m)
 		}
 	}
-	if _, ok := m["recall"]; !ok {
+	if _, ok := m["recall_mnist_classifier"]; !ok {
 		t.Errorf("--metrics precision_recall gave %v", m)
 	}
 }
@@ -144,7 +152,7 @@ func TestEvaluateOfAModelWithoutFamilyMetricsScoresItsSamples(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := m["fid"]; !ok || m["num_samples"] != 20 {
+	if _, ok := m["fid_mnist_classifier"]; !ok || m["num_samples"] != 20 {
 		t.Errorf("evaluate printed %v, want the sample-quality metrics of 20 images", m)
 	}
 	if _, err := run(t, reg, "evaluate", "--checkpoint", out, "--data-dir", dataDir, "--metrics", "nll"); err == nil || !strings.Contains(err.Error(), "has no evaluation metrics") {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/metrics"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/train"
 )
@@ -78,7 +79,7 @@ command as run, the CPU time, the machine).`,
 			if !cmd.Flags().Changed("metrics") {
 				metricsFile = filepath.Join(filepath.Dir(c.Path), evaluationFile)
 			}
-			metrics, err := readMetrics(metricsFile, cmd.Flags().Changed("metrics"))
+			metrics, err := readMetrics(metricsFile, cmd.Flags().Changed("metrics"), c.Settings.Dataset)
 			if err != nil {
 				return err
 			}
@@ -119,8 +120,11 @@ command as run, the CPU time, the machine).`,
 }
 
 // readMetrics reads the metrics JSON of evaluate --out; a missing file
-// is no metrics unless the user named it.
-func readMetrics(path string, named bool) (map[string]float64, error) {
+// is no metrics unless the user named it. A file written before evaluate
+// named its classifier metrics for their features ("fid" rather than
+// "fid_mnist_classifier") has them renamed as evaluate now names them
+// for dataset: they were computed on the same classifier.
+func readMetrics(path string, named bool, dataset string) (map[string]float64, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) && !named {
 		return nil, nil
@@ -131,6 +135,14 @@ func readMetrics(path string, named bool) (map[string]float64, error) {
 	var m map[string]float64
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("export: metrics %s: want the JSON object evaluate --out writes: %w", path, err)
+	}
+	for k, v := range m {
+		if nk := metrics.ClassifierKey(k, dataset); nk != k {
+			delete(m, k)
+			if _, ok := m[nk]; !ok {
+				m[nk] = v
+			}
+		}
 	}
 	return m, nil
 }
@@ -199,7 +211,7 @@ func modelCard(c *train.Checkpointed, dir, dtype string, metrics map[string]floa
 
 	p("## Intended use and limits\n\n")
 	p("- For research, teaching and tests of generative modelling: samples resemble the `%s` training data and nothing else; the model inherits that data set's content and biases.\n", s.Dataset)
-	p("- Its quality is what the evaluation above measured after %d steps, no more; image metrics named FID, KID or IS here use this project's feature networks (for MNIST its digit classifier), not Inception, so they do not compare with published values.\n", step)
+	p("- Its quality is what the evaluation above measured after %d steps, no more; image metrics ending in `_classifier` (`fid_mnist_classifier` ...) use the features of this project's classifier for the data set, not Inception's, so they do not compare with published values.\n", step)
 	if dtype != "float32" {
 		p("- Stored as %s: samples are close to, not identical with, those of the float32 weights.\n", dtype)
 	}

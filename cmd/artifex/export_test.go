@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,5 +122,44 @@ func TestExportRejectsBadUse(t *testing.T) {
 		if _, err := run(t, reg, args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.want)
 		}
+	}
+}
+
+func TestExportReadsMetricsWrittenBeforeTheyWereNamedForTheirFeatures(t *testing.T) {
+	reg := traintest.NewRegistry()
+	dataDir, out := t.TempDir(), filepath.Join(t.TempDir(), "run")
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(32, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, reg, "train", "--config", writeFile(t, "tiny.yaml", tinyYAML), "--steps", "1", "--data-dir", dataDir, "--out", out, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	// An evaluate.json of an earlier version: bare names on MNIST's classifier.
+	old := `{"fid": 181.25, "kid_std": 4.5, "inception_score": 5.25, "num_samples": 1000, "nelbo": 99.5}`
+	if err := os.WriteFile(filepath.Join(out, evaluationFile), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exp := filepath.Join(t.TempDir(), "export")
+	if _, err := run(t, reg, "export", "--checkpoint", out, "--out", exp); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(exp, evaluationFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]float64
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"fid_mnist_classifier": 181.25, "kid_std_mnist_classifier": 4.5, "inception_score_mnist_classifier": 5.25, "num_samples": 1000, "nelbo": 99.5}
+	if !maps.Equal(m, want) {
+		t.Errorf("exported metrics %v, want %v", m, want)
+	}
+	card, err := os.ReadFile(filepath.Join(exp, modelCardFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(card), "\nfid_mnist_classifier ") || strings.Contains(string(card), "\nfid ") {
+		t.Errorf("the card's evaluation:\n%s", card)
 	}
 }
