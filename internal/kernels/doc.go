@@ -1,7 +1,10 @@
 // Package kernels holds the hot loops of the engine, apart from the API
 // that calls them, as gonum keeps BLAS apart from mat: matrix
 // multiplication (Sgemm), convolution through im2col and GEMM (Conv),
-// scalar float32 math (Exp, Log, Tanh, ...), fused activations
+// scalar float32 math (Exp, Log, Tanh, ...), slice kernels for the
+// transcendental activations (ExpSlice, SigmoidSlice, TanhSlice,
+// SoftplusSlice, SiLUSlice, GELUSlice, GELUTanhSlice, the last four also
+// writing the derivative that backward needs), fused activations
 // (LeakyReLU), the optimizer update (Adam), and the helpers that split work
 // across cores (Parallel). The tensor and optim packages own all memory:
 // every kernel writes into destination slices its caller passes, in
@@ -20,7 +23,12 @@
 // that runs both on the same data (TestLeakyReLUMatchesPortable,
 // TestAdamVectorMatchesPortableBitForBit, TestSgemmKernelsMatchReferenceOnOddSizes):
 // elementwise twins must agree bit for bit, and GEMM within the rounding
-// error that a different summation order explains.
+// error that a different summation order explains. The activation slice
+// kernels (activation*) are the exception among elementwise twins: their
+// AVX2 versions use FMA where the Go loops round each product, so
+// TestActivationTwinsAgree bounds the distance (1 to 7 ulps) and
+// TestActivationKernelsMatchFloat64 bounds each twin's error against
+// float64.
 //
 // # Which path runs
 //

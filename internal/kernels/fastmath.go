@@ -112,7 +112,9 @@ func Tanh(x float32) float32 {
 	a := math.Float32frombits(bits &^ (1 << 31))
 	em := Expm1(-2 * a)
 	t := -em / (2 + em)
-	return math.Float32frombits(math.Float32bits(t) | bits&(1<<31))
+	// t >= 0, but -0 when em is +0: take its magnitude, then x's sign, so
+	// that tanh(+0) = +0.
+	return math.Float32frombits(math.Float32bits(t)&^(1<<31) | bits&(1<<31))
 }
 
 // Sigmoid returns 1/(1+e^-x). For x below about -87 the result leaves the

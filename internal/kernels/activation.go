@@ -1,0 +1,242 @@
+package kernels
+
+import "math"
+
+// Slice kernels for the transcendental activations. Each has an AVX2+FMA
+// version (activation_amd64.s) and the portable Go loop below it, which is
+// the same algorithm written per element; without FMA the Go loops round
+// some products separately, so the twins agree within a few units in the
+// last place rather than bit for bit (activation_test.go states and checks
+// the bounds). The vector code also handles a slice's last partial vector,
+// through an 8-element buffer, so a value's result does not depend on where
+// it sits in the slice or on how Parallel cut the slice.
+//
+// The kernels that take a deriv slice write f'(x) into it when it is not
+// nil, from the intermediates of the forward computation, so that the
+// backward pass is a multiplication and recomputes no exponential.
+
+// ExpSlice writes e^x into dst for every x in src (dst may be src).
+func ExpSlice(dst, src []float32) {
+	dst = dst[:len(src)]
+	if vector(kindExp, dst, nil, src) {
+		return
+	}
+	expGo(dst, src)
+}
+
+// SigmoidSlice writes 1/(1+e^-x) into dst for every x in src, computed as
+// r = 1/(1+e^-|x|) for x >= 0 and e^-|x|·r for x < 0, so that neither
+// branch overflows and the left tail keeps its relative accuracy.
+func SigmoidSlice(dst, src []float32) {
+	dst = dst[:len(src)]
+	if vector(kindSigmoid, dst, nil, src) {
+		return
+	}
+	sigmoidGo(dst, src)
+}
+
+// TanhSlice writes tanh(x) into dst for every x in src (the formula of Tanh).
+func TanhSlice(dst, src []float32) {
+	dst = dst[:len(src)]
+	if vector(kindTanh, dst, nil, src) {
+		return
+	}
+	tanhGo(dst, src)
+}
+
+// SoftplusSlice writes log(1+e^x) into dst and, if deriv is not nil, its
+// derivative sigmoid(x) into deriv. The logarithm is log1p(e^-|x|) =
+// 2·atanh(s) with s = e^-|x|/(2+e^-|x|) <= 1/3, a series that needs no
+// range reduction.
+func SoftplusSlice(dst, deriv, src []float32) {
+	dst, deriv = dst[:len(src)], cut(deriv, len(src))
+	if vector(kindSoftplus, dst, deriv, src) {
+		return
+	}
+	softplusGo(dst, deriv, src)
+}
+
+// SiLUSlice writes x·sigmoid(x) into dst and, if deriv is not nil, the
+// derivative s + x·s(1-s) into deriv.
+func SiLUSlice(dst, deriv, src []float32) {
+	dst, deriv = dst[:len(src)], cut(deriv, len(src))
+	if vector(kindSiLU, dst, deriv, src) {
+		return
+	}
+	siluGo(dst, deriv, src)
+}
+
+// Constants of the tanh form of GELU: 0.5·x·(1+tanh(u)) = x·sigmoid(2u)
+// with u = sqrt(2/π)·(x + 0.044715·x³), so v = 2u = x·(geluA + geluB·x²).
+const (
+	geluA = 2 * 0.7978845608028654
+	geluB = 2 * 0.7978845608028654 * 0.044715
+)
+
+// GELUTanhSlice writes the tanh approximation of GELU,
+// 0.5·x·(1+tanh(sqrt(2/π)(x+0.044715x³))), into dst and, if deriv is not
+// nil, its derivative into deriv. It is computed as x·sigmoid(v), v twice
+// the tanh argument, which has no cancellation for negative x.
+func GELUTanhSlice(dst, deriv, src []float32) {
+	dst, deriv = dst[:len(src)], cut(deriv, len(src))
+	if vector(kindGELUTanh, dst, deriv, src) {
+		return
+	}
+	geluTanhGo(dst, deriv, src)
+}
+
+// GELUSlice writes the exact GELU x·Φ(x), Φ the standard normal CDF, into
+// dst and, if deriv is not nil, its derivative Φ(x) + x·φ(x) into deriv.
+// Φ comes from the upper tail Q(|x|) = t·e^(-x²/2)·G(t), t = 1/(1+0.3|x|),
+// with G a degree-9 polynomial fitted for this kernel (relative error below
+// 5e-9 for |x| <= 15, where e^(-x²/2) has not yet underflowed); x² is split
+// into two floats so that the exponential stays accurate in the tail.
+func GELUSlice(dst, deriv, src []float32) {
+	dst, deriv = dst[:len(src)], cut(deriv, len(src))
+	if vector(kindGELU, dst, deriv, src) {
+		return
+	}
+	geluGo(dst, deriv, src)
+}
+
+// cut returns s[:n], or nil for a nil s.
+func cut(s []float32, n int) []float32 {
+	if s == nil {
+		return nil
+	}
+	return s[:n]
+}
+
+// Which vector kernel vector runs.
+const (
+	kindExp = iota
+	kindSigmoid
+	kindTanh
+	kindSoftplus
+	kindSiLU
+	kindGELUTanh
+	kindGELU
+)
+
+// Coefficients of G(t) in GELUSlice, lowest degree first: the polynomial
+// interpolating G(t) = Q(a)/(t·e^(-a²/2)), a = (1/t-1)/0.3, at ten
+// Chebyshev nodes on t in [1/5.5, 1] (a in [0, 15]).
+const (
+	geluK  = 0.3
+	geluG0 = 0.119687751
+	geluG1 = 0.119550116
+	geluG2 = 0.1104232
+	geluG3 = 0.07748577
+	geluG4 = 0.0988308415
+	geluG5 = -0.084481284
+	geluG6 = 0.197921649
+	geluG7 = -0.232835487
+	geluG8 = 0.114402115
+	geluG9 = -0.0209846701
+	// Beyond |x| = 20, Φ is 0 or 1 in float32 and e^(-x²/2) is 0; clamping
+	// there keeps x² finite.
+	geluClamp  = 20
+	invSqrt2Pi = 0.3989422804014327
+	signBit    = 1 << 31
+)
+
+// magnitude is |x| by clearing the sign bit, as the vector code does.
+func magnitude(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ signBit) }
+
+// negative reports whether x's sign bit is set (true for -0), the test the
+// vector code makes with a blend on the sign bit.
+func negative(x float32) bool { return math.Float32bits(x)&signBit != 0 }
+
+func expGo(dst, src []float32) {
+	for i, x := range src {
+		dst[i] = Exp(x)
+	}
+}
+
+// sigmoidParts returns e = e^-|v| and r = 1/(1+e); sigmoid(v) is r for
+// v >= 0 and e·r otherwise, and sigmoid(v)(1-sigmoid(v)) is e·r·r either way.
+func sigmoidParts(v float32) (e, r float32) {
+	e = Exp(-magnitude(v))
+	return e, 1 / (1 + e)
+}
+
+func sigmoidOf(v, e, r float32) float32 {
+	if negative(v) {
+		return e * r
+	}
+	return r
+}
+
+func sigmoidGo(dst, src []float32) {
+	for i, x := range src {
+		e, r := sigmoidParts(x)
+		dst[i] = sigmoidOf(x, e, r)
+	}
+}
+
+func tanhGo(dst, src []float32) {
+	for i, x := range src {
+		dst[i] = Tanh(x)
+	}
+}
+
+func softplusGo(dst, deriv, src []float32) {
+	for i, x := range src {
+		e, r := sigmoidParts(x)
+		s := e / (2 + e)
+		z := s * s
+		p := 2.0/3 + z*(2.0/5+z*(2.0/7+z*(2.0/9+z*(2.0/11+z*(2.0/13+z*(2.0/15))))))
+		dst[i] = max(x, 0) + (s*z*p + 2*s)
+		if deriv != nil {
+			deriv[i] = sigmoidOf(x, e, r)
+		}
+	}
+}
+
+// swishGo writes x·sigmoid(v) and its derivative s + x·v'·s(1-s), where
+// v = x·(a + b·x²) and v' = a + 3b·x²: SiLU is a = 1, b = 0, the tanh form
+// of GELU a = geluA, b = geluB.
+func swishGo(dst, deriv, src []float32, a, b float32) {
+	for i, x := range src {
+		x2 := x * x
+		v := x
+		if b != 0 {
+			v = x * (a + b*x2)
+		}
+		e, r := sigmoidParts(v)
+		s := sigmoidOf(v, e, r)
+		dst[i] = x * s
+		if deriv != nil {
+			d := x * (e * r * r)
+			if b != 0 {
+				d *= a + 3*b*x2
+			}
+			deriv[i] = s + d
+		}
+	}
+}
+
+func siluGo(dst, deriv, src []float32)     { swishGo(dst, deriv, src, 1, 0) }
+func geluTanhGo(dst, deriv, src []float32) { swishGo(dst, deriv, src, geluA, geluB) }
+
+func geluGo(dst, deriv, src []float32) {
+	for i, x := range src {
+		a := min(magnitude(x), geluClamp)
+		a2 := a * a
+		// a² = a2 + lo exactly: the float64 product of two float32 is exact.
+		lo := float32(float64(a)*float64(a) - float64(a2))
+		e := Exp(-0.5 * a2)
+		e -= e * (0.5 * lo)
+		t := 1 / (1 + geluK*a)
+		g := geluG0 + t*(geluG1+t*(geluG2+t*(geluG3+t*(geluG4+t*(geluG5+t*(geluG6+t*(geluG7+t*(geluG8+t*geluG9))))))))
+		q := t * e * g
+		phi := 1 - q
+		if negative(x) {
+			phi = q
+		}
+		dst[i] = x * phi
+		if deriv != nil {
+			deriv[i] = phi + x*(e*invSqrt2Pi)
+		}
+	}
+}

@@ -1,0 +1,104 @@
+//go:build !noasm
+
+package kernels
+
+import "math"
+
+// The AVX2+FMA activation kernels process n elements, n a multiple of 8;
+// deriv may be nil (exp, sigmoid and tanh ignore it).
+//
+//go:noescape
+func expAVX2(dst, deriv, src *float32, n int)
+
+//go:noescape
+func sigmoidAVX2(dst, deriv, src *float32, n int)
+
+//go:noescape
+func tanhAVX2(dst, deriv, src *float32, n int)
+
+//go:noescape
+func softplusAVX2(dst, deriv, src *float32, n int)
+
+//go:noescape
+func siluAVX2(dst, deriv, src *float32, n int)
+
+//go:noescape
+func geluTanhAVX2(dst, deriv, src *float32, n int)
+
+//go:noescape
+func geluAVX2(dst, deriv, src *float32, n int)
+
+// splat repeats v over one AVX2 register.
+func splat(v float32) [8]float32 { return [8]float32{v, v, v, v, v, v, v, v} }
+
+func splatBits(b uint32) [8]float32 { return splat(math.Float32frombits(b)) }
+
+// vc holds the constants of the vector kernels, each repeated over one
+// register so that the assembly can use it as a memory operand. The
+// assembly names each row by its byte offset (VC_* in activation_amd64.s),
+// so rows are only ever appended.
+var vc = [...][8]float32{
+	splat(expLo), splat(expHi), splat(log2e), splat(ln2Hi), splat(ln2Lo),
+	// 5-10: the Taylor coefficients of expReduce, highest degree first.
+	splat(1.0 / 5040), splat(1.0 / 720), splat(1.0 / 120), splat(1.0 / 24), splat(1.0 / 6), splat(1.0 / 2),
+	splat(1), splatBits(127), splatBits(^uint32(signBit)), splatBits(signBit), splat(2), splat(-18), splat(-2),
+	// 18-24: the atanh series of SoftplusSlice, highest degree first.
+	splat(2.0 / 15), splat(2.0 / 13), splat(2.0 / 11), splat(2.0 / 9), splat(2.0 / 7), splat(2.0 / 5), splat(2.0 / 3),
+	// 25-27: v = x(a + b·x²) and v' = a + 3b·x² of GELUTanhSlice.
+	splat(geluA), splat(geluB), splat(3 * float32(geluB)),
+	// 28-41: GELUSlice.
+	splat(geluK), splat(geluClamp), splat(-0.5), splat(invSqrt2Pi),
+	splat(geluG9), splat(geluG8), splat(geluG7), splat(geluG6), splat(geluG5),
+	splat(geluG4), splat(geluG3), splat(geluG2), splat(geluG1), splat(geluG0),
+}
+
+// vector runs the kernel of the given kind over src when the CPU has AVX2
+// and FMA, and reports whether it did. The last partial vector goes through
+// a buffer, so that every element takes the same instructions.
+func vector(kind int, dst, deriv, src []float32) bool {
+	if !hasAVX2FMA {
+		return false
+	}
+	n := len(src) &^ 7
+	if n > 0 {
+		var d *float32
+		if deriv != nil {
+			d = &deriv[0]
+		}
+		runAVX2(kind, &dst[0], d, &src[0], n)
+	}
+	if n == len(src) {
+		return true
+	}
+	var in, out, dv [8]float32
+	copy(in[:], src[n:])
+	var d *float32
+	if deriv != nil {
+		d = &dv[0]
+	}
+	runAVX2(kind, &out[0], d, &in[0], 8)
+	copy(dst[n:], out[:])
+	if deriv != nil {
+		copy(deriv[n:], dv[:])
+	}
+	return true
+}
+
+func runAVX2(kind int, dst, deriv, src *float32, n int) {
+	switch kind {
+	case kindExp:
+		expAVX2(dst, deriv, src, n)
+	case kindSigmoid:
+		sigmoidAVX2(dst, deriv, src, n)
+	case kindTanh:
+		tanhAVX2(dst, deriv, src, n)
+	case kindSoftplus:
+		softplusAVX2(dst, deriv, src, n)
+	case kindSiLU:
+		siluAVX2(dst, deriv, src, n)
+	case kindGELUTanh:
+		geluTanhAVX2(dst, deriv, src, n)
+	case kindGELU:
+		geluAVX2(dst, deriv, src, n)
+	}
+}
