@@ -7,14 +7,38 @@ import (
 	"github.com/artifex-go/artifex/internal/kernels"
 )
 
+// mapWithDerivative returns k applied to x's storage and, when x's gradient
+// will be recorded, the derivative that k writes beside it in the same pass,
+// so that the backward pass is one multiplication and computes no
+// transcendental function again. Without a gradient to record the
+// derivative is neither computed nor stored.
+func mapWithDerivative(x *Tensor, k func(dst, deriv, src []float32)) (out, deriv *Tensor) {
+	out = empty(x.shape)
+	if x.requiresGrad && GradEnabled() {
+		deriv = empty(x.shape)
+	}
+	kernels.Parallel(len(out.data), parallelGrain, func(lo, hi int) {
+		var d []float32
+		if deriv != nil {
+			d = deriv.data[lo:hi]
+		}
+		k(out.data[lo:hi], d, x.data[lo:hi])
+	})
+	return out, deriv
+}
+
+// timesDerivative is chain's fused kernel for a derivative stored by
+// mapWithDerivative.
+func timesDerivative(dst, g, d []float32) {
+	for i, v := range d {
+		dst[i] = g[i] * v
+	}
+}
+
 // Tanh returns the hyperbolic tangent elementwise. Its backward uses the
 // output: d tanh = 1 - tanh².
 func Tanh(x *Tensor) *Tensor {
-	out := mapUnary(x, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = kernels.Tanh(v)
-		}
-	})
+	out := mapUnary(x, kernels.TanhSlice)
 	return record(out, "Tanh", func(g *Tensor) []*Tensor {
 		return []*Tensor{chain(g, out, func(dst, g, y []float32) {
 			for i, v := range y {
@@ -27,11 +51,7 @@ func Tanh(x *Tensor) *Tensor {
 // Sigmoid returns 1/(1+e^-x) elementwise. Its backward uses the output:
 // d sigmoid = s(1-s).
 func Sigmoid(x *Tensor) *Tensor {
-	out := mapUnary(x, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = kernels.Sigmoid(v)
-		}
-	})
+	out := mapUnary(x, kernels.SigmoidSlice)
 	return record(out, "Sigmoid", func(g *Tensor) []*Tensor {
 		return []*Tensor{chain(g, out, func(dst, g, y []float32) {
 			for i, v := range y {
@@ -124,21 +144,12 @@ func expLinear(op string, x *Tensor, s, alpha, beta float32) *Tensor {
 }
 
 // GELU returns x·Φ(x), Φ the standard normal CDF, in its exact erf form.
+// The forward pass also stores the derivative Φ(x) + xφ(x) when a gradient
+// will be needed.
 func GELU(x *Tensor) *Tensor {
-	out := mapUnary(x, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = v * float32(0.5*(1+math.Erf(float64(v)/math.Sqrt2)))
-		}
-	})
+	out, deriv := mapWithDerivative(x, kernels.GELUSlice)
 	return record(out, "GELU", func(g *Tensor) []*Tensor {
-		// d/dx xΦ(x) = Φ(x) + xφ(x)
-		return []*Tensor{chain(g, x, func(dst, g, x []float32) {
-			for i, v := range x {
-				w := float64(v)
-				d := 0.5*(1+math.Erf(w/math.Sqrt2)) + w*math.Exp(-0.5*w*w)/math.Sqrt(2*math.Pi)
-				dst[i] = g[i] * float32(d)
-			}
-		}, func() *Tensor {
+		return []*Tensor{chain(g, deriv, timesDerivative, func() *Tensor {
 			cdf := Scale(AddScalar(Erf(Scale(x, 1/math.Sqrt2)), 1), 0.5)
 			pdf := Scale(Exp(Scale(Square(x), -0.5)), float32(1/math.Sqrt(2*math.Pi)))
 			return Add(cdf, Mul(x, pdf))
@@ -154,21 +165,14 @@ const (
 
 // GELUTanh returns the tanh approximation of GELU,
 // 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))).
+// The kernel computes it as x·sigmoid(2u), which equals it and does not
+// cancel for negative x, and stores the derivative for backward.
 func GELUTanh(x *Tensor) *Tensor {
-	out := mapUnary(x, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = 0.5 * v * (1 + kernels.Tanh(geluC*(v+geluK*v*v*v)))
-		}
-	})
+	out, deriv := mapWithDerivative(x, kernels.GELUTanhSlice)
 	return record(out, "GELUTanh", func(g *Tensor) []*Tensor {
-		// With t = tanh(u), u = c(x + kx³):
+		// For the recorded gradient, with t = tanh(u), u = c(x + kx³):
 		// d/dx = (1+t)/2 + x(1-t²)·c(1+3kx²)/2.
-		return []*Tensor{chain(g, x, func(dst, g, x []float32) {
-			for i, v := range x {
-				t := kernels.Tanh(geluC * (v + geluK*v*v*v))
-				dst[i] = g[i] * (0.5*(1+t) + 0.5*v*(1-t*t)*geluC*(1+3*geluK*v*v))
-			}
-		}, func() *Tensor {
+		return []*Tensor{chain(g, deriv, timesDerivative, func() *Tensor {
 			x2 := Square(x)
 			t := Tanh(Scale(Add(x, Scale(Mul(x2, x), geluK)), geluC))
 			du := Scale(AddScalar(Scale(x2, 3*geluK), 1), geluC)
@@ -177,21 +181,13 @@ func GELUTanh(x *Tensor) *Tensor {
 	}, x)
 }
 
-// SiLU returns x·sigmoid(x) (also called swish).
+// SiLU returns x·sigmoid(x) (also called swish). The forward pass also
+// stores the derivative σ(x)(1 + x(1 - σ(x))) when a gradient will be
+// needed.
 func SiLU(x *Tensor) *Tensor {
-	out := mapUnary(x, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = v * kernels.Sigmoid(v)
-		}
-	})
+	out, deriv := mapWithDerivative(x, kernels.SiLUSlice)
 	return record(out, "SiLU", func(g *Tensor) []*Tensor {
-		// d/dx xσ(x) = σ(x)(1 + x(1 - σ(x)))
-		return []*Tensor{chain(g, x, func(dst, g, x []float32) {
-			for i, v := range x {
-				s := kernels.Sigmoid(v)
-				dst[i] = g[i] * s * (1 + v*(1-s))
-			}
-		}, func() *Tensor {
+		return []*Tensor{chain(g, deriv, timesDerivative, func() *Tensor {
 			s := Sigmoid(x)
 			return Mul(s, AddScalar(Mul(x, AddScalar(Neg(s), 1)), 1))
 		})}
@@ -200,19 +196,12 @@ func SiLU(x *Tensor) *Tensor {
 
 // Softplus returns log(1 + e^x) elementwise, computed as
 // max(x, 0) + log1p(e^-|x|) so that it neither overflows for large x nor
-// loses the tiny values for very negative x. Its derivative is sigmoid(x).
+// loses the tiny values for very negative x. Its derivative sigmoid(x) is
+// stored by the forward pass when a gradient will be needed.
 func Softplus(x *Tensor) *Tensor {
-	out := mapUnary(x, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = kernels.Softplus(v)
-		}
-	})
+	out, deriv := mapWithDerivative(x, kernels.SoftplusSlice)
 	return record(out, "Softplus", func(g *Tensor) []*Tensor {
-		return []*Tensor{chain(g, x, func(dst, g, x []float32) {
-			for i, v := range x {
-				dst[i] = g[i] * kernels.Sigmoid(v)
-			}
-		}, func() *Tensor { return Sigmoid(x) })}
+		return []*Tensor{chain(g, deriv, timesDerivative, func() *Tensor { return Sigmoid(x) })}
 	}, x)
 }
 

@@ -53,11 +53,7 @@ func slopeOf(x *Tensor, k func(dst, g, v []float32)) *Tensor {
 
 // Exp returns e^x elementwise.
 func Exp(x *Tensor) *Tensor {
-	out := mapUnary(x, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = kernels.Exp(v)
-		}
-	})
+	out := mapUnary(x, kernels.ExpSlice)
 	return record(out, "Exp", func(g *Tensor) []*Tensor {
 		return []*Tensor{Mul(g, out)}
 	}, x)

@@ -46,8 +46,8 @@ func TanhSlice(dst, src []float32) {
 
 // SoftplusSlice writes log(1+e^x) into dst and, if deriv is not nil, its
 // derivative sigmoid(x) into deriv. The logarithm is log1p(e^-|x|) =
-// 2·atanh(s) with s = e^-|x|/(2+e^-|x|) <= 1/3, a series that needs no
-// range reduction.
+// 2·atanh(s) = 2s(1 + s²/3 + s⁴/5 + ...) with s = e^-|x|/(2+e^-|x|) <= 1/3,
+// a series that needs no range reduction.
 func SoftplusSlice(dst, deriv, src []float32) {
 	dst, deriv = dst[:len(src)], cut(deriv, len(src))
 	if vector(kindSoftplus, dst, deriv, src) {
@@ -183,10 +183,14 @@ func tanhGo(dst, src []float32) {
 func softplusGo(dst, deriv, src []float32) {
 	for i, x := range src {
 		e, r := sigmoidParts(x)
-		s := e / (2 + e)
-		z := s * s
-		p := 2.0/3 + z*(2.0/5+z*(2.0/7+z*(2.0/9+z*(2.0/11+z*(2.0/13+z*(2.0/15))))))
-		dst[i] = max(x, 0) + (s*z*p + 2*s)
+		// 2s = e·w with w = 2/(2+e): forming 2s directly, rather than s
+		// and then 2s, keeps the last bit of a denormal e.
+		w := 2 / (2 + e)
+		s2 := e * w
+		h := 0.5 * s2
+		z := h * h
+		p := 1.0/3 + z*(1.0/5+z*(1.0/7+z*(1.0/9+z*(1.0/11+z*(1.0/13+z*(1.0/15))))))
+		dst[i] = max(x, 0) + (s2*z*p + s2)
 		if deriv != nil {
 			deriv[i] = sigmoidOf(x, e, r)
 		}

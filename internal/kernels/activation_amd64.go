@@ -43,7 +43,7 @@ var vc = [...][8]float32{
 	splat(1.0 / 5040), splat(1.0 / 720), splat(1.0 / 120), splat(1.0 / 24), splat(1.0 / 6), splat(1.0 / 2),
 	splat(1), splatBits(127), splatBits(^uint32(signBit)), splatBits(signBit), splat(2), splat(-18), splat(-2),
 	// 18-24: the atanh series of SoftplusSlice, highest degree first.
-	splat(2.0 / 15), splat(2.0 / 13), splat(2.0 / 11), splat(2.0 / 9), splat(2.0 / 7), splat(2.0 / 5), splat(2.0 / 3),
+	splat(1.0 / 15), splat(1.0 / 13), splat(1.0 / 11), splat(1.0 / 9), splat(1.0 / 7), splat(1.0 / 5), splat(1.0 / 3),
 	// 25-27: v = x(a + b·x²) and v' = a + 3b·x² of GELUTanhSlice.
 	splat(geluA), splat(geluB), splat(3 * float32(geluB)),
 	// 28-41: GELUSlice.

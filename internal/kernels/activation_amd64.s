@@ -175,8 +175,11 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-32
 	LOOP
 	SIGPARTS(Y0, Y1, Y2, Y3, Y4, Y5)
 	VADDPS      VC_TWO, Y1, Y3
-	VDIVPS      Y3, Y1, Y3      // s = e/(2+e)
-	VMULPS      Y3, Y3, Y4      // z = s²
+	VMOVUPS     VC_TWO, Y4
+	VDIVPS      Y3, Y4, Y3      // w = 2/(2+e)
+	VMULPS      Y3, Y1, Y3      // 2s = e·w
+	VMULPS      VC_P2, Y3, Y4   // s
+	VMULPS      Y4, Y4, Y4      // z = s²
 	VMOVUPS     VC_S15, Y5
 	VFMADD213PS VC_S13, Y4, Y5
 	VFMADD213PS VC_S11, Y4, Y5
@@ -184,9 +187,8 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-32
 	VFMADD213PS VC_S7, Y4, Y5
 	VFMADD213PS VC_S5, Y4, Y5
 	VFMADD213PS VC_S3, Y4, Y5
-	VMULPS      Y4, Y3, Y4      // s·z
-	VADDPS      Y3, Y3, Y6      // 2s
-	VFMADD213PS Y6, Y4, Y5      // log1p(e) = s·z·p + 2s
+	VMULPS      Y4, Y3, Y4      // 2s·z
+	VFMADD213PS Y3, Y4, Y5      // log1p(e) = 2s·z·p + 2s
 	VXORPS      Y7, Y7, Y7
 	VMAXPS      Y7, Y0, Y7
 	VADDPS      Y5, Y7, Y5

@@ -1,0 +1,81 @@
+package tensor
+
+import (
+	"math"
+	"testing"
+)
+
+// The activations whose forward and backward run on the kernels package's
+// vector slice kernels (Exp, Tanh, Sigmoid directly; Mish and LogSigmoid
+// through them).
+var vectorActivations = []struct {
+	name string
+	f    func(*Tensor) *Tensor
+	ref  func(x float64) float64
+}{
+	{"Exp", Exp, math.Exp},
+	{"Tanh", Tanh, math.Tanh},
+	{"Sigmoid", Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }},
+	{"SiLU", SiLU, func(x float64) float64 { return x / (1 + math.Exp(-x)) }},
+	{"GELU", GELU, func(x float64) float64 { return x * 0.5 * math.Erfc(-x/math.Sqrt2) }},
+	{"GELUTanh", GELUTanh, func(x float64) float64 {
+		return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+	}},
+	{"Softplus", Softplus, func(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }},
+	{"LogSigmoid", LogSigmoid, func(x float64) float64 { return -math.Log1p(math.Exp(-x)) }},
+	{"Mish", Mish, func(x float64) float64 { return x * math.Tanh(math.Log1p(math.Exp(x))) }},
+}
+
+// 35 elements: four whole vectors and a partial one, which the kernels
+// handle through a buffer.
+func TestVectorActivationGradientsFiniteDifferences(t *testing.T) {
+	for _, c := range vectorActivations {
+		x := Scale(randn(21, 5, 7), 2)
+		checkGrad(t, c.name, func(xs []*Tensor) *Tensor { return c.f(xs[0]) }, x)
+		checkSecondOrderFD(t, c.name, c.f, Scale(randn(22, 5, 7), 0.5))
+	}
+}
+
+// Above parallelGrain the work is split over cores: the values must match
+// float64 everywhere, and the fused gradient (stored derivative) must match
+// the one composed of differentiable ops.
+func TestVectorActivationsOnLargeTensors(t *testing.T) {
+	n := parallelGrain*2 + 13
+	x := Scale(randn(23, n), 3)
+	w := randn(24, n)
+	for _, c := range vectorActivations {
+		y := c.f(x)
+		for i, v := range x.data {
+			want := c.ref(float64(v))
+			if d := math.Abs(float64(y.data[i]) - want); d > 2e-6*math.Max(1, math.Abs(want)) {
+				t.Fatalf("%s(%g) = %g, float64 %g", c.name, v, y.data[i], want)
+			}
+		}
+		xr := x.Clone().SetRequiresGrad(true)
+		fused := Grad([]*Tensor{Sum(Mul(c.f(xr), w))}, []*Tensor{xr}, false)[0]
+		recorded := Grad([]*Tensor{Sum(Mul(c.f(xr), w))}, []*Tensor{xr}, true)[0]
+		for i := range fused.data {
+			if d := math.Abs(float64(fused.data[i] - recorded.data[i])); d > 2e-5*math.Max(1, math.Abs(float64(recorded.data[i]))) {
+				t.Fatalf("%s at x=%g: fused gradient %g, recorded %g", c.name, x.data[i], fused.data[i], recorded.data[i])
+			}
+		}
+	}
+}
+
+// The derivative is computed and kept only when a gradient will be
+// recorded.
+func TestActivationDerivativeStoredOnlyForGradients(t *testing.T) {
+	x := randn(25, 4, 3)
+	if _, d := mapWithDerivative(x, func(dst, deriv, src []float32) {}); d != nil {
+		t.Error("a derivative was stored for an input that needs no gradient")
+	}
+	x.SetRequiresGrad(true)
+	NoGrad(func() {
+		if _, d := mapWithDerivative(x, func(dst, deriv, src []float32) {}); d != nil {
+			t.Error("a derivative was stored under NoGrad")
+		}
+	})
+	if _, d := mapWithDerivative(x, func(dst, deriv, src []float32) { copy(deriv, src) }); d == nil || d.data[5] != x.data[5] {
+		t.Error("no derivative stored for an input that needs a gradient")
+	}
+}
