@@ -36,6 +36,13 @@ func TestVectorActivationGradientsFiniteDifferences(t *testing.T) {
 	}
 }
 
+// GroupNormSiLU runs SiLU and its derivative on the vector kernel a
+// channel at a time: 25 positions per channel, three vectors and a part.
+func TestGroupNormSiLUGradientOnVectorSizes(t *testing.T) {
+	checkGrad(t, "GroupNormSiLU", func(xs []*Tensor) *Tensor { return GroupNormSiLU(xs[0], xs[1], xs[2], 2, 1e-5) },
+		randn(26, 2, 4, 5, 5), randn(27, 4), randn(28, 4))
+}
+
 // Above parallelGrain the work is split over cores: the values must match
 // float64 everywhere, and the fused gradient (stored derivative) must match
 // the one composed of differentiable ops.

@@ -66,15 +66,11 @@ func groupNorm(x, weight, bias *Tensor, groups int, eps float32, silu bool) *Ten
 				a := r * w[c0+k]
 				s := b[c0+k] - m*a
 				xs, ys := src[k*g.spatial:(k+1)*g.spatial], dst[k*g.spatial:(k+1)*g.spatial]
+				for i, v := range xs {
+					ys[i] = v*a + s
+				}
 				if silu {
-					for i, v := range xs {
-						z := v*a + s
-						ys[i] = z * kernels.Sigmoid(z)
-					}
-				} else {
-					for i, v := range xs {
-						ys[i] = v*a + s
-					}
+					kernels.SiLUSlice(ys, nil, ys)
 				}
 			}
 		}
@@ -138,13 +134,19 @@ func groupNormGrad(grad, x, weight, bias *Tensor, g gnGeom, mean, rstd []float32
 				wc, bc := w[ch], b[ch]
 				xs, gs, ds := src[k*g.spatial:(k+1)*g.spatial], gy[k*g.spatial:(k+1)*g.spatial], d[k*g.spatial:(k+1)*g.spatial]
 				var sw, sb float32
+				if silu {
+					// SiLU'(z) of the whole channel from the vector kernel,
+					// into ds, which the loop below reads before it writes.
+					for i, v := range xs {
+						ds[i] = (v-m)*r*wc + bc
+					}
+					kernels.SiLUSlice(nil, ds, ds)
+				}
 				for i, v := range xs {
 					xh := (v - m) * r
 					gz := gs[i]
 					if silu {
-						z := xh*wc + bc
-						s := kernels.Sigmoid(z)
-						gz *= s * (1 + z*(1-s))
+						gz *= ds[i]
 					}
 					sw += gz * xh
 					sb += gz

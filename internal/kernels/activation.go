@@ -13,7 +13,9 @@ import "math"
 //
 // The kernels that take a deriv slice write f'(x) into it when it is not
 // nil, from the intermediates of the forward computation, so that the
-// backward pass is a multiplication and recomputes no exponential.
+// backward pass is a multiplication and recomputes no exponential; their
+// dst may be nil where only the derivative is wanted. Either output may be
+// the input slice itself.
 
 // ExpSlice writes e^x into dst for every x in src (dst may be src).
 func ExpSlice(dst, src []float32) {
@@ -49,7 +51,7 @@ func TanhSlice(dst, src []float32) {
 // 2·atanh(s) = 2s(1 + s²/3 + s⁴/5 + ...) with s = e^-|x|/(2+e^-|x|) <= 1/3,
 // a series that needs no range reduction.
 func SoftplusSlice(dst, deriv, src []float32) {
-	dst, deriv = dst[:len(src)], cut(deriv, len(src))
+	dst, deriv = cut(dst, len(src)), cut(deriv, len(src))
 	if vector(kindSoftplus, dst, deriv, src) {
 		return
 	}
@@ -59,7 +61,7 @@ func SoftplusSlice(dst, deriv, src []float32) {
 // SiLUSlice writes x·sigmoid(x) into dst and, if deriv is not nil, the
 // derivative s + x·s(1-s) into deriv.
 func SiLUSlice(dst, deriv, src []float32) {
-	dst, deriv = dst[:len(src)], cut(deriv, len(src))
+	dst, deriv = cut(dst, len(src)), cut(deriv, len(src))
 	if vector(kindSiLU, dst, deriv, src) {
 		return
 	}
@@ -78,7 +80,7 @@ const (
 // nil, its derivative into deriv. It is computed as x·sigmoid(v), v twice
 // the tanh argument, which has no cancellation for negative x.
 func GELUTanhSlice(dst, deriv, src []float32) {
-	dst, deriv = dst[:len(src)], cut(deriv, len(src))
+	dst, deriv = cut(dst, len(src)), cut(deriv, len(src))
 	if vector(kindGELUTanh, dst, deriv, src) {
 		return
 	}
@@ -92,14 +94,14 @@ func GELUTanhSlice(dst, deriv, src []float32) {
 // 5e-9 for |x| <= 15, where e^(-x²/2) has not yet underflowed); x² is split
 // into two floats so that the exponential stays accurate in the tail.
 func GELUSlice(dst, deriv, src []float32) {
-	dst, deriv = dst[:len(src)], cut(deriv, len(src))
+	dst, deriv = cut(dst, len(src)), cut(deriv, len(src))
 	if vector(kindGELU, dst, deriv, src) {
 		return
 	}
 	geluGo(dst, deriv, src)
 }
 
-// cut returns s[:n], or nil for a nil s.
+// cut returns s[:n], or nil for a nil s (an output not asked for).
 func cut(s []float32, n int) []float32 {
 	if s == nil {
 		return nil
@@ -190,7 +192,9 @@ func softplusGo(dst, deriv, src []float32) {
 		h := 0.5 * s2
 		z := h * h
 		p := 1.0/3 + z*(1.0/5+z*(1.0/7+z*(1.0/9+z*(1.0/11+z*(1.0/13+z*(1.0/15))))))
-		dst[i] = max(x, 0) + (s2*z*p + s2)
+		if dst != nil {
+			dst[i] = max(x, 0) + (s2*z*p + s2)
+		}
 		if deriv != nil {
 			deriv[i] = sigmoidOf(x, e, r)
 		}
@@ -209,7 +213,9 @@ func swishGo(dst, deriv, src []float32, a, b float32) {
 		}
 		e, r := sigmoidParts(v)
 		s := sigmoidOf(v, e, r)
-		dst[i] = x * s
+		if dst != nil {
+			dst[i] = x * s
+		}
 		if deriv != nil {
 			d := x * (e * r * r)
 			if b != 0 {
@@ -238,7 +244,9 @@ func geluGo(dst, deriv, src []float32) {
 		if negative(x) {
 			phi = q
 		}
-		dst[i] = x * phi
+		if dst != nil {
+			dst[i] = x * phi
+		}
 		if deriv != nil {
 			deriv[i] = phi + x*(e*invSqrt2Pi)
 		}

@@ -5,7 +5,8 @@ package kernels
 import "math"
 
 // The AVX2+FMA activation kernels process n elements, n a multiple of 8;
-// deriv may be nil (exp, sigmoid and tanh ignore it).
+// deriv may be nil (exp, sigmoid and tanh ignore it), and so may dst in
+// the kernels that write a derivative.
 //
 //go:noescape
 func expAVX2(dst, deriv, src *float32, n int)
@@ -61,27 +62,36 @@ func vector(kind int, dst, deriv, src []float32) bool {
 	}
 	n := len(src) &^ 7
 	if n > 0 {
-		var d *float32
-		if deriv != nil {
-			d = &deriv[0]
-		}
-		runAVX2(kind, &dst[0], d, &src[0], n)
+		runAVX2(kind, first(dst), first(deriv), &src[0], n)
 	}
 	if n == len(src) {
 		return true
 	}
 	var in, out, dv [8]float32
 	copy(in[:], src[n:])
-	var d *float32
+	var y, d *float32
+	if dst != nil {
+		y = &out[0]
+	}
 	if deriv != nil {
 		d = &dv[0]
 	}
-	runAVX2(kind, &out[0], d, &in[0], 8)
-	copy(dst[n:], out[:])
+	runAVX2(kind, y, d, &in[0], 8)
+	if dst != nil {
+		copy(dst[n:], out[:])
+	}
 	if deriv != nil {
 		copy(deriv[n:], dv[:])
 	}
 	return true
+}
+
+// first returns the address of s[0], or nil for an output not asked for.
+func first(s []float32) *float32 {
+	if s == nil {
+		return nil
+	}
+	return &s[0]
 }
 
 func runAVX2(kind int, dst, deriv, src *float32, n int) {

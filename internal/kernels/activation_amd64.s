@@ -102,8 +102,8 @@
 	VMOVUPS VC_ONE, T1; \
 	VDIVPS  R, T1, R
 
-// LOOP and NEXT frame a kernel: SI walks src, DI dst, DX deriv (nil or
-// not), BX the index, CX the count.
+// LOOP and NEXT frame a kernel: SI walks src, DI dst, DX deriv (either
+// nil where allowed), BX the index, CX the count.
 #define LOOP \
 	MOVQ dst+0(FP), DI; \
 	MOVQ deriv+8(FP), DX; \
@@ -121,6 +121,13 @@ loop: \
 done: \
 	VZEROUPPER; \
 	RET
+
+// STOREVALUE(Y) writes Y to dst unless dst is nil.
+#define STOREVALUE(Y) \
+	TESTQ   DI, DI; \
+	JZ      novalue; \
+	VMOVUPS Y, (DI)(BX*4); \
+novalue:
 
 // STOREDERIV(Y) writes Y to deriv unless deriv is nil.
 #define STOREDERIV(Y) \
@@ -192,7 +199,7 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-32
 	VXORPS      Y7, Y7, Y7
 	VMAXPS      Y7, Y0, Y7
 	VADDPS      Y5, Y7, Y5
-	VMOVUPS     Y5, (DI)(BX*4)
+	STOREVALUE(Y5)
 	VMULPS      Y2, Y1, Y3
 	VBLENDVPS   Y0, Y3, Y2, Y3
 	STOREDERIV(Y3)
@@ -206,7 +213,7 @@ TEXT ·siluAVX2(SB), NOSPLIT, $0-32
 	VMULPS    Y2, Y1, Y3        // e·r
 	VBLENDVPS Y0, Y3, Y2, Y4    // s
 	VMULPS    Y4, Y0, Y5
-	VMOVUPS   Y5, (DI)(BX*4)
+	STOREVALUE(Y5)
 	VMULPS    Y2, Y3, Y3        // e·r·r = s(1-s)
 	VMULPS    Y3, Y0, Y3
 	VADDPS    Y3, Y4, Y3
@@ -224,7 +231,7 @@ TEXT ·geluTanhAVX2(SB), NOSPLIT, $0-32
 	VMULPS      Y2, Y1, Y3
 	VBLENDVPS   Y7, Y3, Y2, Y4  // s = sigmoid(v)
 	VMULPS      Y4, Y0, Y5
-	VMOVUPS     Y5, (DI)(BX*4)
+	STOREVALUE(Y5)
 	VMULPS      Y2, Y3, Y3
 	VMULPS      Y3, Y0, Y3      // x·s(1-s)
 	VMOVUPS     VC_GB3, Y5
@@ -266,7 +273,7 @@ TEXT ·geluAVX2(SB), NOSPLIT, $0-32
 	VSUBPS       Y5, Y6, Y6
 	VBLENDVPS    Y0, Y5, Y6, Y6 // Φ(x) = q for x < 0, 1 - q otherwise
 	VMULPS       Y6, Y0, Y7
-	VMOVUPS      Y7, (DI)(BX*4)
+	STOREVALUE(Y7)
 	VMULPS       VC_INVS2PI, Y4, Y4
 	VFMADD213PS  Y6, Y0, Y4     // Φ + x·φ(x)
 	STOREDERIV(Y4)

@@ -273,6 +273,45 @@ func TestActivationResultsIndependentOfPosition(t *testing.T) {
 	}
 }
 
+// The derivative alone (dst nil), and either output written over the input,
+// give the same bits as separate slices.
+func TestActivationOutputsMayBeNilOrTheInput(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	xs := make([]float32, 29)
+	for i := range xs {
+		xs[i] = float32(r.NormFloat64() * 4)
+	}
+	same := func(name, what string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s %s: element %d = %g, want %g", name, what, i, got[i], want[i])
+			}
+		}
+	}
+	for _, k := range actKernels {
+		for _, f := range []func(dst, deriv, src []float32){k.fast, k.twin} {
+			y, d := make([]float32, len(xs)), make([]float32, len(xs))
+			if !k.hasDer {
+				d = nil
+			}
+			f(y, d, xs)
+			buf := append([]float32(nil), xs...)
+			f(buf, nil, buf)
+			same(k.name, "in place", buf, y)
+			if !k.hasDer {
+				continue
+			}
+			only := make([]float32, len(xs))
+			f(nil, only, xs)
+			same(k.name, "derivative alone", only, d)
+			buf = append(buf[:0], xs...)
+			f(nil, buf, buf)
+			same(k.name, "derivative in place", buf, d)
+		}
+	}
+}
+
 // BenchmarkActivationKernels reports ns per element of each kernel and its
 // Go twin, on one core, in cache (4096) and streaming (1<<20).
 func BenchmarkActivationKernels(b *testing.B) {
