@@ -160,9 +160,9 @@ type builtinBackbone struct {
 // builtinBackbones are the backbones DefaultRegistry holds, with the
 // parameters each reads.
 var builtinBackbones = []builtinBackbone{
-	{"unet", newUNetBackbone, []string{"num_res_blocks", "attention_resolutions", "time_embedding_dim", "num_heads", "num_groups", "dropout_rate"}},
+	{"unet", newUNetBackbone, []string{"num_res_blocks", "attention_resolutions", "time_embedding_dim", "num_heads", "num_groups", "dropout_rate", "gradient_checkpointing"}},
 	{"mlp", newMLPBackbone, []string{"time_embedding_dim"}},
-	{"transformer", newTransformerBackbone, []string{"num_layers", "num_heads", "dropout_rate"}},
+	{"transformer", newTransformerBackbone, []string{"num_layers", "num_heads", "dropout_rate", "gradient_checkpointing"}},
 }
 
 // builtinBackboneParams are the parameters only built-in backbones read:
@@ -192,6 +192,7 @@ func newUNetBackbone(s BackboneSpec, rngs *nn.Rngs) (Backbone, error) {
 		Groups:               e.int(GetInt(p, "num_groups", 0)),
 		Dropout:              float32(e.float(GetFloat(p, "dropout_rate", 0))),
 		NumClasses:           s.NumClasses, Activation: s.Config.Activation,
+		GradientCheckpointing: e.bool(GetBool(p, "gradient_checkpointing", false)),
 	}
 	if e.err != nil {
 		return nil, e.err
@@ -221,6 +222,7 @@ func newTransformerBackbone(s BackboneSpec, rngs *nn.Rngs) (Backbone, error) {
 		Length: s.Shape[0], Dim: s.Shape[1], Width: hidden[0],
 		Layers: e.int(GetInt(p, "num_layers", 4)), Heads: e.int(GetInt(p, "num_heads", 0)),
 		Dropout: float32(e.float(GetFloat(p, "dropout_rate", 0))), NumClasses: s.NumClasses, Activation: s.Config.Activation,
+		GradientCheckpointing: e.bool(GetBool(p, "gradient_checkpointing", false)),
 	}
 	if e.err != nil {
 		return nil, e.err

@@ -31,6 +31,5 @@ func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if !d.training || d.Rate == 0 {
 		return x
 	}
-	mask := d.stream.BernoulliP(1-d.Rate, x.Shape()...)
-	return tensor.Mul(x, tensor.Scale(mask, 1/(1-d.Rate)))
+	return tensor.Dropout(x, d.Rate, d.stream)
 }

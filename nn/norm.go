@@ -50,11 +50,7 @@ func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.NDim() < k || !tensor.SameShape(x.Shape()[x.NDim()-k:], l.Weight.Shape()) {
 		panic(fmt.Sprintf("LayerNorm: input shape %v, want trailing axes %v", x.Shape(), l.Weight.Shape()))
 	}
-	axes := make([]int, k)
-	for i := range axes {
-		axes[i] = x.NDim() - k + i
-	}
-	return tensor.Add(tensor.Mul(normalize(x, axes, l.Eps), l.Weight), l.Bias)
+	return tensor.LayerNorm(x, l.Weight, l.Bias, l.Eps)
 }
 
 // GroupNorm normalises [N, C, ...] input over groups of channels and the

@@ -113,45 +113,62 @@ func divKernel(dst, a, b []float32, ia, ib int) {
 // Add returns a + b with broadcasting.
 func Add(a, b *Tensor) *Tensor {
 	out := broadcastBinary("Add", a, b, addKernel)
+	as, bs := a.shape, b.shape // not a and b: their values are not needed
 	return record(out, "Add", func(g *Tensor) []*Tensor {
-		return []*Tensor{SumTo(g, a.shape), SumTo(g, b.shape)}
+		return []*Tensor{SumTo(g, as), SumTo(g, bs)}
 	}, a, b)
 }
 
 // Sub returns a - b with broadcasting.
 func Sub(a, b *Tensor) *Tensor {
 	out := broadcastBinary("Sub", a, b, subKernel)
+	as, bs := a.shape, b.shape
 	return record(out, "Sub", func(g *Tensor) []*Tensor {
-		return []*Tensor{SumTo(g, a.shape), SumTo(Neg(g), b.shape)}
+		return []*Tensor{SumTo(g, as), SumTo(Neg(g), bs)}
 	}, a, b)
 }
 
 // Mul returns a * b elementwise with broadcasting.
 func Mul(a, b *Tensor) *Tensor {
 	out := broadcastBinary("Mul", a, b, mulKernel)
+	// Each operand is kept only for the other's gradient: a dropout mask
+	// or a constant factor keeps the activation it multiplies from being
+	// held.
+	as, bs := a.shape, b.shape
+	keepA, keepB := keptFor(a, b.requiresGrad), keptFor(b, a.requiresGrad)
 	return record(out, "Mul", func(g *Tensor) []*Tensor {
 		var ga, gb *Tensor
-		if a.requiresGrad {
-			ga = SumTo(Mul(g, b), a.shape)
+		if keepB != nil {
+			ga = SumTo(Mul(g, keepB), as)
 		}
-		if b.requiresGrad {
-			gb = SumTo(Mul(g, a), b.shape)
+		if keepA != nil {
+			gb = SumTo(Mul(g, keepA), bs)
 		}
 		return []*Tensor{ga, gb}
 	}, a, b)
 }
 
+// keptFor returns t when needed (another operand's gradient reads t's
+// values) and nil otherwise, for a backward rule to capture.
+func keptFor(t *Tensor, needed bool) *Tensor {
+	if needed {
+		return t
+	}
+	return nil
+}
+
 // Div returns a / b elementwise with broadcasting.
 func Div(a, b *Tensor) *Tensor {
 	out := broadcastBinary("Div", a, b, divKernel)
+	as, bs, ga0, gb0 := a.shape, b.shape, a.requiresGrad, b.requiresGrad
 	return record(out, "Div", func(g *Tensor) []*Tensor {
 		var ga, gb *Tensor
-		if a.requiresGrad {
-			ga = SumTo(Div(g, b), a.shape)
+		if ga0 {
+			ga = SumTo(Div(g, b), as)
 		}
-		if b.requiresGrad {
+		if gb0 {
 			// d(a/b)/db = -a/b² = -out/b
-			gb = SumTo(Neg(Div(Mul(g, out), b)), b.shape)
+			gb = SumTo(Neg(Div(Mul(g, out), b)), bs)
 		}
 		return []*Tensor{ga, gb}
 	}, a, b)
@@ -207,8 +224,9 @@ func Reshape(x *Tensor, shape ...int) *Tensor {
 		panic(fmt.Sprintf("Reshape: cannot reshape %v (%d elements) into %v", x.shape, len(x.data), shape))
 	}
 	out := &Tensor{shape: shape, data: x.data}
+	xs := x.shape
 	return record(out, "Reshape", func(g *Tensor) []*Tensor {
-		return []*Tensor{Reshape(g, x.shape...)}
+		return []*Tensor{Reshape(g, xs...)}
 	}, x)
 }
 

@@ -1,14 +1,39 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"sync/atomic"
+)
 
 // node records how a tensor was computed: its inputs and the rule that maps
 // the gradient of the output to gradients of the inputs. backward returns one
 // entry per input; nil means "no gradient flows to that input".
+//
+// The graph links ops through handles, not through the tensors themselves:
+// an input that an op computed is entered as that op's handle, a Tensor with
+// its shape and node but no values. So the graph alone keeps no values
+// alive; an op's values outlive its forward pass only when a backward rule
+// captured them because its gradient needs them (Softmax keeps its output,
+// Add nothing but shapes). Leaves are entered as themselves, since their
+// gradients land in their Grad.
 type node struct {
 	op       string
 	inputs   []*Tensor
 	backward func(grad *Tensor) []*Tensor
+	handle   *Tensor
+	seq      uint64 // order of creation, for Checkpoint's check of its graph
+}
+
+// nodeSeq numbers nodes in the order they are created.
+var nodeSeq atomic.Uint64
+
+// graphKey returns the tensor that stands for t in the graph: the handle of
+// the op that computed t, or t itself for a leaf.
+func graphKey(t *Tensor) *Tensor {
+	if t != nil && t.node != nil {
+		return t.node.handle
+	}
+	return t
 }
 
 // RequiresGrad reports whether gradients flow to or through t.
@@ -52,8 +77,14 @@ func record(out *Tensor, op string, backward func(grad *Tensor) []*Tensor, input
 			// Asked only now: with no input that needs a gradient there is
 			// nothing to record, and the lookup is skipped.
 			if GradEnabled() {
+				keys := make([]*Tensor, len(inputs))
+				for i, in := range inputs {
+					keys[i] = graphKey(in)
+				}
+				n := &node{op: op, inputs: keys, backward: backward, seq: nodeSeq.Add(1)}
+				n.handle = &Tensor{shape: out.shape, requiresGrad: true, node: n}
 				out.requiresGrad = true
-				out.node = &node{op: op, inputs: inputs, backward: backward}
+				out.node = n
 			}
 			return out
 		}
@@ -70,7 +101,7 @@ func (t *Tensor) Backward() {
 	if !t.requiresGrad {
 		panic("tensor: Backward on a tensor that does not require grad (no parameter or input with SetRequiresGrad(true) took part)")
 	}
-	grads := propagate([]*Tensor{t}, false, nil, true)
+	grads := propagate([]*Tensor{t}, nil, false, nil, true)
 	NoGrad(func() {
 		for leaf, g := range grads {
 			if leaf.grad == nil {
@@ -90,12 +121,12 @@ func (t *Tensor) Backward() {
 func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 	want := make(map[*Tensor]bool, len(inputs))
 	for _, in := range inputs {
-		want[in] = true
+		want[graphKey(in)] = true
 	}
-	grads := propagate(outputs, createGraph, want, false)
+	grads := propagate(outputs, nil, createGraph, want, false)
 	res := make([]*Tensor, len(inputs))
 	for i, in := range inputs {
-		if g, ok := grads[in]; ok {
+		if g, ok := grads[graphKey(in)]; ok {
 			res[i] = g
 		} else {
 			res[i] = ZerosLike(in)
@@ -104,9 +135,10 @@ func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 	return res
 }
 
-// propagate walks the graph below outputs in reverse topological order. It
-// returns the gradient of every tensor in want, or, when want is nil, of
-// every leaf that requires a gradient.
+// propagate walks the graph below outputs in reverse topological order,
+// starting from seeds (the gradients of outputs; ones when nil). It returns
+// the gradient of every graph key in want, or, when want is nil, of every
+// leaf that requires a gradient.
 //
 // With release (Backward), each op's record is dropped as soon as its
 // gradients are computed, as PyTorch frees a graph without retain_graph:
@@ -114,14 +146,32 @@ func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 // run its backward by then, and the tensors and closures kept only for
 // the backward pass become garbage one by one instead of living until the
 // whole pass ends. A freed op panics if a later pass reaches it.
-func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool, release bool) map[*Tensor]*Tensor {
-	order := topoSort(outputs)
+//
+// Without createGraph, a gradient that is the sum of several contributions
+// is summed in place: the first sum is a fresh tensor that only this walk
+// holds, and later contributions are added into it until an op's backward
+// rule receives it (a rule may pass its gradient on unchanged, to more than
+// one input, so from then on it is shared).
+func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool, release bool) map[*Tensor]*Tensor {
+	roots := make([]*Tensor, len(outputs))
+	for i, out := range outputs {
+		roots[i] = graphKey(out)
+	}
+	order := topoSort(roots)
 	grads := make(map[*Tensor]*Tensor, len(order))
+	var owned map[*Tensor]bool // sums that only grads holds
+	if !createGraph {
+		owned = make(map[*Tensor]bool)
+	}
 	result := make(map[*Tensor]*Tensor)
 	run := func() {
-		for _, out := range outputs {
+		for i, out := range roots {
 			if out.requiresGrad {
-				accumulate(grads, out, OnesLike(out))
+				seed := OnesLike(out)
+				if seeds != nil {
+					seed = seeds[i]
+				}
+				accumulate(grads, owned, out, seed)
 			}
 		}
 		for i := len(order) - 1; i >= 0; i-- {
@@ -131,6 +181,7 @@ func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool, relea
 				continue
 			}
 			delete(grads, t)
+			delete(owned, g)
 			if want != nil {
 				if want[t] {
 					result[t] = g
@@ -151,10 +202,11 @@ func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool, relea
 				if !SameShape(gi.shape, in.shape) {
 					panic(fmt.Sprintf("tensor: backward of %s produced gradient %v for input %d of shape %v", n.op, gi.shape, j, in.shape))
 				}
-				accumulate(grads, in, gi)
+				accumulate(grads, owned, in, gi)
 			}
 			if release {
-				t.node = freed(n.op)
+				n.inputs = nil
+				n.backward = freedBackward(n.op)
 				order[i] = nil
 			}
 		}
@@ -167,19 +219,37 @@ func propagate(outputs []*Tensor, createGraph bool, want map[*Tensor]bool, relea
 	return result
 }
 
-// freed is the record left on a tensor whose op's backward pass has run
-// and been released by Backward.
-func freed(op string) *node {
-	return &node{op: op, backward: func(*Tensor) []*Tensor {
+// freedBackward is the rule left on an op whose backward pass has run and
+// been released by Backward.
+func freedBackward(op string) func(*Tensor) []*Tensor {
+	return func(*Tensor) []*Tensor {
 		panic(fmt.Sprintf("tensor: backward through %s, whose graph an earlier Backward freed; compute the loss again (or use Grad, which keeps the graph)", op))
-	}}
+	}
 }
 
-func accumulate(grads map[*Tensor]*Tensor, t, g *Tensor) {
-	if prev, ok := grads[t]; ok {
-		grads[t] = Add(prev, g)
-	} else {
+// accumulate adds g to the gradient of t; owned (nil when the pass is
+// recorded) holds the sums that may be added into in place.
+func accumulate(grads map[*Tensor]*Tensor, owned map[*Tensor]bool, t, g *Tensor) {
+	prev, ok := grads[t]
+	switch {
+	case !ok:
 		grads[t] = g
+	case owned[prev]:
+		addInto(prev.data, g.data)
+	default:
+		sum := Add(prev, g)
+		grads[t] = sum
+		if owned != nil {
+			owned[sum] = true
+		}
+	}
+}
+
+// addInto adds src to dst elementwise.
+func addInto(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
 	}
 }
 

@@ -153,8 +153,9 @@ func SumTo(t *Tensor, shape []int) *Tensor {
 			dst[i] += v
 		}
 	})
+	ts := t.shape
 	return record(out, "SumTo", func(g *Tensor) []*Tensor {
-		return []*Tensor{Expand(g, t.shape)}
+		return []*Tensor{Expand(g, ts)}
 	}, t)
 }
 
@@ -179,8 +180,9 @@ func Expand(t *Tensor, shape []int) *Tensor {
 		}
 		copy(dst, t.data[ob:ob+n])
 	})
+	ts := t.shape
 	return record(out, "Expand", func(g *Tensor) []*Tensor {
-		return []*Tensor{SumTo(g, t.shape)}
+		return []*Tensor{SumTo(g, ts)}
 	}, t)
 }
 

@@ -59,17 +59,23 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 			kernels.Sgemm(transA, transB, m, n, k, 1, a.data[i*sa:], ca, b.data[i*sb:], cb, 0, out.data[i*m*n:], n)
 		}
 	}
+	// Each operand is kept only for the other's gradient, so a layer's
+	// input is not held when only its weight is trained, nor a frozen
+	// weight when only the input is.
+	as, bs := a.shape, b.shape
+	keepA, keepB := keptFor(a, b.requiresGrad), keptFor(b, a.requiresGrad)
 	return record(out, "MatMul", func(g *Tensor) []*Tensor {
+		a, b := keepA, keepB
 		var ga, gb *Tensor
-		if a.requiresGrad {
+		if b != nil {
 			if transA {
 				ga = MatMulT(b, g, transB, true)
 			} else {
 				ga = MatMulT(g, b, false, !transB)
 			}
-			ga = SumTo(ga, a.shape)
+			ga = SumTo(ga, as)
 		}
-		if b.requiresGrad {
+		if a != nil {
 			aa, gg := a, g
 			if len(batchB) == 0 && len(batchA) > 0 && !transA {
 				aa = Reshape(a, -1, ca)
@@ -80,7 +86,7 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 			} else {
 				gb = MatMulT(aa, gg, !transA, false)
 			}
-			gb = SumTo(gb, b.shape)
+			gb = SumTo(gb, bs)
 		}
 		return []*Tensor{ga, gb}
 	}, a, b)

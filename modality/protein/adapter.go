@@ -10,6 +10,7 @@ import (
 	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/models/geometric"
 	"github.com/artifex-go/artifex/models/vae"
+	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/optim"
 	"github.com/artifex-go/artifex/tensor"
 )
@@ -201,32 +202,44 @@ func (a *Adapted) SetTraining(on bool) {
 }
 
 // TrainLoss implements models.Trainable.
+//
+// The constraint terms need a second forward pass of the wrapped model
+// (its prediction of clean data at another timestep). That pass is a
+// checkpoint (nn.Checkpoint): it runs without recording here, and the
+// backward pass runs it again, recording, only after it has finished with
+// the family loss's graph, which is released by then. So the two graphs
+// are never held together and training holds one forward pass of
+// activations, not two, for a third forward pass of compute.
 func (a *Adapted) TrainLoss(batch data.Batch, rngs *tensor.Rngs) (*tensor.Tensor, map[string]float64) {
 	loss, logs := a.Model.TrainLoss(batch, rngs)
-	clean := a.cleanPrediction(batch.Images, rngs)
+	predict := a.cleanPredictor(batch.Images, rngs)
 	out := map[string]float64{}
 	for k, v := range logs {
 		out[k] = v
 	}
 	out["family_loss"] = float64(loss.Item())
-	if clean != nil {
-		bond, angle := a.constraints(clean)
-		if bond != nil {
-			out["bond_length"] = float64(bond.Item())
-			loss = tensor.Add(loss, tensor.Scale(bond, float32(a.weights["bond_length_weight"])))
+	if names := a.constraintNames(); predict != nil && len(names) > 0 {
+		terms := nn.Checkpoint(a.Model, func([]*tensor.Tensor) *tensor.Tensor { return a.constraints(predict()) })
+		w := make([]float32, len(names))
+		for i, name := range names {
+			out[name] = float64(terms.Data()[i])
+			w[i] = float32(a.weights[name+"_weight"])
 		}
-		if angle != nil {
-			out["bond_angle"] = float64(angle.Item())
-			loss = tensor.Add(loss, tensor.Scale(angle, float32(a.weights["bond_angle_weight"])))
-		}
+		// The constraint comes first: the backward pass visits the
+		// operands of an op in reverse, so the checkpoint is recomputed
+		// after the family loss's graph has been walked and released.
+		loss = tensor.Add(tensor.Sum(tensor.Mul(terms, tensor.FromSlice(w, len(w)))), loss)
 	}
 	out["loss"] = float64(loss.Item())
 	return loss, out
 }
 
-// cleanPrediction returns the wrapped model's estimate of the clean batch
-// [B, L, width] with its gradient, or nil for sequences.
-func (a *Adapted) cleanPrediction(x *tensor.Tensor, rngs *tensor.Rngs) *tensor.Tensor {
+// cleanPredictor draws what the wrapped model's estimate of the clean
+// batch [B, L, width] needs at random (a timestep, noise) and returns the
+// function that computes the estimate from those draws, with its gradient;
+// nil for sequences. The function is deterministic (apart from dropout,
+// which the checkpoint replays), so the backward pass can compute it again.
+func (a *Adapted) cleanPredictor(x *tensor.Tensor, rngs *tensor.Rngs) func() *tensor.Tensor {
 	if a.rep == RepSequence {
 		return nil
 	}
@@ -234,17 +247,22 @@ func (a *Adapted) cleanPrediction(x *tensor.Tensor, rngs *tensor.Rngs) *tensor.T
 	width := x.Size() / (b * a.length)
 	x = tensor.Reshape(x, b, a.length, width)
 	if a.vae != nil {
-		mu, _ := a.vae.Encode(x)
-		return tensor.Reshape(a.vae.Decode(mu), b, a.length, width)
+		return func() *tensor.Tensor {
+			mu, _ := a.vae.Encode(x)
+			return tensor.Reshape(a.vae.Decode(mu), b, a.length, width)
+		}
 	}
 	s := rngs.Stream("protein/constraint")
 	if a.graph != nil {
 		t := s.Intn(max(1, int(a.weights["constraint_t_fraction"]*float64(a.graph.Timesteps()))))
-		_, clean, err := a.graph.DenoiseAt(x, t, tensor.NewRngs(s.Uint64()))
-		if err != nil {
-			panic(err)
+		seed := s.Uint64()
+		return func() *tensor.Tensor {
+			_, clean, err := a.graph.DenoiseAt(x, t, tensor.NewRngs(seed))
+			if err != nil {
+				panic(err)
+			}
+			return clean
 		}
-		return clean
 	}
 	maxT := max(1, int(a.weights["constraint_t_fraction"]*float64(a.ddpm.Schedule().Len())))
 	t := s.Intn(maxT)
@@ -253,28 +271,48 @@ func (a *Adapted) cleanPrediction(x *tensor.Tensor, rngs *tensor.Rngs) *tensor.T
 		ts[i] = t
 	}
 	xt := a.ddpm.QSample(x, ts, s.Normal(x.Shape()...))
-	_, _, _, x0 := a.ddpm.PMeanVariance(xt, t)
-	return tensor.Reshape(x0, b, a.length, width)
+	return func() *tensor.Tensor {
+		_, _, _, x0 := a.ddpm.PMeanVariance(xt, t)
+		return tensor.Reshape(x0, b, a.length, width)
+	}
 }
 
-// constraints returns the bond-length and bond-angle terms of clean
-// [B, L, width] (nil where the representation has none).
-func (a *Adapted) constraints(clean *tensor.Tensor) (bond, angle *tensor.Tensor) {
+// constraintNames lists the constraint terms of the representation, in
+// the order constraints returns them.
+func (a *Adapted) constraintNames() []string {
+	switch a.rep {
+	case RepAngles:
+		return []string{"bond_angle"}
+	case RepCA:
+		return []string{"bond_length"}
+	case RepBackbone:
+		return []string{"bond_length", "bond_angle"}
+	}
+	return nil
+}
+
+// constraints returns the constraint terms of clean [B, L, width], one
+// value per entry of constraintNames.
+func (a *Adapted) constraints(clean *tensor.Tensor) *tensor.Tensor {
 	scale := float32(a.weights["coordinate_scale"])
+	var terms []*tensor.Tensor
 	switch a.rep {
 	case RepAngles:
 		dev := tensor.Narrow(clean, 2, 3, 3) // encoded bond angles: deviations from ideal
-		return nil, tensor.Mean(tensor.Scale(tensor.AddScalar(tensor.Neg(tensor.Cos(dev)), 1), 2))
+		terms = []*tensor.Tensor{tensor.Mean(tensor.Scale(tensor.AddScalar(tensor.Neg(tensor.Cos(dev)), 1), 2))}
 	case RepCA:
 		ca := tensor.Scale(tensor.Narrow(clean, 2, 0, 3), scale)
-		return BondLengthLoss(ca, []float64{BondCACA}), nil
+		terms = []*tensor.Tensor{BondLengthLoss(ca, []float64{BondCACA})}
 	case RepBackbone:
 		b, l := clean.Dim(0), clean.Dim(1)
 		atoms := tensor.Scale(tensor.Reshape(clean, b, 3*l, 3), scale) // N, CA, C, N, CA, C ...
-		return BondLengthLoss(atoms, []float64{BondNCA, BondCAC, BondCN}),
-			BondAngleLoss(atoms, []float64{AngleNCAC, AngleCACN, AngleCNCA})
+		terms = []*tensor.Tensor{BondLengthLoss(atoms, []float64{BondNCA, BondCAC, BondCN}),
+			BondAngleLoss(atoms, []float64{AngleNCAC, AngleCACN, AngleCNCA})}
 	}
-	return nil, nil
+	for i, t := range terms {
+		terms[i] = tensor.Reshape(t, 1)
+	}
+	return tensor.Concat(0, terms...)
 }
 
 // BondLengthLoss returns the mean squared deviation of the distances

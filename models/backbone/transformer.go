@@ -19,6 +19,9 @@ type Transformer struct {
 	Out    *nn.Linear
 	length int
 	dim    int
+	// checkpoint recomputes each block's forward pass during backward
+	// instead of keeping its intermediates (gradient_checkpointing).
+	checkpoint bool
 }
 
 // TransformerConfig describes a Transformer backbone.
@@ -30,6 +33,11 @@ type TransformerConfig struct {
 	Dropout     float32
 	NumClasses  int
 	Activation  string
+	// GradientCheckpointing keeps only each block's input for the
+	// backward pass and recomputes the block there (nn.Checkpoint): the
+	// activations held shrink from every intermediate of every block to
+	// one [B, L, Width] tensor per block, for a second forward pass.
+	GradientCheckpointing bool
 }
 
 // NewTransformer builds a Transformer backbone.
@@ -56,7 +64,7 @@ func NewTransformer(rngs *nn.Rngs, cfg TransformerConfig) (*Transformer, error) 
 		Time: NewTimeEmbedding(rngs, cfg.Width, cfg.Width, cfg.NumClasses, act),
 		In:   nn.NewLinear(rngs, cfg.Dim, cfg.Width),
 		Norm: nn.NewLayerNorm(cfg.Width), Out: nn.NewLinear(rngs, cfg.Width, cfg.Dim),
-		length: cfg.Length, dim: cfg.Dim,
+		length: cfg.Length, dim: cfg.Dim, checkpoint: cfg.GradientCheckpointing,
 	}
 	for range cfg.Layers {
 		m.Blocks = append(m.Blocks, nn.NewTransformerBlock(rngs, cfg.Width, cfg.Heads, 4*cfg.Width, 0, cfg.Dropout))
@@ -83,7 +91,11 @@ func (m *Transformer) ForwardLabels(x, t *tensor.Tensor, labels []int) *tensor.T
 	h := tensor.Add(m.In.Forward(x), nn.SinusoidalEmbedding(pos, width))
 	h = tensor.Add(h, tensor.Reshape(temb, x.Dim(0), 1, width))
 	for _, b := range m.Blocks {
-		h = b.Forward(h, nil, false)
+		if m.checkpoint {
+			h = nn.Checkpoint(b, func(in []*tensor.Tensor) *tensor.Tensor { return b.Forward(in[0], nil, false) }, h)
+		} else {
+			h = b.Forward(h, nil, false)
+		}
 	}
 	return m.Out.Forward(m.Norm.Forward(h))
 }

@@ -39,6 +39,10 @@ type UNetConfig struct {
 	// Activation is used in the time-embedding MLP ("silu" when empty);
 	// the residual blocks use SiLU.
 	Activation string
+	// GradientCheckpointing keeps only the inputs of each residual block
+	// (with the attention after it) for the backward pass and recomputes
+	// the block there (nn.Checkpoint).
+	GradientCheckpointing bool
 }
 
 // UNet is the denoising UNet of Ho et al. (2020): residual blocks with
@@ -253,10 +257,7 @@ func (u *UNet) ForwardLabels(x, t *tensor.Tensor, labels []int) *tensor.Tensor {
 	skips := []*tensor.Tensor{h}
 	for _, lv := range u.Down {
 		for j, b := range lv.Blocks {
-			h = b.Forward(h, temb)
-			if a := lv.Attention[j]; a != nil {
-				h = a.Forward(h)
-			}
+			h = u.block(b, lv.Attention[j], temb, h)
 			skips = append(skips, h)
 		}
 		if lv.Resample != nil {
@@ -269,14 +270,34 @@ func (u *UNet) ForwardLabels(x, t *tensor.Tensor, labels []int) *tensor.Tensor {
 		for j, b := range lv.Blocks {
 			s := skips[len(skips)-1]
 			skips = skips[:len(skips)-1]
-			h = b.Forward(tensor.Concat(1, h, s), temb)
-			if a := lv.Attention[j]; a != nil {
-				h = a.Forward(h)
-			}
+			h = u.block(b, lv.Attention[j], temb, h, s)
 		}
 		if lv.Resample != nil {
 			h = lv.Resample.Forward(tensor.UpsampleNearest2d(h, 2, 2))
 		}
 	}
 	return u.Out.Forward(u.Norm.ForwardSiLU(h))
+}
+
+// block applies the residual block b, and the attention a after it when
+// a is not nil, to xs (concatenated along channels: the way up joins the
+// skip) at time embedding temb; with gradient checkpointing the backward
+// pass recomputes it from xs and temb.
+func (u *UNet) block(b *nn.ResBlock, a *AttentionBlock, temb *tensor.Tensor, xs ...*tensor.Tensor) *tensor.Tensor {
+	fn := func(in []*tensor.Tensor) *tensor.Tensor {
+		x := in[1]
+		if len(in) > 2 {
+			x = tensor.Concat(1, in[1:]...)
+		}
+		h := b.Forward(x, in[0])
+		if a != nil {
+			h = a.Forward(h)
+		}
+		return h
+	}
+	in := append([]*tensor.Tensor{temb}, xs...)
+	if !u.cfg.GradientCheckpointing {
+		return fn(in)
+	}
+	return nn.Checkpoint([]any{b, a}, fn, in...)
 }

@@ -1,0 +1,63 @@
+package tensor
+
+import "fmt"
+
+// LayerNorm normalises x over its trailing weight.NDim() axes to zero mean
+// and unit (biased) variance, (x - mean)/√(var + eps), then scales by
+// weight and shifts by bias (nil for none), as PyTorch's layer_norm.
+//
+// It is one op: the backward pass keeps x alone, where the same formula
+// written with elementwise ops would keep the centred values, the squares,
+// the normalised values and the scaled ones, four tensors of x's size.
+func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
+	shape := weight.shape
+	k := len(shape)
+	if k == 0 || x.NDim() < k || !SameShape(x.shape[x.NDim()-k:], shape) || (bias != nil && !SameShape(bias.shape, shape)) {
+		panic(fmt.Sprintf("LayerNorm: input %v does not end in the weight's shape %v (bias %v)", x.shape, shape, shapeOf(bias)))
+	}
+	axes := make([]int, k)
+	for i := range axes {
+		axes[i] = x.NDim() - k + i
+	}
+	var out *Tensor
+	NoGrad(func() {
+		xc, r := centred(x, axes, eps)
+		out = Mul(Mul(xc, r), weight)
+		if bias != nil {
+			out = Add(out, bias)
+		}
+	})
+	return record(out, "LayerNorm", func(g *Tensor) []*Tensor {
+		// With x̂ = (x - mean)·r, r = 1/√(var + eps) and h = g·weight:
+		// dx = r·(h - mean(h) - x̂·mean(h·x̂)), dweight = Σ g·x̂, dbias = Σ g.
+		// Written with ops on x, so that a recorded pass differentiates
+		// the statistics too.
+		xc, r := centred(x, axes, eps)
+		xhat, h := Mul(xc, r), Mul(g, weight)
+		var gx, gw, gb *Tensor
+		if x.requiresGrad {
+			gx = Mul(r, Sub(Sub(h, MeanAxes(h, axes, true)), Mul(xhat, MeanAxes(Mul(h, xhat), axes, true))))
+		}
+		if weight.requiresGrad {
+			gw = SumTo(Mul(g, xhat), shape)
+		}
+		if bias != nil && bias.requiresGrad {
+			gb = SumTo(g, shape)
+		}
+		return []*Tensor{gx, gw, gb}
+	}, x, weight, bias)
+}
+
+// centred returns x - mean and 1/√(var + eps) over axes.
+func centred(x *Tensor, axes []int, eps float32) (xc, r *Tensor) {
+	xc = Sub(x, MeanAxes(x, axes, true))
+	return xc, Rsqrt(AddScalar(MeanAxes(Square(xc), axes, true), eps))
+}
+
+// shapeOf returns t's shape, or nil for a nil tensor.
+func shapeOf(t *Tensor) []int {
+	if t == nil {
+		return nil
+	}
+	return t.shape
+}
