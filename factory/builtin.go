@@ -54,7 +54,7 @@ var builtinDataSets = []func() error{
 }
 
 // RegisterDataSets makes the built-in families' and modalities' data sets
-// known to data.Load by name, like MNIST. DefaultRegistry, train.Run and
+// known to data.Load by name, like MNIST. DefaultRegistry, job.Run and
 // the CLI call it; calling it again does nothing.
 func RegisterDataSets() error {
 	var errs []error

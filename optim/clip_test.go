@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -113,6 +114,15 @@ func TestEMASwapTwiceRestoresAndCopyToWritesAverage(t *testing.T) {
 	nearSlice(t, "swapped", p.Tensor.Data(), []float64{2, 3}, 0)
 	e.Swap(ps)
 	nearSlice(t, "restored", p.Tensor.Data(), []float64{3, 4}, 0)
+	boom := errors.New("boom")
+	err := e.With(ps, func() error {
+		nearSlice(t, "with", p.Tensor.Data(), []float64{2, 3}, 0)
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("With returned %v, want fn's error", err)
+	}
+	nearSlice(t, "restored after With", p.Tensor.Data(), []float64{3, 4}, 0)
 	e.CopyTo(ps)
 	nearSlice(t, "copied", p.Tensor.Data(), []float64{2, 3}, 0)
 	if err := e.Update([]nn.Param{param("v", 1, 2)}); err == nil {

@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -145,6 +146,16 @@ func (e *EMA) Swap(params []nn.Param) error {
 		}
 	}
 	return nil
+}
+
+// With runs fn with the averages in params and puts the values of params
+// back after it, whatever fn returns.
+func (e *EMA) With(params []nn.Param, fn func() error) error {
+	if err := e.Swap(params); err != nil {
+		return err
+	}
+	ferr := fn()
+	return errors.Join(ferr, e.Swap(params))
 }
 
 func (e *EMA) check(params []nn.Param) error {

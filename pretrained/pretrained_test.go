@@ -4,8 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/nn"
-	"github.com/artifex-go/artifex/train"
+	"github.com/artifex-go/artifex/sampling"
 )
 
 func TestEveryPresetExtractsLoadsAndDrawsFiniteImages(t *testing.T) {
@@ -17,14 +18,14 @@ func TestEveryPresetExtractsLoadsAndDrawsFiniteImages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := train.LoadCheckpoint(dir, nil)
+		c, err := job.LoadCheckpoint(dir, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if c.Config.Name != name {
 			t.Errorf("%s: the weights are of %q", name, c.Config.Name)
 		}
-		x, err := train.SampleImages(c.Model, 4, nn.NewRngs(1))
+		x, err := sampling.SampleImages(c.Model, 4, nn.NewRngs(1))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

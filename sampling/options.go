@@ -9,7 +9,6 @@ import (
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 )
 
 // Options choose how a model draws. The zero value draws as the model's
@@ -85,7 +84,7 @@ func DrawImages(m models.Model, n int, o Options, rngs *tensor.Rngs) (*tensor.Te
 		}
 		draw(func() { x = ts.SampleImagesAt(n, *o.Temperature, rngs) })
 	default:
-		return train.SampleImages(m, n, rngs)
+		return SampleImages(m, n, rngs)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sampling: %w", err)
@@ -99,7 +98,7 @@ func DrawPoints(m models.Model, n int, o Options, rngs *tensor.Rngs) (*tensor.Te
 		return nil, fmt.Errorf("sampling: sampler, steps and eta choose how a diffusion model samples; model %s is not a diffusion model", Describe(m))
 	}
 	if o.Temperature == nil {
-		return train.SamplePoints(m, n, rngs)
+		return SamplePoints(m, n, rngs)
 	}
 	ts, ok := m.(temperaturePoints)
 	if !ok {

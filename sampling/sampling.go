@@ -17,8 +17,8 @@ import (
 	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/modality/tabular"
 	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 )
 
 // Kind is what a model's samples are.
@@ -69,7 +69,7 @@ func isShapes(m models.Model) bool {
 }
 
 func isPoints(m models.Model) bool {
-	_, ok := train.PointModel(m)
+	_, ok := PointModel(m)
 	return ok
 }
 
@@ -82,4 +82,49 @@ type Translator interface {
 // Describe names a model for an error message: its name and class.
 func Describe(m models.Model) string {
 	return fmt.Sprintf("%q (%s)", m.Config().Name, m.Config().ModelClass)
+}
+
+// PointModel returns the model as a models.PointSampler when its data are
+// points rather than images (PointDim > 0).
+func PointModel(m models.Model) (models.PointSampler, bool) {
+	ps, ok := m.(models.PointSampler)
+	if !ok || ps.PointDim() <= 0 {
+		return nil, false
+	}
+	return ps, true
+}
+
+// SampleImages draws n images from a model that can, with training-mode
+// layers switched off and no gradient recorded.
+func SampleImages(m models.Model, n int, rngs *tensor.Rngs) (*tensor.Tensor, error) {
+	s, ok := m.(models.ImageSampler)
+	if _, points := PointModel(m); points {
+		ok = false
+	}
+	if !ok {
+		return nil, fmt.Errorf("sampling: model %s does not draw images", Describe(m))
+	}
+	if n <= 0 {
+		return nil, fmt.Errorf("sampling: number of samples must be > 0, got %d", n)
+	}
+	nn.SetTraining(m, false)
+	var images *tensor.Tensor
+	tensor.NoGrad(func() { images = s.SampleImages(n, rngs) })
+	return images, nil
+}
+
+// SamplePoints draws n points [n, D] from a model of points, with
+// training-mode layers switched off and no gradient recorded.
+func SamplePoints(m models.Model, n int, rngs *tensor.Rngs) (*tensor.Tensor, error) {
+	ps, ok := PointModel(m)
+	if !ok {
+		return nil, fmt.Errorf("sampling: model %s does not draw points", Describe(m))
+	}
+	if n <= 0 {
+		return nil, fmt.Errorf("sampling: number of samples must be > 0, got %d", n)
+	}
+	nn.SetTraining(m, false)
+	var points *tensor.Tensor
+	tensor.NoGrad(func() { points = ps.SamplePoints(n, rngs) })
+	return points, nil
 }

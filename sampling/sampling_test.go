@@ -9,7 +9,6 @@ import (
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 	"github.com/artifex-go/artifex/zoo"
 )
 
@@ -73,7 +72,7 @@ func TestDrawImagesDrawsWhatTheModelDraws(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := train.SampleImages(vae, 3, tensor.NewRngs(4))
+	want, _ := sampling.SampleImages(vae, 3, tensor.NewRngs(4))
 	if !slices.Equal(got.Data(), want.Data()) {
 		t.Error("DrawImages without options differs from the model's SampleImages")
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/serve"
 	"github.com/artifex-go/artifex/serve/client"
 	"github.com/artifex-go/artifex/tensor"
@@ -73,7 +74,7 @@ func trainPreset(name string, steps int) (string, error) {
 	}
 	s.Steps, s.BatchSize = steps, 32
 	out := filepath.Join(runs.dir, name)
-	if _, err := train.Run(context.Background(), cfg, s, train.Options{OutDir: out, Quiet: true, Samples: -1}); err != nil {
+	if _, err := job.Run(context.Background(), cfg, s, job.Options{Options: train.Options{OutDir: out, Quiet: true, Samples: -1}}); err != nil {
 		return "", fmt.Errorf("training %s for %d steps: %w", name, steps, err)
 	}
 	return out, nil
@@ -122,8 +123,8 @@ func (p *probe) SampleImages(n int, rngs *tensor.Rngs) *tensor.Tensor {
 func source(m interface {
 	Config() config.ModelConfiguration
 }) serve.Source {
-	return serve.Source{Load: func() (*train.Checkpointed, error) {
-		return &train.Checkpointed{Model: m, Config: m.Config()}, nil
+	return serve.Source{Load: func() (*job.Checkpointed, error) {
+		return &job.Checkpointed{Model: m, Config: m.Config()}, nil
 	}}
 }
 

@@ -12,6 +12,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/modality/protein"
@@ -20,7 +21,6 @@ import (
 	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/serve/client"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 )
 
 // kind is how the server draws and answers one kind of samples.
@@ -34,9 +34,9 @@ type kind struct {
 	// rows draws n samples as the rows of one tensor, and encode answers
 	// one job with its rows: kinds whose requests can share a batch.
 	rows   func(m models.Model, n int, o sampling.Options, rngs *tensor.Rngs) (*tensor.Tensor, error)
-	encode func(c *train.Checkpointed, j *job, x *tensor.Tensor) (response, error)
+	encode func(c *job.Checkpointed, j *task, x *tensor.Tensor) (response, error)
 	// drawJob draws and answers one job: the other kinds.
-	drawJob func(c *train.Checkpointed, j *job, o sampling.Options, rngs *tensor.Rngs) (response, error)
+	drawJob func(c *job.Checkpointed, j *task, o sampling.Options, rngs *tensor.Rngs) (response, error)
 }
 
 // response is the body of a 200 answer.
@@ -74,12 +74,12 @@ var imagesKind = kind{
 var pointsKind = kind{
 	formats: fixed("json"),
 	rows:    sampling.DrawPoints,
-	encode:  func(_ *train.Checkpointed, j *job, x *tensor.Tensor) (response, error) { return jsonTensor(j, x) },
+	encode:  func(_ *job.Checkpointed, j *task, x *tensor.Tensor) (response, error) { return jsonTensor(j, x) },
 }
 
 var shapesKind = kind{
 	formats: func(m models.Model) []string { sm, _ := sampling.ShapesOf(m); return sm.Formats },
-	drawJob: func(c *train.Checkpointed, j *job, o sampling.Options, rngs *tensor.Rngs) (response, error) {
+	drawJob: func(c *job.Checkpointed, j *task, o sampling.Options, rngs *tensor.Rngs) (response, error) {
 		sm, _ := sampling.ShapesOf(c.Model)
 		shapes, err := sm.Draw(c.Model, j.req.N, o, rngs)
 		if err != nil {
@@ -95,7 +95,7 @@ var shapesKind = kind{
 
 var sequencesKind = kind{
 	formats: fixed("fasta", "json"),
-	drawJob: func(c *train.Checkpointed, j *job, o sampling.Options, rngs *tensor.Rngs) (response, error) {
+	drawJob: func(c *job.Checkpointed, j *task, o sampling.Options, rngs *tensor.Rngs) (response, error) {
 		seqs, err := sampling.DrawSequences(c.Model, j.req.N, o, rngs)
 		if err != nil {
 			return response{}, err
@@ -121,7 +121,7 @@ var sequencesKind = kind{
 var textKind = kind{
 	formats: fixed("json", "text"),
 	fields:  []string{"prompt", "max_tokens", "top_k", "top_p"},
-	drawJob: func(c *train.Checkpointed, j *job, o sampling.Options, rngs *tensor.Rngs) (response, error) {
+	drawJob: func(c *job.Checkpointed, j *task, o sampling.Options, rngs *tensor.Rngs) (response, error) {
 		r := j.req
 		prompt, maxTokens, temperature, topP := "\n", 200, 0.8, 0.95
 		if r.Prompt != nil {
@@ -163,7 +163,7 @@ var textKind = kind{
 var audioKind = kind{
 	formats: fixed("wav"),
 	fields:  []string{"seconds"},
-	drawJob: func(c *train.Checkpointed, j *job, o sampling.Options, rngs *tensor.Rngs) (response, error) {
+	drawJob: func(c *job.Checkpointed, j *task, o sampling.Options, rngs *tensor.Rngs) (response, error) {
 		seconds, temperature := 2.0, 1.0
 		if j.req.Seconds > 0 {
 			seconds = j.req.Seconds
@@ -188,7 +188,7 @@ var audioKind = kind{
 
 var tableKind = kind{
 	formats: fixed("csv"),
-	drawJob: func(c *train.Checkpointed, j *job, _ sampling.Options, rngs *tensor.Rngs) (response, error) {
+	drawJob: func(c *job.Checkpointed, j *task, _ sampling.Options, rngs *tensor.Rngs) (response, error) {
 		rows, err := c.Model.(tabular.Sampler).SampleTable(j.req.N, rngs)
 		if err != nil {
 			return response{}, err
@@ -202,7 +202,7 @@ var tableKind = kind{
 }
 
 // answer is a response in format f named after the model.
-func answer(j *job, f string, body []byte) response {
+func answer(j *task, f string, body []byte) response {
 	return response{contentType: mediaTypes[f], filename: j.e.name + "." + f, body: body}
 }
 
@@ -212,7 +212,7 @@ const gridBorder = 2
 // encodeImages answers images [n, C, H, W] in [0, 1]: a PNG or JPEG grid
 // with the rows `artifex sample` gives it (the same bytes for the same
 // seed), one image without the grid's border when n is 1, or JSON arrays.
-func encodeImages(_ *train.Checkpointed, j *job, x *tensor.Tensor) (response, error) {
+func encodeImages(_ *job.Checkpointed, j *task, x *tensor.Tensor) (response, error) {
 	if j.req.Format == "json" {
 		return jsonTensor(j, x)
 	}
@@ -236,12 +236,12 @@ func encodeImages(_ *train.Checkpointed, j *job, x *tensor.Tensor) (response, er
 }
 
 // jsonTensor answers samples x [n, ...] as nested JSON arrays.
-func jsonTensor(j *job, x *tensor.Tensor) (response, error) {
+func jsonTensor(j *task, x *tensor.Tensor) (response, error) {
 	return jsonAnswer(j, x.Shape(), appendArray(nil, x.Data(), x.Shape()))
 }
 
 // jsonStrings answers samples that are strings (sequences, text).
-func jsonStrings(j *job, samples []string) (response, error) {
+func jsonStrings(j *task, samples []string) (response, error) {
 	b, err := json.Marshal(samples)
 	if err != nil {
 		return response{}, err
@@ -249,7 +249,7 @@ func jsonStrings(j *job, samples []string) (response, error) {
 	return jsonAnswer(j, nil, b)
 }
 
-func jsonAnswer(j *job, shape []int, samples json.RawMessage) (response, error) {
+func jsonAnswer(j *task, shape []int, samples json.RawMessage) (response, error) {
 	body, err := json.Marshal(client.Arrays{Model: j.e.name, Step: j.e.step, Seed: j.req.Seed, Shape: shape, Samples: samples})
 	if err != nil {
 		return response{}, err
@@ -286,7 +286,7 @@ func appendArray(b []byte, data []float32, shape []int) []byte {
 // for one, a ZIP of sample_001.EXT ... (the names `artifex sample` gives
 // them in a directory) for several. The ZIP's entries carry no time, so
 // that the same seed gives the same bytes.
-func files(j *job, write []func(io.Writer) error) (response, error) {
+func files(j *task, write []func(io.Writer) error) (response, error) {
 	f := j.req.Format
 	var buf bytes.Buffer
 	if len(write) == 1 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/traintest"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/modality/tabular"
@@ -19,7 +20,6 @@ import (
 	"github.com/artifex-go/artifex/serve"
 	"github.com/artifex-go/artifex/serve/client"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 	"github.com/artifex-go/artifex/zoo"
 )
 
@@ -32,12 +32,12 @@ func preset(t *testing.T, name, dir string) serve.Source {
 		t.Fatal(err)
 	}
 	modality, _ := cfg.Metadata["modality"].(string)
-	return serve.Source{Load: func() (*train.Checkpointed, error) {
+	return serve.Source{Load: func() (*job.Checkpointed, error) {
 		m, err := factory.CreateModel(cfg, nn.NewRngs(0), factory.WithModality(modality), factory.WithDataDir(dir))
 		if err != nil {
 			return nil, err
 		}
-		return &train.Checkpointed{Model: m, Config: m.Config()}, nil
+		return &job.Checkpointed{Model: m, Config: m.Config()}, nil
 	}}
 }
 

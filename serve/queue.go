@@ -8,8 +8,8 @@ import (
 	"github.com/artifex-go/artifex/serve/client"
 )
 
-// job is one accepted sample request on its way through the queue.
-type job struct {
+// task is one accepted sample request on its way through the queue.
+type task struct {
 	ctx  context.Context
 	e    *entry
 	req  client.Request // defaults filled in
@@ -32,7 +32,7 @@ type outcome struct {
 // can share its batch.
 type queue struct {
 	mu     sync.Mutex
-	jobs   []*job
+	jobs   []*task
 	limit  int
 	closed bool
 	// wake holds a token per job pushed that no worker has woken for yet;
@@ -45,7 +45,7 @@ func newQueue(limit int) *queue {
 }
 
 // push queues j, or refuses it when the queue is full or closed.
-func (q *queue) push(j *job) error {
+func (q *queue) push(j *task) error {
 	q.mu.Lock()
 	switch {
 	case q.closed:
@@ -67,16 +67,16 @@ func (q *queue) push(j *job) error {
 // take removes and returns the oldest job whose request still waits,
 // with the later jobs of the same model and key that fit beside it in
 // maxRows samples; nil when no job waits.
-func (q *queue) take(maxRows int) []*job {
+func (q *queue) take(maxRows int) []*task {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var batch, rest []*job
+	var batch, rest []*task
 	rows := 0
 	for _, j := range q.jobs {
 		switch {
 		case j.ctx.Err() != nil: // its handler has given up on it
 		case batch == nil:
-			batch, rows = []*job{j}, j.req.N
+			batch, rows = []*task{j}, j.req.N
 		case j.key != "" && j.e == batch[0].e && j.key == batch[0].key && rows+j.req.N <= maxRows:
 			batch, rows = append(batch, j), rows+j.req.N
 		default:
@@ -88,7 +88,7 @@ func (q *queue) take(maxRows int) []*job {
 }
 
 // remove takes j out of the queue if it is still there.
-func (q *queue) remove(j *job) {
+func (q *queue) remove(j *task) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for i, x := range q.jobs {
@@ -107,7 +107,7 @@ func (q *queue) len() int {
 }
 
 // shut closes the queue to new jobs and returns those still waiting.
-func (q *queue) shut() []*job {
+func (q *queue) shut() []*task {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.closed = true

@@ -65,7 +65,7 @@ func decodeRequest(body []byte) (client.Request, error) {
 
 // newJob checks a request against the model and the limits and fills in
 // its defaults.
-func (s *Server) newJob(ctx context.Context, e *entry, req client.Request) (*job, error) {
+func (s *Server) newJob(ctx context.Context, e *entry, req client.Request) (*task, error) {
 	l := s.opts.Limits
 	if req.N == 0 {
 		req.N = 1
@@ -109,7 +109,7 @@ func (s *Server) newJob(ctx context.Context, e *entry, req client.Request) (*job
 	if req.Seconds < 0 || req.Seconds > l.MaxSeconds {
 		return nil, badRequest("seconds is %g; allowed: more than 0, at most %g (the server's max_seconds)", req.Seconds, l.MaxSeconds)
 	}
-	j := &job{ctx: ctx, e: e, req: req, done: make(chan outcome, 1),
+	j := &task{ctx: ctx, e: e, req: req, done: make(chan outcome, 1),
 		opts: sampling.Options{Sampler: req.Sampler, Steps: req.Steps, Eta: req.Eta, Temperature: req.Temperature}}
 	if e.info.Batches {
 		j.key = batchKey(req)

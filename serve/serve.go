@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/serve/client"
-	"github.com/artifex-go/artifex/train"
 )
 
 // Limits are what the server accepts in one request; larger requests are
@@ -67,14 +67,14 @@ type Options struct {
 // replica; Name, when set, replaces the configuration's name.
 type Source struct {
 	Name string
-	Load func() (*train.Checkpointed, error)
+	Load func() (*job.Checkpointed, error)
 }
 
 // Checkpoint is the Source of a training checkpoint (a run's output
 // directory or the file), rebuilt with reg (nil: the default registry);
 // dataDir is searched first for the table a tabular model was fit on.
 func Checkpoint(path string, reg *factory.Registry, dataDir string) Source {
-	return Source{Load: func() (*train.Checkpointed, error) { return train.LoadCheckpointData(path, reg, dataDir) }}
+	return Source{Load: func() (*job.Checkpointed, error) { return job.LoadCheckpointData(path, reg, dataDir) }}
 }
 
 // Server draws samples over HTTP (see the package documentation). Its
@@ -167,7 +167,7 @@ type entry struct {
 	info     client.Model
 	kind     kind
 	step     int64
-	replicas chan *train.Checkpointed
+	replicas chan *job.Checkpointed
 }
 
 func newEntry(src Source, o Options) (*entry, error) {
@@ -184,7 +184,7 @@ func newEntry(src Source, o Options) (*entry, error) {
 			if e, err = describe(src.Name, c, o); err != nil {
 				return nil, err
 			}
-			e.replicas = make(chan *train.Checkpointed, o.Replicas)
+			e.replicas = make(chan *job.Checkpointed, o.Replicas)
 		}
 		e.replicas <- c
 	}
@@ -192,7 +192,7 @@ func newEntry(src Source, o Options) (*entry, error) {
 }
 
 // describe makes the entry of a model from its first replica.
-func describe(name string, c *train.Checkpointed, o Options) (*entry, error) {
+func describe(name string, c *job.Checkpointed, o Options) (*entry, error) {
 	if name == "" {
 		name = c.Config.Name
 	}

@@ -17,18 +17,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/serve"
 	"github.com/artifex-go/artifex/serve/client"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 )
 
 // grid is the PNG `artifex sample -n n --seed seed` writes for a checkpoint.
 func grid(t *testing.T, ckpt string, n int, seed uint64, o sampling.Options) []byte {
 	t.Helper()
-	c, err := train.LoadCheckpoint(ckpt, nil)
+	c, err := job.LoadCheckpoint(ckpt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestJSONSamplesAreArraysOfTheModelsValues(t *testing.T) {
 	if err := json.Unmarshal(a.Samples, &pixels); err != nil {
 		t.Fatal(err)
 	}
-	m, err := train.LoadCheckpoint(vae, nil)
+	m, err := job.LoadCheckpoint(vae, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

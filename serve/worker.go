@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"runtime/debug"
 
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 )
 
 // work is one worker: it draws batches from the queue until the server
@@ -30,7 +30,7 @@ func (s *Server) work() {
 
 // run draws a batch of jobs for one model on a replica of it and sends
 // each job its outcome.
-func (s *Server) run(batch []*job) {
+func (s *Server) run(batch []*task) {
 	e := batch[0].e
 	s.metrics.batch.Observe(float64(len(batch)))
 	c := <-e.replicas
@@ -74,7 +74,7 @@ func rowIndependent(m models.Model) bool {
 // draw draws a batch: for a kind of rows, one tensor for every job, each
 // job's rows from its own seed's streams (tensor.RowRngs), so that each
 // gets the rows it would have drawn alone; otherwise the one job alone.
-func (k kind) draw(c *train.Checkpointed, batch []*job, check func() error) []outcome {
+func (k kind) draw(c *job.Checkpointed, batch []*task, check func() error) []outcome {
 	outs := make([]outcome, len(batch))
 	j := batch[0]
 	o := j.opts

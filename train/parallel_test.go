@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
 	"path/filepath"
@@ -128,11 +129,11 @@ func TestTwoRanksTrainTheModelOneProcessTrainsOnTheSameGlobalBatches(t *testing.
 
 // checkpointStep returns the step of the checkpoint in dir.
 func checkpointStep(dir string) (int64, error) {
-	c, err := LoadCheckpoint(dir, nil)
+	c, err := checkpoint.Read(filepath.Join(dir, CheckpointFile))
 	if err != nil {
 		return 0, err
 	}
-	return c.Checkpoint.Step, nil
+	return c.Step, nil
 }
 
 func withOut(t *testing.T, o Options) Options {

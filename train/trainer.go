@@ -1,7 +1,9 @@
-// Package train runs the training of the models the factory builds: one
-// loop for every family (data, logging, checkpoints, resumption,
-// interruption), with the family-specific update behind the Step
-// interface.
+// Package train is the training loop: one loop for every family (batches,
+// logging, checkpoints, resumption, interruption, data-parallel ranks),
+// with the family-specific update behind the Step interface. It is given
+// a model and a data set; building them from a configuration, and drawing
+// pictures of the run, is package job's (job.Run), which hands the loop
+// its Outputs.
 //
 // A run writes into its output directory:
 //
@@ -9,11 +11,8 @@
 //	config.yaml             the effective model configuration (defaults filled in)
 //	metrics.jsonl           one Record per LogEvery steps, and the held-out loss of each epoch
 //	metrics.csv             the same records as a table
-//	loss.png                the loss curves: training and held-out, and every logged term
-//	samples.png             a grid of samples, for models that draw images
-//	                        (a scatter plot for 2-D densities; a file of the
-//	                        model's own kind, e.g. samples.wav, for a
-//	                        models.FileSampler)
+//
+// and whatever its Outputs draw (job.Outputs: loss.png, samples.png).
 //
 // Resuming (Options.Resume) continues exactly where the checkpoint
 // stopped: the same batches in the same order, the same random draws, so
@@ -42,9 +41,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/dist"
-	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/cputime"
-	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
@@ -56,8 +53,6 @@ const (
 	ConfigFile     = "config.yaml"
 	MetricsFile    = "metrics.jsonl"
 	MetricsCSVFile = "metrics.csv" // the same records as a table
-	LossCurveFile  = "loss.png"
-	SamplesFile    = "samples.png"
 )
 
 // ErrInterrupted is wrapped by Run's error when its context is cancelled
@@ -82,8 +77,8 @@ type Options struct {
 	// LogEvery writes a metrics record every so many steps; zero means 10.
 	// The last step is always logged.
 	LogEvery int
-	// Samples is the number of images in the final sample grid; zero
-	// means 64 and a negative number none.
+	// Samples is the number of samples Outputs draw at the end (and
+	// along the way); zero means 64 and a negative number none.
 	Samples int
 	// NewStep makes the Step for models that are not models.Trainable, or
 	// that train differently; nil means NewLossStep.
@@ -97,13 +92,6 @@ type Options struct {
 	// normal end, and Result.BudgetSpent is set.
 	Budget time.Duration
 
-	// DataDir is searched first for data sets (Run only).
-	DataDir string
-	// Registry builds models (Run only); nil means factory.DefaultRegistry.
-	Registry *factory.Registry
-	// Build are factory options for building the model (Run only), such
-	// as factory.WithBackbone; LoadCheckpoint needs the same ones.
-	Build []factory.Option
 	// Validation, when not nil, is a held-out split: at the end of every
 	// epoch the model's loss on its first ValidationLimit examples (0:
 	// DefaultValidationLimit) is written to the metrics log and drawn
@@ -113,11 +101,35 @@ type Options struct {
 	// SampleEvery, when positive, draws the sample grid every so many
 	// steps into samples/step_NNNNNN.png.
 	SampleEvery int
+	// Outputs, when not nil, draws the samples (at the end, and every
+	// SampleEvery steps) and the pictures of the metrics log; nil draws
+	// none. job.Run passes job.Outputs.
+	Outputs Outputs
+	// Metadata, when the model's configuration has none, is recorded in
+	// its place in the checkpoint and config.yaml (job.Run passes the
+	// user's, so that its training defaults stay with the run).
+	Metadata map[string]any
 	// Comm, when it has several processes, makes this trainer one rank of
 	// a synchronous data-parallel job (see docs/distributed.md): every
 	// rank is given the same model, data set, settings and options, and
 	// rank 0 alone writes the outputs. nil means one process.
 	Comm dist.Communicator
+}
+
+// Outputs draw what a run shows besides its checkpoint and metrics log,
+// on rank 0 only.
+type Outputs interface {
+	// Samples draws n samples of model into a file of dir named base plus
+	// the extension its kind takes (a grid of images: .png) and returns
+	// the file's path, "" when the model draws nothing it can write. The
+	// trainer calls it with training-mode layers switched off, the
+	// parameter average in place, no gradient recorded, and streams
+	// forked off the training ones, so that drawing changes nothing a
+	// resumed run would see.
+	Samples(model models.Model, n int, rngs *tensor.Rngs, dir, base string) (string, error)
+	// Metrics draws the records of the run's metrics log into dir when
+	// the run ends and returns the picture's path ("" for none).
+	Metrics(cfg config.ModelConfiguration, records []Record, dir string) (string, error)
 }
 
 // StepInfo describes a step that has just been done.
@@ -251,8 +263,12 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	if !par.lead() {
 		out = io.Discard
 	}
+	cfg := model.Config()
+	if len(cfg.Metadata) == 0 && len(opts.Metadata) > 0 {
+		cfg.Metadata = opts.Metadata
+	}
 	return &Trainer{
-		model: model, cfg: model.Config(), step: step, rngs: rngs, it: it, settings: s, opts: opts,
+		model: model, cfg: cfg, step: step, rngs: rngs, it: it, settings: s, opts: opts,
 		out: out, total: total, lastSaved: -1, par: par, notes: notes, unit: unitOf(train),
 	}, nil
 }
@@ -278,19 +294,14 @@ func unitOf(d *data.Dataset) unit {
 	return unit{"img", 1}
 }
 
-// sampleAlong draws the sample grid of the current step into the run's
+// sampleAlong draws the samples of the current step into the run's
 // samples/ folder.
 func (t *Trainer) sampleAlong() error {
 	dir := filepath.Join(t.opts.OutDir, "samples")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("step_%06d.png", t.done))
-	if fs, ok := t.model.(models.FileSampler); ok && fs.SampleFile() != "" {
-		path = filepath.Join(dir, fmt.Sprintf("step_%06d%s", t.done, filepath.Ext(fs.SampleFile())))
-	}
-	_, err := t.drawSamples(path)
-	nn.SetTraining(t.model, true)
+	_, err := t.drawSamples(dir, fmt.Sprintf("step_%06d", t.done))
 	return err
 }
 
@@ -376,25 +387,18 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		if err := writeMetricsCSV(records, filepath.Join(dir, MetricsCSVFile)); err != nil {
 			runErr = errors.Join(runErr, err)
 		}
-		path := filepath.Join(dir, LossCurveFile)
-		if err := PlotLossCurve(records, t.cfg.Name+" training loss", path); err != nil {
+		if t.opts.Outputs != nil {
+			path, err := t.opts.Outputs.Metrics(t.cfg, records, dir)
 			runErr = errors.Join(runErr, err)
-		} else {
 			res.LossCurve = path
 		}
 	}
 	if runErr == nil && t.opts.Samples > 0 {
-		path := filepath.Join(dir, SamplesFile)
-		if fs, ok := t.model.(models.FileSampler); ok && fs.SampleFile() != "" {
-			path = filepath.Join(dir, fs.SampleFile())
-		}
-		drawn, err := t.drawSamples(path)
+		path, err := t.drawSamples(dir, "samples")
 		if err != nil {
 			return res, err
 		}
-		if drawn {
-			res.Samples = path
-		}
+		res.Samples = path
 	}
 	return res, runErr
 }
@@ -735,43 +739,28 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// drawSamples draws the final samples, a grid of images, a scatter plot
-// of points or a file of the model's own kind, with the parameter average if there is one, from streams
-// forked off the training ones so that drawing them changes nothing a
-// resumed run would see. It reports whether the model draws samples.
-func (t *Trainer) drawSamples(path string) (bool, error) {
-	ps, points := PointModel(t.model)
-	is, images := t.model.(models.ImageSampler)
-	fs, files := t.model.(models.FileSampler)
-	files = files && fs.SampleFile() != ""
-	if !points && !images && !files {
-		return false, nil
+// drawSamples draws samples with Options.Outputs into dir (see
+// Outputs.Samples) and returns the file written, "" for none.
+func (t *Trainer) drawSamples(dir, base string) (string, error) {
+	if t.opts.Outputs == nil {
+		return "", nil
 	}
-	return true, withAverage(t.model, t.step.Average(), func() error {
+	var path string
+	draw := func() error {
 		nn.SetTraining(t.model, false)
 		defer nn.SetTraining(t.model, true)
-		rngs := t.rngs.Fork("samples")
-		if files {
-			var err error
-			tensor.NoGrad(func() { err = fs.WriteSample(path, rngs) })
-			return err
-		}
-		if points {
-			var x *tensor.Tensor
-			// A scatter plot needs more points than a grid has images.
-			tensor.NoGrad(func() { x = ps.SamplePoints(max(t.opts.Samples, 2000), rngs) })
-			return PlotPoints(x, t.cfg.Name+" samples", path)
-		}
-		var x *tensor.Tensor
-		tensor.NoGrad(func() { x = is.SampleImages(t.opts.Samples, rngs) })
-		if err := image.SaveGrid(path, x, gridRow(t.opts.Samples)); err != nil {
-			return fmt.Errorf("train: sample grid: %w", err)
-		}
-		return nil
-	})
-}
-
-// gridRow returns the images per row of a near-square grid of n.
-func gridRow(n int) int {
-	return max(1, int(math.Ceil(math.Sqrt(float64(n)))))
+		var err error
+		tensor.NoGrad(func() { path, err = t.opts.Outputs.Samples(t.model, t.opts.Samples, t.rngs.Fork("samples"), dir, base) })
+		return err
+	}
+	var err error
+	if avg := t.step.Average(); avg != nil {
+		err = avg.With(nn.Parameters(t.model), draw)
+	} else {
+		err = draw()
+	}
+	if err != nil {
+		return "", fmt.Errorf("train: samples: %w", err)
+	}
+	return path, nil
 }

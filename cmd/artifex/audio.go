@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/sampling"
-	"github.com/artifex-go/artifex/train"
 )
 
 // audioSampling are the sample command's settings for waveform models.
@@ -21,7 +21,7 @@ type audioSampling struct {
 // write draws n clips from a waveform model and writes them as 16-bit
 // mono WAV files at the model's sample rate: out itself for one clip,
 // out with _1, _2, ... before its extension for several.
-func (as audioSampling) write(w io.Writer, c *train.Checkpointed, m audio.ClipSampler, n int, seed uint64, out string) error {
+func (as audioSampling) write(w io.Writer, c *job.Checkpointed, m audio.ClipSampler, n int, seed uint64, out string) error {
 	if n <= 0 {
 		return fmt.Errorf("sample: number of samples must be > 0, got %d", n)
 	}

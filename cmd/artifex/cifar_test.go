@@ -14,7 +14,9 @@ import (
 	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/train"
 	"github.com/artifex-go/artifex/zoo"
 )
@@ -73,9 +75,12 @@ func TestGANCIFAR10TrainsOnCIFARBinaryBatchesThroughTrainRun(t *testing.T) {
 	s.Steps, s.BatchSize = steps, 8
 	out := filepath.Join(t.TempDir(), "run")
 	var losses []map[string]float64
-	res, err := train.Run(context.Background(), cfg, s, train.Options{
-		OutDir: out, DataDir: dataDir, Quiet: true, LogEvery: 1, Samples: 4,
-		OnStep: func(info train.StepInfo) { losses = append(losses, info.Logs) },
+	res, err := job.Run(context.Background(), cfg, s, job.Options{
+		Options: train.Options{
+			OutDir: out, Quiet: true, LogEvery: 1, Samples: 4,
+			OnStep: func(info train.StepInfo) { losses = append(losses, info.Logs) },
+		},
+		DataDir: dataDir,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,14 +104,14 @@ func TestGANCIFAR10TrainsOnCIFARBinaryBatchesThroughTrainRun(t *testing.T) {
 	if c.Step != steps {
 		t.Errorf("checkpoint at step %d, want %d", c.Step, steps)
 	}
-	reloaded, err := train.LoadCheckpoint(out, nil)
+	reloaded, err := job.LoadCheckpoint(out, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := []int(reloaded.Config.OutputDim); !slices.Equal(got, []int{32, 32, 3}) {
 		t.Errorf("reloaded output_dim %v, want [32 32 3]", got)
 	}
-	x, err := train.SampleImages(reloaded.Model, 2, nn.NewRngs(0))
+	x, err := sampling.SampleImages(reloaded.Model, 2, nn.NewRngs(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,10 @@ import (
 	"strings"
 
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/modality/text"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
-	"github.com/artifex-go/artifex/train"
 )
 
 // textSampleTokens is how many tokens each text sample of evaluate has.
@@ -24,7 +24,7 @@ const textSampleTokens = 256
 // should approach (too low: loops; much higher: word salad). The data set
 // must hold byte rows (the fortunes), as it does for the byte-level
 // models of the zoo. a is told how many texts are drawn.
-func textQuality(c *train.Checkpointed, lm models.TextSampler, dataDir string, n int, seed uint64, a *activity) (map[string]float64, error) {
+func textQuality(c *job.Checkpointed, lm models.TextSampler, dataDir string, n int, seed uint64, a *activity) (map[string]float64, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("evaluate: --text-samples must be > 0, got %d", n)
 	}

@@ -16,12 +16,13 @@ import (
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/metrics"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/models/gan"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 )
 
 // defaultSamples is how many images --fid draws without --samples.
@@ -90,7 +91,7 @@ an explicit --split test is an error then.`,
 					return err
 				}
 			}
-			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
+			c, err := job.LoadCheckpointData(ckpt, reg, dataDir)
 			if err != nil {
 				return err
 			}
@@ -224,15 +225,15 @@ type trainingComparer interface {
 // or broken for the model's windows) is replaced by the training split
 // unless the user chose it; a limit evaluates the first limit examples.
 // Both say on warn what they left out.
-func familyMetrics(warn io.Writer, c *train.Checkpointed, split string, chosen bool, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, string, error) {
+func familyMetrics(warn io.Writer, c *job.Checkpointed, split string, chosen bool, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, string, error) {
 	if limit < 0 {
 		return nil, split, fmt.Errorf("evaluate: --limit must be >= 0, got %d", limit)
 	}
-	ds, err := train.LoadSplit(c, split, dataDir)
+	ds, err := job.LoadSplit(c, split, dataDir)
 	if errors.Is(err, data.ErrNoExamples) && !chosen && split != "train" {
 		fmt.Fprintf(warn, "evaluate: warning: the %s split of %s has no usable example (%v);\n  evaluated on the train split instead, so the numbers are not held-out ones (--split train asks for this without the warning)\n", split, c.Settings.Dataset, err)
 		split = "train"
-		ds, err = train.LoadSplit(c, split, dataDir)
+		ds, err = job.LoadSplit(c, split, dataDir)
 	}
 	if err != nil {
 		return nil, split, err
@@ -246,17 +247,17 @@ func familyMetrics(warn io.Writer, c *train.Checkpointed, split string, chosen b
 	}
 	tc, ok := c.Model.(trainingComparer)
 	if !ok {
-		m, err := train.EvaluateOn(c, ds, rngs)
+		m, err := job.EvaluateOn(c, ds, rngs)
 		return m, split, err
 	}
 	ref := full
 	if split != "train" {
-		if ref, err = train.LoadSplit(c, "train", dataDir); err != nil {
+		if ref, err = job.LoadSplit(c, "train", dataDir); err != nil {
 			fmt.Fprintf(warn, "evaluate: warning: no comparison with the training split, which does not load: %v\n", err)
 			ref = nil
 		}
 	}
-	m, err := train.Evaluating(c, func() (map[string]float64, error) { return tc.EvaluateWithTraining(ds, ref, rngs) })
+	m, err := job.Evaluating(c, func() (map[string]float64, error) { return tc.EvaluateWithTraining(ds, ref, rngs) })
 	return m, split, err
 }
 
@@ -327,7 +328,7 @@ type classPreserver interface {
 // classPreservation judges a classPreserver with the feature network's
 // classifier on the first limit (0: all) test images; it measures nothing
 // for a data set without a trained classifier.
-func classPreservation(m classPreserver, c *train.Checkpointed, dataDir string, limit int) (map[string]float64, error) {
+func classPreservation(m classPreserver, c *job.Checkpointed, dataDir string, limit int) (map[string]float64, error) {
 	net, err := metrics.TrainedFeatureNet(c.Settings.Dataset)
 	if err != nil {
 		return nil, nil
@@ -352,7 +353,7 @@ func classPreservation(m classPreserver, c *train.Checkpointed, dataDir string, 
 // against the test split of its data set on the features of net, or on
 // pooled pixels (metrics.PixelQuality) when net is nil. a is told how
 // many images are drawn and how many have been through the network.
-func sampleQuality(c *train.Checkpointed, net *metrics.FeatureNet, dataDir string, n int, seed uint64, a *activity) (map[string]float64, error) {
+func sampleQuality(c *job.Checkpointed, net *metrics.FeatureNet, dataDir string, n int, seed uint64, a *activity) (map[string]float64, error) {
 	test, err := data.Load(c.Settings.Dataset, "test", data.LoadOptions{Dir: dataDir})
 	if err != nil {
 		return nil, err
@@ -363,7 +364,7 @@ func sampleQuality(c *train.Checkpointed, net *metrics.FeatureNet, dataDir strin
 	var parts []*tensor.Tensor
 	a.count("drawn", 0, n)
 	for done := 0; done < n; done += chunk {
-		x, err := train.SampleImages(c.Model, min(chunk, n-done), rngs)
+		x, err := sampling.SampleImages(c.Model, min(chunk, n-done), rngs)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/metrics"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/train"
@@ -72,7 +73,7 @@ command as run, the CPU time, the machine).`,
 					return fmt.Errorf("export: --notes: %w", err)
 				}
 			}
-			c, err := train.LoadCheckpointData(ckpt, reg, dataDir)
+			c, err := job.LoadCheckpointData(ckpt, reg, dataDir)
 			if err != nil {
 				return err
 			}
@@ -83,7 +84,7 @@ command as run, the CPU time, the machine).`,
 			if err != nil {
 				return err
 			}
-			if err := train.Export(c, out, dt); err != nil {
+			if err := job.Export(c, out, dt); err != nil {
 				return err
 			}
 			if metrics != nil {
@@ -98,12 +99,12 @@ command as run, the CPU time, the machine).`,
 			if err := os.WriteFile(filepath.Join(out, modelCardFile), card, 0o644); err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
-			st, err := os.Stat(filepath.Join(out, train.WeightsFile))
+			st, err := os.Stat(filepath.Join(out, job.WeightsFile))
 			if err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %s (step %d) to %s: %s (%s, %s), %s, %s\n", c.Config.Name, c.Checkpoint.Step, out,
-				train.WeightsFile, dtype, megabytes(st.Size()), train.ConfigFile, modelCardFile)
+				job.WeightsFile, dtype, megabytes(st.Size()), train.ConfigFile, modelCardFile)
 			return nil
 		},
 	}
@@ -150,12 +151,12 @@ func readMetrics(path string, named bool, dataset string) (map[string]float64, e
 func megabytes(n int64) string { return strconv.FormatFloat(float64(n)/1e6, 'f', 2, 64) + " MB" }
 
 // modelCard writes the card of an export from what the checkpoint knows.
-func modelCard(c *train.Checkpointed, dir, dtype string, metrics map[string]float64, metricsFile string, notes []byte) ([]byte, error) {
+func modelCard(c *job.Checkpointed, dir, dtype string, metrics map[string]float64, metricsFile string, notes []byte) ([]byte, error) {
 	cfgYAML, err := os.ReadFile(filepath.Join(dir, train.ConfigFile))
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	st, err := os.Stat(filepath.Join(dir, train.WeightsFile))
+	st, err := os.Stat(filepath.Join(dir, job.WeightsFile))
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
@@ -167,8 +168,8 @@ func modelCard(c *train.Checkpointed, dir, dtype string, metrics map[string]floa
 		p("%s\n\n", cfg.Description)
 	}
 	p("`%s`, %d parameters, trained for %d steps on `%s`. Exported by `artifex export`: `%s` (%s) holds the parameters as %s (other state as float32), `%s` the configuration.\n\n",
-		cfg.ModelClass, nn.CountParameters(c.Model), step, s.Dataset, train.WeightsFile, megabytes(st.Size()), dtype, train.ConfigFile)
-	switch c.Checkpoint.Metadata[train.AverageKey] {
+		cfg.ModelClass, nn.CountParameters(c.Model), step, s.Dataset, job.WeightsFile, megabytes(st.Size()), dtype, train.ConfigFile)
+	switch c.Checkpoint.Metadata[job.AverageKey] {
 	case "train":
 		p("The weights are the exponential moving average of the trained weights (`ema_decay` %g), the ones the run sampled with.\n\n", s.EMADecay)
 	case "model":
@@ -177,7 +178,7 @@ func modelCard(c *train.Checkpointed, dir, dtype string, metrics map[string]floa
 		p("The weights are the trained weights (the run kept no average).\n\n")
 	}
 	p("## Use\n\n```sh\nartifex sample --checkpoint %[1]s -n 64 --out samples.png\nartifex evaluate --checkpoint %[1]s\n```\n\n", dir)
-	p("`%s` is a safetensors file: Python's `safetensors` reads it; tensor names are the model's parameter paths.\n\n", train.WeightsFile)
+	p("`%s` is a safetensors file: Python's `safetensors` reads it; tensor names are the model's parameter paths.\n\n", job.WeightsFile)
 
 	p("## Training\n\n| | |\n|---|---|\n")
 	p("| data set | `%s`, training split |\n", s.Dataset)

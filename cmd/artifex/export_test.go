@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/artifex-go/artifex/internal/traintest"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/train"
 )
 
@@ -64,7 +65,7 @@ func TestExportThenSampleDrawsTheCheckpointsImagesAndTheCardSaysWhatItKnows(t *t
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(stdout, train.WeightsFile) || !strings.Contains(stdout, dtype) {
+		if !strings.Contains(stdout, job.WeightsFile) || !strings.Contains(stdout, dtype) {
 			t.Errorf("export printed %q", stdout)
 		}
 		got := sampleOf(exp)

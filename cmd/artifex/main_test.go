@@ -14,6 +14,7 @@ import (
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/traintest"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/train"
 	"github.com/artifex-go/artifex/zoo"
 )
@@ -249,7 +250,7 @@ func TestTrainZooVAEOnRealMNIST(t *testing.T) {
 	if _, err := run(t, reg, "train", "--zoo", "vae_mnist", "--steps", "3", "--batch-size", "32", "--out", out, "--quiet"); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{train.CheckpointFile, train.MetricsFile, train.LossCurveFile} {
+	for _, f := range []string{train.CheckpointFile, train.MetricsFile, job.LossCurveFile} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/image"
 	"github.com/artifex-go/artifex/modality/protein"
@@ -22,7 +23,6 @@ import (
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/pretrained"
 	"github.com/artifex-go/artifex/sampling"
-	"github.com/artifex-go/artifex/train"
 )
 
 func sampleCommand(reg *factory.Registry) *cobra.Command {
@@ -76,7 +76,7 @@ takes the model's configured value.`,
 			} else if ckpt == "" {
 				return errors.New("sample: name what to sample: --checkpoint DIR (a training run or an export), or --zoo NAME --pretrained")
 			}
-			c, err := train.LoadCheckpointData(ckpt, reg, r.dataDir)
+			c, err := job.LoadCheckpointData(ckpt, reg, r.dataDir)
 			if err != nil {
 				return err
 			}
@@ -115,7 +115,7 @@ takes the model's configured value.`,
 // sampleRun is one `artifex sample`: the checkpoint and the flags.
 type sampleRun struct {
 	cmd          *cobra.Command
-	c            *train.Checkpointed
+	c            *job.Checkpointed
 	n, nrow      int
 	seed         uint64
 	out, dataDir string
@@ -244,7 +244,7 @@ func (r *sampleRun) points() error {
 	if err != nil {
 		return err
 	}
-	if err := train.PlotPoints(x, fmt.Sprintf("%s (step %d)", r.c.Config.Name, r.c.Checkpoint.Step), r.out); err != nil {
+	if err := job.PlotPoints(x, fmt.Sprintf("%s (step %d)", r.c.Config.Name, r.c.Checkpoint.Step), r.out); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.cmd.OutOrStdout(), "%d points of %s (step %d) drawn as a scatter plot in %s\n", r.n, r.c.Config.Name, r.c.Checkpoint.Step, r.out)
@@ -301,7 +301,7 @@ type textSampling struct {
 }
 
 // print writes n continuations of the prompt, each under a header line.
-func (ts textSampling) print(w io.Writer, lm models.TextSampler, c *train.Checkpointed, n int, seed uint64) error {
+func (ts textSampling) print(w io.Writer, lm models.TextSampler, c *job.Checkpointed, n int, seed uint64) error {
 	if n <= 0 {
 		return fmt.Errorf("number of samples must be > 0, got %d", n)
 	}

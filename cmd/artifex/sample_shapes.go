@@ -10,14 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/tensor"
-	"github.com/artifex-go/artifex/train"
 )
 
 // sampleShapes draws n samples of a model of shapes and writes them, one
 // file per sample, where out says (see shapePaths).
-func sampleShapes(cmd *cobra.Command, c *train.Checkpointed, sm sampling.ShapeModel, n int, seed uint64, out string, so sampling.Options) error {
+func sampleShapes(cmd *cobra.Command, c *job.Checkpointed, sm sampling.ShapeModel, n int, seed uint64, out string, so sampling.Options) error {
 	if err := sm.Validate(c.Model, n, so); err != nil {
 		return err
 	}

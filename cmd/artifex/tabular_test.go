@@ -15,7 +15,7 @@ import (
 	"github.com/artifex-go/artifex/modality/tabular"
 )
 
-// A tabular preset trains through train.Run (the modality comes from its
+// A tabular preset trains through job.Run (the modality comes from its
 // metadata), samples rows into a CSV file and evaluates with the tabular
 // metrics.
 func TestTabularPresetTrainsSamplesCSVAndEvaluates(t *testing.T) {

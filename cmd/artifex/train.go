@@ -11,6 +11,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/dist"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/train"
 	"github.com/artifex-go/artifex/zoo"
 )
@@ -63,7 +64,7 @@ on a busy one); it counts this invocation only.`,
 			case cfgFile != "":
 				cfg, err = config.Load(cfgFile)
 			case resume && out != "":
-				cfg, s, err = train.CheckpointSetup(out)
+				cfg, s, err = job.CheckpointSetup(out)
 				if err != nil {
 					return err
 				}
@@ -127,10 +128,13 @@ on a busy one); it counts this invocation only.`,
 			if err != nil {
 				return err
 			}
-			res, err := train.Run(cmd.Context(), cfg, s, train.Options{
-				OutDir: out, Resume: resume, Quiet: quiet, Progress: cmd.ErrOrStderr(),
-				CheckpointEvery: ckptEvery, LogEvery: logEvery, DataDir: dataDir, Registry: reg,
-				Samples: samplesOption(samples), Budget: budget, Comm: comm, SampleEvery: sampleEvery,
+			res, err := job.Run(cmd.Context(), cfg, s, job.Options{
+				Options: train.Options{
+					OutDir: out, Resume: resume, Quiet: quiet, Progress: cmd.ErrOrStderr(),
+					CheckpointEvery: ckptEvery, LogEvery: logEvery,
+					Samples: samplesOption(samples), Budget: budget, Comm: comm, SampleEvery: sampleEvery,
+				},
+				DataDir: dataDir, Registry: reg,
 			})
 			err = errors.Join(err, comm.Close())
 			if err != nil || comm.Rank() != 0 {

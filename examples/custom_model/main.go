@@ -22,6 +22,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 	"github.com/artifex-go/artifex/train"
@@ -169,11 +170,11 @@ func run(ctx context.Context, zooDir, out string, steps int, w io.Writer) error 
 			return err
 		}
 		s.Steps = steps
-		res, err := train.Run(ctx, cfg, s, train.Options{OutDir: filepath.Join(out, name), Quiet: true, Samples: 16})
+		res, err := job.Run(ctx, cfg, s, job.Options{Options: train.Options{OutDir: filepath.Join(out, name), Quiet: true, Samples: 16}})
 		if err != nil {
 			return err
 		}
-		c, err := train.LoadCheckpoint(res.Checkpoint, nil)
+		c, err := job.LoadCheckpoint(res.Checkpoint, nil)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
@@ -236,4 +237,25 @@ func WriteWineLike(dir string, n int) error {
 		fmt.Fprintf(&b, ",%d\n", i%3)
 	}
 	return os.WriteFile(filepath.Join(dir, "wine_data.csv"), []byte(b.String()), 0o644)
+}
+
+// SameState fails t unless got holds the tensors of want, with the same
+// names and bit for bit the same values (a resumed run against a straight
+// one).
+func SameState(t *testing.T, want, got []nn.Param) {
+	t.Helper()
+	if len(want) != len(got) {
+		t.Fatalf("%d tensors, want %d", len(got), len(want))
+	}
+	for i := range want {
+		w, g := want[i].Tensor.Data(), got[i].Tensor.Data()
+		if want[i].Name != got[i].Name || len(w) != len(g) {
+			t.Fatalf("tensor %d: %s %v vs %s %v", i, got[i].Name, got[i].Tensor.Shape(), want[i].Name, want[i].Tensor.Shape())
+		}
+		for j := range w {
+			if math.Float32bits(w[j]) != math.Float32bits(g[j]) {
+				t.Fatalf("%s[%d]: resumed %v, straight %v", want[i].Name, j, g[j], w[j])
+			}
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/modality/multimodal"
 	"github.com/artifex-go/artifex/tensor"
 	"github.com/artifex-go/artifex/train"
@@ -53,13 +54,13 @@ func TestTrainedMVAEGeneratesDigitsFromWords(t *testing.T) {
 			}
 		}
 		out = t.TempDir()
-		res, err := train.Run(context.Background(), cfg, s, train.Options{OutDir: out, Quiet: true, Samples: -1, Budget: budget})
+		res, err := job.Run(context.Background(), cfg, s, job.Options{Options: train.Options{OutDir: out, Quiet: true, Samples: -1, Budget: budget}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("trained %d steps (%d epochs), budget spent: %v", res.Steps, res.Epoch, res.BudgetSpent)
 	}
-	c, err := train.LoadCheckpoint(out, nil)
+	c, err := job.LoadCheckpoint(out, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/models/diffusion"
 	"github.com/artifex-go/artifex/nn"
@@ -237,7 +238,7 @@ func TestReloadedDiffusionSamplesWithItsTrainedAverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := train.LoadCheckpoint(dir, nil)
+	c, err := job.LoadCheckpoint(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func geometrySummary(t *testing.T, what string, bbs [][]protein.Vec3) {
 		what, len(bbs), bl/n, ba/n, allowed/n, alpha/n, beta/n, clash/n)
 }
 
-func train(t *testing.T, m factory.Model, ds *data.Dataset, steps, batch int, lr float64) {
+func trainSteps(t *testing.T, m factory.Model, ds *data.Dataset, steps, batch int, lr float64) {
 	tr := m.(*protein.Adapted)
 	opt, err := optim.NewAdamW(nn.Parameters(tr), optim.AdamConfig{LR: lr})
 	if err != nil {
@@ -179,7 +179,7 @@ func TestQualityFoldingDiffSamples(t *testing.T) {
 	}
 	steps := envInt("ARTIFEX_STEPS", 300)
 	t.Logf("%d angle windows of %d residues; %d steps", ds.Len(), protein.AngleLength, steps)
-	train(t, m, ds, steps, 16, 5e-4)
+	trainSteps(t, m, ds, steps, 16, 5e-4)
 	var bbs [][]protein.Vec3
 	tensor.NoGrad(func() {
 		bbs, err = m.(*protein.Adapted).SampleBackbones(envInt("ARTIFEX_SAMPLES", 16), tensor.NewRngs(7))
@@ -211,7 +211,7 @@ func TestQualityEGNNCASamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps := envInt("ARTIFEX_STEPS", 300)
-	train(t, m, ds, steps, 8, 5e-4)
+	trainSteps(t, m, ds, steps, 8, 5e-4)
 	var cas [][]protein.Vec3
 	tensor.NoGrad(func() {
 		cas, err = m.(*protein.Adapted).SampleBackbones(envInt("ARTIFEX_SAMPLES", 8), tensor.NewRngs(7))

@@ -8,6 +8,7 @@ import (
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/models/geometric"
 	"github.com/artifex-go/artifex/nn"
@@ -63,7 +64,7 @@ func TestPointCloudChamferIsTheSameAfterReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := train.LoadCheckpoint(dir, nil)
+	c, err := job.LoadCheckpoint(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

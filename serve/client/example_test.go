@@ -10,10 +10,10 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/job"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/serve"
 	"github.com/artifex-go/artifex/serve/client"
-	"github.com/artifex-go/artifex/train"
 )
 
 // A Go service asks a sampling server for samples. Here the server runs in
@@ -26,12 +26,12 @@ func Example() {
 		InputDim: config.Dims{8, 8, 1}, HiddenDims: []int{16}, OutputDim: config.Dims{4}, Activation: "relu",
 		Parameters: map[string]any{"encoder_type": "mlp", "decoder_type": "mlp"},
 	}
-	load := func() (*train.Checkpointed, error) {
+	load := func() (*job.Checkpointed, error) {
 		m, err := factory.CreateModel(cfg, nn.NewRngs(0))
 		if err != nil {
 			return nil, err
 		}
-		return &train.Checkpointed{Model: m, Config: m.Config()}, nil
+		return &job.Checkpointed{Model: m, Config: m.Config()}, nil
 	}
 	s, err := serve.New([]serve.Source{{Load: load}}, serve.Options{Workers: 1})
 	if err != nil {

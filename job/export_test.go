@@ -1,4 +1,4 @@
-package train
+package job
 
 import (
 	"context"
@@ -11,18 +11,20 @@ import (
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/traintest"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/tensor"
+	"github.com/artifex-go/artifex/train"
 )
 
 // trainedRun trains cfg for a few steps on bars and returns its output
 // directory, its data directory and the checkpoint loaded back.
-func trainedRun(t *testing.T, cfg config.ModelConfiguration, s Settings, reg *factory.Registry, build ...factory.Option) (string, string, *Checkpointed) {
+func trainedRun(t *testing.T, cfg config.ModelConfiguration, s train.Settings, reg *factory.Registry, build ...factory.Option) (string, string, *Checkpointed) {
 	t.Helper()
 	dataDir, out := t.TempDir(), t.TempDir()
 	if err := traintest.WriteMNIST(dataDir, traintest.Bars(32, 8)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Quiet: true, Samples: -1, Build: build}); err != nil {
+	if _, err := Run(context.Background(), cfg, s, Options{Options: train.Options{OutDir: out, Quiet: true, Samples: -1}, DataDir: dataDir, Registry: reg, Build: build}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := LoadCheckpoint(out, reg, build...)
@@ -35,7 +37,7 @@ func trainedRun(t *testing.T, cfg config.ModelConfiguration, s Settings, reg *fa
 // samples draws 6 images from c with the streams of seed 5.
 func samples(t *testing.T, c *Checkpointed) []float32 {
 	t.Helper()
-	x, err := SampleImages(c.Model, 6, tensor.NewRngs(5))
+	x, err := sampling.SampleImages(c.Model, 6, tensor.NewRngs(5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestAnExportHoldsTheTrainingAverageNotTheTrainedWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := checkpoint.Read(filepath.Join(out, CheckpointFile))
+	raw, err := checkpoint.Read(filepath.Join(out, train.CheckpointFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +161,7 @@ func TestAnExportOfADiffusionModelHoldsItsOwnAverageAndSamplesAsTheCheckpoint(t 
 	if d := maxDiff(samples(t, e), want); d != 0 {
 		t.Errorf("the export's samples differ from the checkpoint's by up to %g", d)
 	}
-	raw, err := checkpoint.Read(filepath.Join(out, CheckpointFile))
+	raw, err := checkpoint.Read(filepath.Join(out, train.CheckpointFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestExportConfigCarriesTheSettingsTheRunChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := SettingsFromConfig(cfg)
+	back, err := train.SettingsFromConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package train
+package job
 
 import (
 	"encoding/json"
@@ -14,6 +14,7 @@ import (
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/optim"
+	"github.com/artifex-go/artifex/train"
 )
 
 // WeightsFile is the weights file of a directory Export writes; sample,
@@ -39,11 +40,11 @@ func Export(c *Checkpointed, dir string, dtype checkpoint.DType) error {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("train: export: %w", err)
+		return fmt.Errorf("job: export: %w", err)
 	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
-		return fmt.Errorf("train: export: configuration: %w", err)
+		return fmt.Errorf("job: export: configuration: %w", err)
 	}
 	meta := maps.Clone(c.Checkpoint.Metadata)
 	if meta == nil {
@@ -70,13 +71,13 @@ func Export(c *Checkpointed, dir string, dtype checkpoint.DType) error {
 		// The model's own average goes into the parameters it was made
 		// from (a modality adapter names them differently from the model
 		// it wraps) for the save, and back out after it.
-		err = swapIn(own.Params(), own, save)
+		err = own.With(own.Params(), save)
 	}
 	if err != nil {
-		return fmt.Errorf("train: export: %w", err)
+		return fmt.Errorf("job: export: %w", err)
 	}
-	if err := cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
-		return fmt.Errorf("train: export: %w", err)
+	if err := cfg.Save(filepath.Join(dir, train.ConfigFile)); err != nil {
+		return fmt.Errorf("job: export: %w", err)
 	}
 	return nil
 }
@@ -90,9 +91,9 @@ func Export(c *Checkpointed, dir string, dtype checkpoint.DType) error {
 // some (a GAN, which has its own optimizers) accepts the result.
 func ExportConfig(c *Checkpointed) (config.ModelConfiguration, error) {
 	cfg := c.Config.Clone()
-	base, err := SettingsFromConfig(cfg)
+	base, err := train.SettingsFromConfig(cfg)
 	if err != nil {
-		return cfg, fmt.Errorf("train: export: %w", err)
+		return cfg, fmt.Errorf("job: export: %w", err)
 	}
 	was, now := settingsMap(base), settingsMap(c.Settings)
 	if cfg.Metadata == nil {
@@ -118,8 +119,8 @@ func ExportConfig(c *Checkpointed) (config.ModelConfiguration, error) {
 	// back to integers, as the configuration wrote them (batch_size: 128,
 	// not 128.0).
 	cfg.Metadata = wholeNumbers(cfg.Metadata).(map[string]any)
-	if _, err := SettingsFromConfig(cfg); err != nil {
-		return cfg, fmt.Errorf("train: export: the run's settings as training defaults: %w", err)
+	if _, err := train.SettingsFromConfig(cfg); err != nil {
+		return cfg, fmt.Errorf("job: export: the run's settings as training defaults: %w", err)
 	}
 	return cfg, nil
 }
@@ -149,7 +150,7 @@ func wholeNumbers(v any) any {
 }
 
 // settingsMap returns s as its training_defaults keys and JSON values.
-func settingsMap(s Settings) map[string]any {
+func settingsMap(s train.Settings) map[string]any {
 	b, _ := json.Marshal(s) // plain fields always marshal
 	var m map[string]any
 	json.Unmarshal(b, &m)

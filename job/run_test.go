@@ -1,9 +1,9 @@
-package train
+package job
 
 import (
 	"context"
 	"errors"
-	"github.com/artifex-go/artifex/internal/datatest"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,7 +16,9 @@ import (
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/traintest"
 	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/tensor"
+	"github.com/artifex-go/artifex/train"
 )
 
 func TestRunLoadsTheDataSetBuildsTrainsAndTheCheckpointReloads(t *testing.T) {
@@ -28,9 +30,27 @@ func TestRunLoadsTheDataSetBuildsTrainsAndTheCheckpointReloads(t *testing.T) {
 	s := tinySettings(t)
 	s.Steps = 30
 	reg := traintest.NewRegistry()
-	res, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Quiet: true})
+	res, err := Run(context.Background(), cfg, s, Options{Options: train.Options{OutDir: out, Quiet: true}, DataDir: dataDir, Registry: reg})
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	for _, path := range []string{res.LossCurve, res.Samples} {
+		if want := []string{filepath.Join(out, LossCurveFile), filepath.Join(out, SamplesFile)}; !slices.Contains(want, path) {
+			t.Fatalf("picture %q, want one of %v", path, want)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if b := img.Bounds(); b.Dx() < 30 || b.Dy() < 30 {
+			t.Errorf("%s is only %v", path, b)
+		}
 	}
 
 	c, err := LoadCheckpoint(out, reg)
@@ -47,7 +67,7 @@ func TestRunLoadsTheDataSetBuildsTrainsAndTheCheckpointReloads(t *testing.T) {
 	if metrics["images"] != 40 || !(metrics["nelbo"] > 0 && metrics["nelbo"] < 60) {
 		t.Errorf("metrics %v", metrics)
 	}
-	images, err := SampleImages(c.Model, 9, nn.NewRngs(3))
+	images, err := sampling.SampleImages(c.Model, 9, nn.NewRngs(3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,11 +75,11 @@ func TestRunLoadsTheDataSetBuildsTrainsAndTheCheckpointReloads(t *testing.T) {
 		t.Errorf("sample shape %v", got)
 	}
 
-	if _, err := LoadCheckpoint(t.TempDir(), reg); err == nil || !strings.Contains(err.Error(), CheckpointFile) {
+	if _, err := LoadCheckpoint(t.TempDir(), reg); err == nil || !strings.Contains(err.Error(), train.CheckpointFile) {
 		t.Errorf("loading an empty directory: %v", err)
 	}
 	s.Dataset = "cifar10"
-	_, err = Run(context.Background(), cfg, s, Options{OutDir: t.TempDir(), DataDir: dataDir, Registry: reg, Quiet: true})
+	_, err = Run(context.Background(), cfg, s, Options{Options: train.Options{OutDir: t.TempDir(), Quiet: true}, DataDir: dataDir, Registry: reg})
 	if !errors.Is(err, data.ErrNotFound) {
 		t.Errorf("missing data set: err = %v, want data.ErrNotFound", err)
 	}
@@ -73,7 +93,7 @@ func TestParameterAverageIsUsedForSamplesAfterReload(t *testing.T) {
 	s := tinySettings(t)
 	s.Steps, s.EMADecay = 6, 0.5
 	reg := traintest.NewRegistry()
-	if _, err := Run(context.Background(), traintest.Config(8, 8, "mnist"), s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Quiet: true}); err != nil {
+	if _, err := Run(context.Background(), traintest.Config(8, 8, "mnist"), s, Options{Options: train.Options{OutDir: out, Quiet: true}, DataDir: dataDir, Registry: reg}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := LoadCheckpoint(out, reg)
@@ -90,48 +110,6 @@ func TestParameterAverageIsUsedForSamplesAfterReload(t *testing.T) {
 				t.Fatalf("%s holds the trained values, not the average", p.Name)
 			}
 		}
-	}
-}
-
-// TestTrainsOnRealMNIST trains the tiny VAE on real, dynamically binarised
-// MNIST digits for a few dozen steps.
-func TestTrainsOnRealMNIST(t *testing.T) {
-	train, err := data.Load("mnist", "train", data.LoadOptions{})
-	if errors.Is(err, data.ErrNotFound) {
-		datatest.Skipf(t, "MNIST is not installed: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := make([]int, 2048)
-	for i := range idx {
-		idx[i] = i
-	}
-	train, _ = train.Subset(idx)
-	cfg := traintest.Config(28, 28, "mnist")
-	s, err := SettingsFromConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.BatchSize, s.Steps, s.LearningRate = 64, 60, 3e-3
-	rngs := nn.NewRngs(0)
-	m, err := traintest.NewRegistry().CreateModel(cfg, rngs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := New(m, train, rngs, s, Options{OutDir: t.TempDir(), Quiet: true, LogEvery: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := tr.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	records, _ := ReadMetrics(res.Metrics)
-	first, last := records[0].Loss, records[len(records)-1].Loss
-	t.Logf("negative ELBO on binarised MNIST: %.1f → %.1f nats in %d steps (%.0f img/s)", first, last, res.Steps, records[len(records)-1].ImagesPerSec)
-	if !(last < first-100) {
-		t.Errorf("loss fell only from %.1f to %.1f", first, last)
 	}
 }
 
@@ -154,13 +132,13 @@ func TestABackboneGivenInCodeTrainsSavesAndIsNeededToReload(t *testing.T) {
 	s.Steps = 4
 	net := &pixelScale{W: tensor.Ones(1, 8, 8).SetRequiresGrad(true)}
 	before := slices.Clone(net.W.Data())
-	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Quiet: true, Build: []factory.Option{factory.WithBackbone(net)}}); err != nil {
+	if _, err := Run(context.Background(), cfg, s, Options{Options: train.Options{OutDir: out, Quiet: true}, DataDir: dataDir, Build: []factory.Option{factory.WithBackbone(net)}}); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Equal(before, net.W.Data()) {
 		t.Error("training did not change the backbone's weight")
 	}
-	if _, err := LoadCheckpoint(out, nil); err == nil || !strings.Contains(err.Error(), "backbone given in code (user:*train.pixelScale)") {
+	if _, err := LoadCheckpoint(out, nil); err == nil || !strings.Contains(err.Error(), "backbone given in code (user:*job.pixelScale)") {
 		t.Errorf("reloading without the backbone: %v", err)
 	}
 	fresh := &pixelScale{W: tensor.Ones(1, 8, 8).SetRequiresGrad(true)}
@@ -168,7 +146,7 @@ func TestABackboneGivenInCodeTrainsSavesAndIsNeededToReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Config.Parameters["backbone"] != "user:*train.pixelScale" || slices.Equal(fresh.W.Data(), before) {
+	if c.Config.Parameters["backbone"] != "user:*job.pixelScale" || slices.Equal(fresh.W.Data(), before) {
 		t.Errorf("reloaded backbone %v; its weight was not restored from the checkpoint", c.Config.Parameters["backbone"])
 	}
 }
@@ -182,18 +160,18 @@ func TestAResumedRunAppliesAChangedLearningRateAndSaysSo(t *testing.T) {
 	s := tinySettings(t)
 	s.Steps = 2
 	reg := traintest.NewRegistry()
-	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Quiet: true, LogEvery: 1}); err != nil {
+	if _, err := Run(context.Background(), cfg, s, Options{Options: train.Options{OutDir: out, Quiet: true, LogEvery: 1}, DataDir: dataDir, Registry: reg}); err != nil {
 		t.Fatal(err)
 	}
 	s.Steps, s.LearningRate = 4, 0.5
 	var log strings.Builder
-	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: reg, Resume: true, Progress: &log, LogEvery: 1}); err != nil {
+	if _, err := Run(context.Background(), cfg, s, Options{Options: train.Options{OutDir: out, Resume: true, Progress: &log, LogEvery: 1}, DataDir: dataDir, Registry: reg}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "note: learning_rate changed from 0.01 to 0.5 for the resumed steps") {
 		t.Errorf("the resumed run did not say the learning rate changed:\n%s", log.String())
 	}
-	records, err := ReadMetrics(filepath.Join(out, MetricsFile))
+	records, err := train.ReadMetrics(filepath.Join(out, train.MetricsFile))
 	if err != nil || len(records) != 4 || records[1].LR != 0.01 || records[3].LR != 0.5 {
 		t.Fatalf("learning rates logged: %+v (%v), want 0.01 before the resume and 0.5 after", records, err)
 	}
@@ -211,14 +189,14 @@ func TestARunLogsTheHeldOutLossEachEpochATableAndSamplesAlongTheWay(t *testing.T
 	cfg := traintest.Config(8, 8, "mnist")
 	s := tinySettings(t)
 	s.Steps, s.Epochs = 0, 3
-	if _, err := Run(context.Background(), cfg, s, Options{OutDir: out, DataDir: dataDir, Registry: traintest.NewRegistry(), Quiet: true, LogEvery: 1, SampleEvery: 5, Samples: 4}); err != nil {
+	if _, err := Run(context.Background(), cfg, s, Options{Options: train.Options{OutDir: out, Quiet: true, LogEvery: 1, SampleEvery: 5, Samples: 4}, DataDir: dataDir, Registry: traintest.NewRegistry()}); err != nil {
 		t.Fatal(err)
 	}
-	records, err := ReadMetrics(filepath.Join(out, MetricsFile))
+	records, err := train.ReadMetrics(filepath.Join(out, train.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var val []Record
+	var val []train.Record
 	for _, r := range records {
 		if r.Validation {
 			val = append(val, r)
@@ -228,7 +206,7 @@ func TestARunLogsTheHeldOutLossEachEpochATableAndSamplesAlongTheWay(t *testing.T
 	if len(val) != 2 || !(val[0].ValLoss > 0) || val[0].Step == val[1].Step {
 		t.Errorf("validation records %+v, want one at the end of each of the first two epochs", val)
 	}
-	table, err := os.ReadFile(filepath.Join(out, MetricsCSVFile))
+	table, err := os.ReadFile(filepath.Join(out, train.MetricsCSVFile))
 	if err != nil || !strings.HasPrefix(string(table), "step,epoch,loss,val_loss,lr,seconds,images_per_sec") || strings.Count(string(table), "\n") != len(records)+1 {
 		t.Errorf("metrics.csv: %v\n%s", err, table)
 	}
@@ -236,4 +214,13 @@ func TestARunLogsTheHeldOutLossEachEpochATableAndSamplesAlongTheWay(t *testing.T
 	if len(shots) == 0 {
 		t.Error("--sample-every wrote no grids")
 	}
+}
+
+func tinySettings(t *testing.T) train.Settings {
+	t.Helper()
+	s, err := train.SettingsFromConfig(traintest.Config(8, 8, "mnist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

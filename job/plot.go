@@ -1,4 +1,4 @@
-package train
+package job
 
 import (
 	"errors"
@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/artifex-go/artifex/train"
 )
 
 // PlotLossCurve draws a metrics log against the step and writes it as a
@@ -20,7 +22,7 @@ import (
 // losses, a VAE's reconstruction and KL terms, the gradient norm). The
 // records of a resumed run join up, since the log holds the whole
 // training.
-func PlotLossCurve(records []Record, title, path string) error {
+func PlotLossCurve(records []train.Record, title, path string) error {
 	var train, val plotter.XYs
 	terms := map[string]plotter.XYs{}
 	for _, r := range records {
@@ -34,7 +36,7 @@ func PlotLossCurve(records []Record, title, path string) error {
 		}
 	}
 	if len(train) == 0 {
-		return errors.New("train: loss curve: no metrics records")
+		return errors.New("job: loss curve: no metrics records")
 	}
 	loss := plot.New()
 	loss.Title.Text = title
@@ -77,7 +79,7 @@ func addLine(p *plot.Plot, pts plotter.XYs, name string, i int) error {
 	p.Add(plotter.NewGrid())
 	line, err := plotter.NewLine(pts)
 	if err != nil {
-		return fmt.Errorf("train: loss curve: %w", err)
+		return fmt.Errorf("job: loss curve: %w", err)
 	}
 	line.Color = plotutil.Color(i)
 	p.Add(line)

@@ -1,4 +1,4 @@
-package train
+package job
 
 import (
 	"errors"
@@ -13,36 +13,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/artifex-go/artifex/models"
-	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 )
-
-// PointModel returns the model as a models.PointSampler when its data are
-// points rather than images (PointDim > 0).
-func PointModel(m models.Model) (models.PointSampler, bool) {
-	ps, ok := m.(models.PointSampler)
-	if !ok || ps.PointDim() <= 0 {
-		return nil, false
-	}
-	return ps, true
-}
-
-// SamplePoints draws n points [n, D] from a model of points, with
-// training-mode layers switched off and no gradient recorded.
-func SamplePoints(m models.Model, n int, rngs *tensor.Rngs) (*tensor.Tensor, error) {
-	ps, ok := PointModel(m)
-	if !ok {
-		return nil, fmt.Errorf("train: model %q (%s) does not draw points", m.Config().Name, m.Config().ModelClass)
-	}
-	if n <= 0 {
-		return nil, fmt.Errorf("train: number of samples must be > 0, got %d", n)
-	}
-	nn.SetTraining(m, false)
-	var points *tensor.Tensor
-	tensor.NoGrad(func() { points = ps.SamplePoints(n, rngs) })
-	return points, nil
-}
 
 // PlotPoints draws points [n, D] as a scatter plot of their first two
 // coordinates (the second is 0 for D = 1) and writes it as a PNG at path.
@@ -52,7 +24,7 @@ func PlotPoints(points *tensor.Tensor, title, path string) error {
 		if points != nil {
 			shape = points.Shape()
 		}
-		return fmt.Errorf("train: scatter plot: points of shape %v, want [n, D]", shape)
+		return fmt.Errorf("job: scatter plot: points of shape %v, want [n, D]", shape)
 	}
 	n, d := points.Dim(0), points.Dim(1)
 	v := points.Data()
@@ -70,7 +42,7 @@ func PlotPoints(points *tensor.Tensor, title, path string) error {
 	p.Add(plotter.NewGrid())
 	sc, err := plotter.NewScatter(xys)
 	if err != nil {
-		return fmt.Errorf("train: scatter plot: %w", err)
+		return fmt.Errorf("job: scatter plot: %w", err)
 	}
 	sc.GlyphStyle.Shape = draw.CircleGlyph{}
 	sc.GlyphStyle.Radius = vg.Points(1.2)
@@ -84,7 +56,7 @@ func PlotPoints(points *tensor.Tensor, title, path string) error {
 func writePlot(p *plot.Plot, w, h vg.Length, path string) error {
 	wt, err := p.WriterTo(w, h, "png")
 	if err != nil {
-		return fmt.Errorf("train: plot: %w", err)
+		return fmt.Errorf("job: plot: %w", err)
 	}
 	return writeAtomically(wt, path)
 }
@@ -94,7 +66,7 @@ func writePlot(p *plot.Plot, w, h vg.Length, path string) error {
 func writeAtomically(wt io.WriterTo, path string) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".plot-*.png")
 	if err != nil {
-		return fmt.Errorf("train: plot: %w", err)
+		return fmt.Errorf("job: plot: %w", err)
 	}
 	// CreateTemp makes the file private; the result is an ordinary output.
 	merr := tmp.Chmod(0o644)
@@ -102,11 +74,11 @@ func writeAtomically(wt io.WriterTo, path string) error {
 	cerr := tmp.Close()
 	if err := errors.Join(merr, werr, cerr); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("train: plot %s: %w", path, err)
+		return fmt.Errorf("job: plot %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("train: plot: %w", err)
+		return fmt.Errorf("job: plot: %w", err)
 	}
 	return nil
 }
