@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -167,6 +168,9 @@ func TestAResumedRunAppliesAChangedLearningRateAndSaysSo(t *testing.T) {
 	var log strings.Builder
 	if _, err := Run(context.Background(), cfg, s, Options{Options: train.Options{OutDir: out, Resume: true, Progress: &log, LogEvery: 1}, DataDir: dataDir, Registry: reg}); err != nil {
 		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`reading data set mnist \.\.\. \d+ training examples, \d+ held out \(\d+\.\ds\)\n`).MatchString(log.String()) {
+		t.Errorf("the run did not say what it read:\n%s", log.String())
 	}
 	if !strings.Contains(log.String(), "note: learning_rate changed from 0.01 to 0.5 for the resumed steps") {
 		t.Errorf("the resumed run did not say the learning rate changed:\n%s", log.String())
