@@ -149,7 +149,7 @@ func NewTransformerBlock(rngs *Rngs, dim, heads, ff, crossDim int, dropout float
 }
 
 func (b *TransformerBlock) feedForward(x *tensor.Tensor) *tensor.Tensor {
-	return b.Drop.Forward(b.FF2.Forward(tensor.GELU(b.FF1.Forward(b.Norm2.Forward(x)))))
+	return b.Drop.Forward(b.FF2.ForwardAct(tensor.GELU, b.FF1.Forward(b.Norm2.Forward(x))))
 }
 
 // Forward applies the block to x [B, L, dim]; context is [B, Lc, crossDim]

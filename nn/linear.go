@@ -33,16 +33,29 @@ func NewLinearInit(rngs *Rngs, in, out int, init Initializer, bias bool) *Linear
 
 // Forward applies the layer to x [..., in].
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return l.apply(x, func(x2 *tensor.Tensor) *tensor.Tensor { return tensor.MatMul(x2, l.Weight) })
+}
+
+// ForwardAct applies the layer to act(x), keeping x rather than act(x)
+// for the backward pass (tensor.MatMulAct): a transformer's feed-forward
+// output layer after its GELU.
+func (l *Linear) ForwardAct(act func(*tensor.Tensor) *tensor.Tensor, x *tensor.Tensor) *tensor.Tensor {
+	return l.apply(x, func(x2 *tensor.Tensor) *tensor.Tensor { return tensor.MatMulAct(act, x2, l.Weight) })
+}
+
+// apply checks x [..., in], multiplies it as a matrix [-1, in] by the
+// weight with product, and adds the bias.
+func (l *Linear) apply(x *tensor.Tensor, product func(x2 *tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
 	in := l.Weight.Dim(0)
 	if x.NDim() == 0 || x.Dim(-1) != in {
 		panic(fmt.Sprintf("Linear: input shape %v, want last axis %d", x.Shape(), in))
 	}
 	var y *tensor.Tensor
 	if x.NDim() == 2 {
-		y = tensor.MatMul(x, l.Weight)
+		y = product(x)
 	} else {
 		lead := append([]int(nil), x.Shape()[:x.NDim()-1]...)
-		y = tensor.Reshape(tensor.MatMul(tensor.Reshape(x, -1, in), l.Weight), append(lead, l.Weight.Dim(1))...)
+		y = tensor.Reshape(product(tensor.Reshape(x, -1, in)), append(lead, l.Weight.Dim(1))...)
 	}
 	if l.Bias != nil {
 		y = tensor.Add(y, l.Bias)

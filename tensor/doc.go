@@ -57,6 +57,20 @@
 // inputs, built as the program runs. So control flow is plain Go, and the
 // garbage collector frees a graph when its last tensor is dropped.
 //
+// The node points to its inputs through handles, tensors with a shape and
+// no values, so the graph itself holds no data: what outlives the forward
+// pass is what each backward closure captured, and each op captures the
+// least its gradient reads. Add and Reshape keep shapes, Mul and MatMul an
+// operand only when the other one needs a gradient, Softmax its output,
+// LayerNorm its input, Dropout its mask as bits, and
+// ScaledDotProductAttention q, k and v, recomputing the attention weights
+// in the backward pass instead of holding scores of size Lq·Lk. Backward
+// drops each op's closure as soon as it has run, and sums a gradient with
+// several contributions in place. Checkpoint goes further for a whole
+// block: it keeps the block's inputs only and runs the block again during
+// backward (gradient_checkpointing in the transformer and UNet backbones).
+// BENCHMARKS.md's memory section measures what a training step holds.
+//
 // t.Backward() on a scalar does three things. It sorts the graph below t
 // topologically. It runs the backward rules from t down, with recording
 // off. It adds each leaf's gradient to the leaf's Grad. Gradients
@@ -107,8 +121,13 @@
 //
 //   - Sgemm serves MatMul and the convolutions. A convolution is im2col,
 //     GEMM and col2im, with the batch split across cores.
-//   - Scalar float32 Exp, Log and Tanh serve the elementwise ops and the
-//     losses.
+//   - Vector slice kernels serve Exp and the transcendental activations
+//     (Tanh, Sigmoid, SiLU, GELU, GELUTanh, Softplus, GroupNormSiLU). The
+//     ones whose derivative needs the forward's exponentials write it in
+//     the same pass, only when a gradient will be recorded, and backward
+//     multiplies by it.
+//   - Scalar float32 Exp, Log and Tanh serve the other elementwise ops and
+//     the losses.
 //   - A fused LeakyReLU serves that activation.
 //   - optim uses the Adam update.
 //

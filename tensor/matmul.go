@@ -91,3 +91,39 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 		return []*Tensor{ga, gb}
 	}, a, b)
 }
+
+// MatMulAct returns act(x)·w for x [M, K] and w [K, N], where act is one
+// op of x alone (an activation: GELU, SiLU, ...). The backward pass keeps
+// x, not act(x), and applies act again: for a feed-forward layer that is
+// one tensor of the hidden width less to hold per layer, for an
+// elementwise pass over it.
+func MatMulAct(act func(*Tensor) *Tensor, x, w *Tensor) *Tensor {
+	if x.NDim() != 2 || w.NDim() != 2 || x.shape[1] != w.shape[0] {
+		panic(fmt.Sprintf("MatMulAct: x %v and w %v must be [M, K] and [K, N]", x.shape, w.shape))
+	}
+	var out *Tensor
+	NoGrad(func() { out = MatMul(act(x), w) })
+	return record(out, "MatMulAct", func(g *Tensor) []*Tensor {
+		// Recording act below gives its own backward rule, applied to the
+		// gradient of act(x). In a recorded pass act reads x itself, so
+		// the gradient keeps x's history; otherwise it reads a fresh leaf
+		// of x's values, so that the one node recorded is all there is.
+		src := x
+		if !GradEnabled() {
+			src = &Tensor{shape: x.shape, data: x.data, requiresGrad: x.requiresGrad}
+		}
+		var a *Tensor
+		EnableGrad(func() { a = act(src) })
+		var gx, gw *Tensor
+		if w.requiresGrad {
+			gw = MatMulT(a, g, true, false)
+		}
+		if x.requiresGrad {
+			if a.node == nil || len(a.node.inputs) != 1 || a.node.inputs[0] != graphKey(src) {
+				panic("MatMulAct: act must be one op of x alone")
+			}
+			gx = a.node.backward(MatMulT(g, w, false, true))[0]
+		}
+		return []*Tensor{gx, gw}
+	}, x, w)
+}

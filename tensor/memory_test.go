@@ -136,3 +136,25 @@ func TestDropoutMatchesAScaledBernoulliMask(t *testing.T) {
 	}
 	checkGrad(t, "Dropout", func(xs []*Tensor) *Tensor { return Dropout(xs[0], 0.5, NewRngs(5).Dropout()) }, randn(3, 4, 5))
 }
+
+func TestMatMulActGradients(t *testing.T) {
+	for name, act := range map[string]func(*Tensor) *Tensor{"GELU": GELU, "Tanh": Tanh} {
+		checkGrad(t, "MatMulAct "+name, func(xs []*Tensor) *Tensor { return MatMulAct(act, xs[0], xs[1]) }, randn(1, 4, 3), randn(2, 3, 5))
+		w := randn(3, 3, 2)
+		checkSecondOrderFD(t, "MatMulAct "+name, func(x *Tensor) *Tensor { return MatMulAct(act, x, w) }, randn(4, 2, 3))
+		var got, want *Tensor
+		NoGrad(func() { got, want = MatMulAct(act, w, randn(5, 2, 4)), MatMul(act(w), randn(5, 2, 4)) })
+		for i := range want.data {
+			if got.data[i] != want.data[i] {
+				t.Fatalf("%s: MatMulAct[%d] = %g, want act(x)·w = %g", name, i, got.data[i], want.data[i])
+			}
+		}
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "one op of x") {
+			t.Errorf("a composite act: %v", r)
+		}
+	}()
+	x := randn(6, 2, 3).SetRequiresGrad(true)
+	Sum(MatMulAct(func(x *Tensor) *Tensor { return Tanh(Scale(x, 2)) }, x, randn(7, 3, 2))).Backward()
+}
