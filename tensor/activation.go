@@ -7,34 +7,6 @@ import (
 	"github.com/artifex-go/artifex/internal/kernels"
 )
 
-// mapWithDerivative returns k applied to x's storage and, when x's gradient
-// will be recorded, the derivative that k writes beside it in the same pass,
-// so that the backward pass is one multiplication and computes no
-// transcendental function again. Without a gradient to record the
-// derivative is neither computed nor stored.
-func mapWithDerivative(x *Tensor, k func(dst, deriv, src []float32)) (out, deriv *Tensor) {
-	out = empty(x.shape)
-	if x.requiresGrad && GradEnabled() {
-		deriv = empty(x.shape)
-	}
-	kernels.Parallel(len(out.data), parallelGrain, func(lo, hi int) {
-		var d []float32
-		if deriv != nil {
-			d = deriv.data[lo:hi]
-		}
-		k(out.data[lo:hi], d, x.data[lo:hi])
-	})
-	return out, deriv
-}
-
-// timesDerivative is chain's fused kernel for a derivative stored by
-// mapWithDerivative.
-func timesDerivative(dst, g, d []float32) {
-	for i, v := range d {
-		dst[i] = g[i] * v
-	}
-}
-
 // Tanh returns the hyperbolic tangent elementwise. Its backward uses the
 // output: d tanh = 1 - tanh².
 func Tanh(x *Tensor) *Tensor {
@@ -144,12 +116,11 @@ func expLinear(op string, x *Tensor, s, alpha, beta float32) *Tensor {
 }
 
 // GELU returns x·Φ(x), Φ the standard normal CDF, in its exact erf form.
-// The forward pass also stores the derivative Φ(x) + xφ(x) when a gradient
-// will be needed.
+// The fused backward computes g·(Φ(x) + xφ(x)) from x in one vector pass.
 func GELU(x *Tensor) *Tensor {
-	out, deriv := mapWithDerivative(x, kernels.GELUSlice)
+	out := mapUnary(x, kernels.GELUSlice)
 	return record(out, "GELU", func(g *Tensor) []*Tensor {
-		return []*Tensor{chain(g, deriv, timesDerivative, func() *Tensor {
+		return []*Tensor{chain(g, x, kernels.GELUGrad, func() *Tensor {
 			cdf := Scale(AddScalar(Erf(Scale(x, 1/math.Sqrt2)), 1), 0.5)
 			pdf := Scale(Exp(Scale(Square(x), -0.5)), float32(1/math.Sqrt(2*math.Pi)))
 			return Add(cdf, Mul(x, pdf))
@@ -165,14 +136,14 @@ const (
 
 // GELUTanh returns the tanh approximation of GELU,
 // 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))).
-// The kernel computes it as x·sigmoid(2u), which equals it and does not
-// cancel for negative x, and stores the derivative for backward.
+// The kernels compute it as x·sigmoid(2u), which equals it and does not
+// cancel for negative x.
 func GELUTanh(x *Tensor) *Tensor {
-	out, deriv := mapWithDerivative(x, kernels.GELUTanhSlice)
+	out := mapUnary(x, kernels.GELUTanhSlice)
 	return record(out, "GELUTanh", func(g *Tensor) []*Tensor {
 		// For the recorded gradient, with t = tanh(u), u = c(x + kx³):
 		// d/dx = (1+t)/2 + x(1-t²)·c(1+3kx²)/2.
-		return []*Tensor{chain(g, deriv, timesDerivative, func() *Tensor {
+		return []*Tensor{chain(g, x, kernels.GELUTanhGrad, func() *Tensor {
 			x2 := Square(x)
 			t := Tanh(Scale(Add(x, Scale(Mul(x2, x), geluK)), geluC))
 			du := Scale(AddScalar(Scale(x2, 3*geluK), 1), geluC)
@@ -181,13 +152,12 @@ func GELUTanh(x *Tensor) *Tensor {
 	}, x)
 }
 
-// SiLU returns x·sigmoid(x) (also called swish). The forward pass also
-// stores the derivative σ(x)(1 + x(1 - σ(x))) when a gradient will be
-// needed.
+// SiLU returns x·sigmoid(x) (also called swish). Its derivative is
+// σ(x)(1 + x(1 - σ(x))).
 func SiLU(x *Tensor) *Tensor {
-	out, deriv := mapWithDerivative(x, kernels.SiLUSlice)
+	out := mapUnary(x, kernels.SiLUSlice)
 	return record(out, "SiLU", func(g *Tensor) []*Tensor {
-		return []*Tensor{chain(g, deriv, timesDerivative, func() *Tensor {
+		return []*Tensor{chain(g, x, kernels.SiLUGrad, func() *Tensor {
 			s := Sigmoid(x)
 			return Mul(s, AddScalar(Mul(x, AddScalar(Neg(s), 1)), 1))
 		})}
@@ -196,12 +166,11 @@ func SiLU(x *Tensor) *Tensor {
 
 // Softplus returns log(1 + e^x) elementwise, computed as
 // max(x, 0) + log1p(e^-|x|) so that it neither overflows for large x nor
-// loses the tiny values for very negative x. Its derivative sigmoid(x) is
-// stored by the forward pass when a gradient will be needed.
+// loses the tiny values for very negative x. Its derivative is sigmoid(x).
 func Softplus(x *Tensor) *Tensor {
-	out, deriv := mapWithDerivative(x, kernels.SoftplusSlice)
+	out := mapUnary(x, kernels.SoftplusSlice)
 	return record(out, "Softplus", func(g *Tensor) []*Tensor {
-		return []*Tensor{chain(g, deriv, timesDerivative, func() *Tensor { return Sigmoid(x) })}
+		return []*Tensor{chain(g, x, kernels.SoftplusGrad, func() *Tensor { return Sigmoid(x) })}
 	}, x)
 }
 

@@ -122,10 +122,9 @@
 //   - Sgemm serves MatMul and the convolutions. A convolution is im2col,
 //     GEMM and col2im, with the batch split across cores.
 //   - Vector slice kernels serve Exp and the transcendental activations
-//     (Tanh, Sigmoid, SiLU, GELU, GELUTanh, Softplus, GroupNormSiLU). The
-//     ones whose derivative needs the forward's exponentials write it in
-//     the same pass, only when a gradient will be recorded, and backward
-//     multiplies by it.
+//     (Tanh, Sigmoid, SiLU, GELU, GELUTanh, Softplus, GroupNormSiLU), the
+//     forward passes and, for those whose derivative needs exponentials,
+//     the fused backward g·f'(x) in one pass over x.
 //   - Scalar float32 Exp, Log and Tanh serve the other elementwise ops and
 //     the losses.
 //   - A fused LeakyReLU serves that activation.

@@ -70,7 +70,7 @@ func groupNorm(x, weight, bias *Tensor, groups int, eps float32, silu bool) *Ten
 					ys[i] = v*a + s
 				}
 				if silu {
-					kernels.SiLUSlice(ys, nil, ys)
+					kernels.SiLUSlice(ys, ys)
 				}
 			}
 		}
@@ -135,18 +135,19 @@ func groupNormGrad(grad, x, weight, bias *Tensor, g gnGeom, mean, rstd []float32
 				xs, gs, ds := src[k*g.spatial:(k+1)*g.spatial], gy[k*g.spatial:(k+1)*g.spatial], d[k*g.spatial:(k+1)*g.spatial]
 				var sw, sb float32
 				if silu {
-					// SiLU'(z) of the whole channel from the vector kernel,
-					// into ds, which the loop below reads before it writes.
+					// The gradient at z, grad·SiLU'(z), of the whole channel
+					// from the vector kernel, into ds, which the loop below
+					// reads before it writes.
 					for i, v := range xs {
 						ds[i] = (v-m)*r*wc + bc
 					}
-					kernels.SiLUSlice(nil, ds, ds)
+					kernels.SiLUGrad(ds, gs, ds)
 				}
 				for i, v := range xs {
 					xh := (v - m) * r
 					gz := gs[i]
 					if silu {
-						gz *= ds[i]
+						gz = ds[i]
 					}
 					sw += gz * xh
 					sb += gz

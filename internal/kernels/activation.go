@@ -11,62 +11,38 @@ import "math"
 // through an 8-element buffer, so a value's result does not depend on where
 // it sits in the slice or on how Parallel cut the slice.
 //
-// The kernels that take a deriv slice write f'(x) into it when it is not
-// nil, from the intermediates of the forward computation, so that the
-// backward pass is a multiplication and recomputes no exponential; their
-// dst may be nil where only the derivative is wanted. Either output may be
-// the input slice itself.
+// The activations whose derivative needs the exponentials of the forward
+// pass have a Grad kernel, which writes g·f'(x) from x in one pass: the
+// backward pass computes them again rather than have the forward pass store
+// f'(x), which measured slower (one more tensor to allocate, zero, write and
+// read) and holds one more activation-sized tensor until backward. In every
+// kernel dst may be src (or g).
 
-// ExpSlice writes e^x into dst for every x in src (dst may be src).
-func ExpSlice(dst, src []float32) {
-	dst = dst[:len(src)]
-	if vector(kindExp, dst, nil, src) {
-		return
-	}
-	expGo(dst, src)
-}
+// ExpSlice writes e^x into dst for every x in src.
+func ExpSlice(dst, src []float32) { run(kindExp, dst, nil, src) }
 
 // SigmoidSlice writes 1/(1+e^-x) into dst for every x in src, computed as
 // r = 1/(1+e^-|x|) for x >= 0 and e^-|x|·r for x < 0, so that neither
 // branch overflows and the left tail keeps its relative accuracy.
-func SigmoidSlice(dst, src []float32) {
-	dst = dst[:len(src)]
-	if vector(kindSigmoid, dst, nil, src) {
-		return
-	}
-	sigmoidGo(dst, src)
-}
+func SigmoidSlice(dst, src []float32) { run(kindSigmoid, dst, nil, src) }
 
 // TanhSlice writes tanh(x) into dst for every x in src (the formula of Tanh).
-func TanhSlice(dst, src []float32) {
-	dst = dst[:len(src)]
-	if vector(kindTanh, dst, nil, src) {
-		return
-	}
-	tanhGo(dst, src)
-}
+func TanhSlice(dst, src []float32) { run(kindTanh, dst, nil, src) }
 
-// SoftplusSlice writes log(1+e^x) into dst and, if deriv is not nil, its
-// derivative sigmoid(x) into deriv. The logarithm is log1p(e^-|x|) =
-// 2·atanh(s) = 2s(1 + s²/3 + s⁴/5 + ...) with s = e^-|x|/(2+e^-|x|) <= 1/3,
-// a series that needs no range reduction.
-func SoftplusSlice(dst, deriv, src []float32) {
-	dst, deriv = cut(dst, len(src)), cut(deriv, len(src))
-	if vector(kindSoftplus, dst, deriv, src) {
-		return
-	}
-	softplusGo(dst, deriv, src)
-}
+// SoftplusSlice writes log(1+e^x) into dst for every x in src. The
+// logarithm is log1p(e^-|x|) = 2·atanh(s) = 2s(1 + s²/3 + s⁴/5 + ...) with
+// s = e^-|x|/(2+e^-|x|) <= 1/3, a series that needs no range reduction.
+func SoftplusSlice(dst, src []float32) { run(kindSoftplus, dst, nil, src) }
 
-// SiLUSlice writes x·sigmoid(x) into dst and, if deriv is not nil, the
-// derivative s + x·s(1-s) into deriv.
-func SiLUSlice(dst, deriv, src []float32) {
-	dst, deriv = cut(dst, len(src)), cut(deriv, len(src))
-	if vector(kindSiLU, dst, deriv, src) {
-		return
-	}
-	siluGo(dst, deriv, src)
-}
+// SoftplusGrad writes g·sigmoid(x), the gradient through Softplus.
+func SoftplusGrad(dst, g, src []float32) { run(kindSoftplus, dst, g, src) }
+
+// SiLUSlice writes x·sigmoid(x) into dst for every x in src.
+func SiLUSlice(dst, src []float32) { run(kindSiLU, dst, nil, src) }
+
+// SiLUGrad writes g·(s + x·s(1-s)), s = sigmoid(x), the gradient through
+// SiLU.
+func SiLUGrad(dst, g, src []float32) { run(kindSiLU, dst, g, src) }
 
 // Constants of the tanh form of GELU: 0.5·x·(1+tanh(u)) = x·sigmoid(2u)
 // with u = sqrt(2/π)·(x + 0.044715·x³), so v = 2u = x·(geluA + geluB·x²).
@@ -76,37 +52,36 @@ const (
 )
 
 // GELUTanhSlice writes the tanh approximation of GELU,
-// 0.5·x·(1+tanh(sqrt(2/π)(x+0.044715x³))), into dst and, if deriv is not
-// nil, its derivative into deriv. It is computed as x·sigmoid(v), v twice
-// the tanh argument, which has no cancellation for negative x.
-func GELUTanhSlice(dst, deriv, src []float32) {
-	dst, deriv = cut(dst, len(src)), cut(deriv, len(src))
-	if vector(kindGELUTanh, dst, deriv, src) {
-		return
-	}
-	geluTanhGo(dst, deriv, src)
-}
+// 0.5·x·(1+tanh(sqrt(2/π)(x+0.044715x³))), into dst for every x in src. It
+// is computed as x·sigmoid(v), v twice the tanh argument, which has no
+// cancellation for negative x.
+func GELUTanhSlice(dst, src []float32) { run(kindGELUTanh, dst, nil, src) }
+
+// GELUTanhGrad writes g times the derivative of the tanh approximation of
+// GELU, s + x·s(1-s)·v' with s = sigmoid(v).
+func GELUTanhGrad(dst, g, src []float32) { run(kindGELUTanh, dst, g, src) }
 
 // GELUSlice writes the exact GELU x·Φ(x), Φ the standard normal CDF, into
-// dst and, if deriv is not nil, its derivative Φ(x) + x·φ(x) into deriv.
-// Φ comes from the upper tail Q(|x|) = t·e^(-x²/2)·G(t), t = 1/(1+0.3|x|),
-// with G a degree-9 polynomial fitted for this kernel (relative error below
-// 5e-9 for |x| <= 15, where e^(-x²/2) has not yet underflowed); x² is split
-// into two floats so that the exponential stays accurate in the tail.
-func GELUSlice(dst, deriv, src []float32) {
-	dst, deriv = cut(dst, len(src)), cut(deriv, len(src))
-	if vector(kindGELU, dst, deriv, src) {
-		return
-	}
-	geluGo(dst, deriv, src)
-}
+// dst for every x in src. Φ comes from the upper tail
+// Q(|x|) = t·e^(-x²/2)·G(t), t = 1/(1+0.3|x|), with G a degree-9
+// polynomial fitted for this kernel (relative error below 5e-9 for
+// |x| <= 15, where e^(-x²/2) has not yet underflowed); x² is split into two
+// floats so that the exponential stays accurate in the tail.
+func GELUSlice(dst, src []float32) { run(kindGELU, dst, nil, src) }
 
-// cut returns s[:n], or nil for a nil s (an output not asked for).
-func cut(s []float32, n int) []float32 {
-	if s == nil {
-		return nil
+// GELUGrad writes g·(Φ(x) + x·φ(x)), the gradient through the exact GELU.
+func GELUGrad(dst, g, src []float32) { run(kindGELU, dst, g, src) }
+
+// run writes the activation of the given kind of src into dst, or with a
+// non-nil g the gradient g·f'(x), on the vector kernel when the CPU has one.
+func run(kind int, dst, g, src []float32) {
+	dst = dst[:len(src)]
+	if g != nil {
+		g = g[:len(src)]
 	}
-	return s[:n]
+	if !vector(kind, dst, g, src) {
+		goKernels[kind](dst, g, src)
+	}
 }
 
 // Which vector kernel vector runs.
@@ -149,7 +124,15 @@ func magnitude(x float32) float32 { return math.Float32frombits(math.Float32bits
 // vector code makes with a blend on the sign bit.
 func negative(x float32) bool { return math.Float32bits(x)&signBit != 0 }
 
-func expGo(dst, src []float32) {
+// goKernels are the portable twins, by kind: each writes f(x) into dst, or
+// g·f'(x) when g is not nil (Exp, Sigmoid and Tanh have no g form: their
+// gradients are computed from their outputs).
+var goKernels = [...]func(dst, g, src []float32){
+	kindExp: expGo, kindSigmoid: sigmoidGo, kindTanh: tanhGo, kindSoftplus: softplusGo,
+	kindSiLU: siluGo, kindGELUTanh: geluTanhGo, kindGELU: geluGo,
+}
+
+func expGo(dst, _, src []float32) {
 	for i, x := range src {
 		dst[i] = Exp(x)
 	}
@@ -169,22 +152,26 @@ func sigmoidOf(v, e, r float32) float32 {
 	return r
 }
 
-func sigmoidGo(dst, src []float32) {
+func sigmoidGo(dst, _, src []float32) {
 	for i, x := range src {
 		e, r := sigmoidParts(x)
 		dst[i] = sigmoidOf(x, e, r)
 	}
 }
 
-func tanhGo(dst, src []float32) {
+func tanhGo(dst, _, src []float32) {
 	for i, x := range src {
 		dst[i] = Tanh(x)
 	}
 }
 
-func softplusGo(dst, deriv, src []float32) {
+func softplusGo(dst, g, src []float32) {
 	for i, x := range src {
 		e, r := sigmoidParts(x)
+		if g != nil {
+			dst[i] = g[i] * sigmoidOf(x, e, r)
+			continue
+		}
 		// 2s = e·w with w = 2/(2+e): forming 2s directly, rather than s
 		// and then 2s, keeps the last bit of a denormal e.
 		w := 2 / (2 + e)
@@ -192,19 +179,14 @@ func softplusGo(dst, deriv, src []float32) {
 		h := 0.5 * s2
 		z := h * h
 		p := 1.0/3 + z*(1.0/5+z*(1.0/7+z*(1.0/9+z*(1.0/11+z*(1.0/13+z*(1.0/15))))))
-		if dst != nil {
-			dst[i] = max(x, 0) + (s2*z*p + s2)
-		}
-		if deriv != nil {
-			deriv[i] = sigmoidOf(x, e, r)
-		}
+		dst[i] = max(x, 0) + (s2*z*p + s2)
 	}
 }
 
-// swishGo writes x·sigmoid(v) and its derivative s + x·v'·s(1-s), where
-// v = x·(a + b·x²) and v' = a + 3b·x²: SiLU is a = 1, b = 0, the tanh form
-// of GELU a = geluA, b = geluB.
-func swishGo(dst, deriv, src []float32, a, b float32) {
+// swishGo writes x·sigmoid(v), or g times its derivative s + x·v'·s(1-s),
+// where v = x·(a + b·x²) and v' = a + 3b·x²: SiLU is a = 1, b = 0, the tanh
+// form of GELU a = geluA, b = geluB.
+func swishGo(dst, g, src []float32, a, b float32) {
 	for i, x := range src {
 		x2 := x * x
 		v := x
@@ -213,23 +195,22 @@ func swishGo(dst, deriv, src []float32, a, b float32) {
 		}
 		e, r := sigmoidParts(v)
 		s := sigmoidOf(v, e, r)
-		if dst != nil {
+		if g == nil {
 			dst[i] = x * s
+			continue
 		}
-		if deriv != nil {
-			d := x * (e * r * r)
-			if b != 0 {
-				d *= a + 3*b*x2
-			}
-			deriv[i] = s + d
+		d := x * (e * r * r)
+		if b != 0 {
+			d *= a + 3*b*x2
 		}
+		dst[i] = g[i] * (s + d)
 	}
 }
 
-func siluGo(dst, deriv, src []float32)     { swishGo(dst, deriv, src, 1, 0) }
-func geluTanhGo(dst, deriv, src []float32) { swishGo(dst, deriv, src, geluA, geluB) }
+func siluGo(dst, g, src []float32)     { swishGo(dst, g, src, 1, 0) }
+func geluTanhGo(dst, g, src []float32) { swishGo(dst, g, src, geluA, geluB) }
 
-func geluGo(dst, deriv, src []float32) {
+func geluGo(dst, g, src []float32) {
 	for i, x := range src {
 		a := min(magnitude(x), geluClamp)
 		a2 := a * a
@@ -238,17 +219,16 @@ func geluGo(dst, deriv, src []float32) {
 		e := Exp(-0.5 * a2)
 		e -= e * (0.5 * lo)
 		t := 1 / (1 + geluK*a)
-		g := geluG0 + t*(geluG1+t*(geluG2+t*(geluG3+t*(geluG4+t*(geluG5+t*(geluG6+t*(geluG7+t*(geluG8+t*geluG9))))))))
-		q := t * e * g
+		p := geluG0 + t*(geluG1+t*(geluG2+t*(geluG3+t*(geluG4+t*(geluG5+t*(geluG6+t*(geluG7+t*(geluG8+t*geluG9))))))))
+		q := t * e * p
 		phi := 1 - q
 		if negative(x) {
 			phi = q
 		}
-		if dst != nil {
+		if g == nil {
 			dst[i] = x * phi
-		}
-		if deriv != nil {
-			deriv[i] = phi + x*(e*invSqrt2Pi)
+		} else {
+			dst[i] = g[i] * (phi + x*(e*invSqrt2Pi))
 		}
 	}
 }

@@ -4,30 +4,30 @@ package kernels
 
 import "math"
 
-// The AVX2+FMA activation kernels process n elements, n a multiple of 8;
-// deriv may be nil (exp, sigmoid and tanh ignore it), and so may dst in
-// the kernels that write a derivative.
+// The AVX2+FMA activation kernels process n elements, n a multiple of 8:
+// they write f(x) into dst, or g·f'(x) where grad is not nil (softplus,
+// SiLU and the GELUs; exp, sigmoid and tanh ignore grad).
 //
 //go:noescape
-func expAVX2(dst, deriv, src *float32, n int)
+func expAVX2(dst, grad, src *float32, n int)
 
 //go:noescape
-func sigmoidAVX2(dst, deriv, src *float32, n int)
+func sigmoidAVX2(dst, grad, src *float32, n int)
 
 //go:noescape
-func tanhAVX2(dst, deriv, src *float32, n int)
+func tanhAVX2(dst, grad, src *float32, n int)
 
 //go:noescape
-func softplusAVX2(dst, deriv, src *float32, n int)
+func softplusAVX2(dst, grad, src *float32, n int)
 
 //go:noescape
-func siluAVX2(dst, deriv, src *float32, n int)
+func siluAVX2(dst, grad, src *float32, n int)
 
 //go:noescape
-func geluTanhAVX2(dst, deriv, src *float32, n int)
+func geluTanhAVX2(dst, grad, src *float32, n int)
 
 //go:noescape
-func geluAVX2(dst, deriv, src *float32, n int)
+func geluAVX2(dst, grad, src *float32, n int)
 
 // splat repeats v over one AVX2 register.
 func splat(v float32) [8]float32 { return [8]float32{v, v, v, v, v, v, v, v} }
@@ -56,59 +56,48 @@ var vc = [...][8]float32{
 // vector runs the kernel of the given kind over src when the CPU has AVX2
 // and FMA, and reports whether it did. The last partial vector goes through
 // a buffer, so that every element takes the same instructions.
-func vector(kind int, dst, deriv, src []float32) bool {
+func vector(kind int, dst, g, src []float32) bool {
 	if !hasAVX2FMA {
 		return false
 	}
 	n := len(src) &^ 7
 	if n > 0 {
-		runAVX2(kind, first(dst), first(deriv), &src[0], n)
+		var gp *float32
+		if g != nil {
+			gp = &g[0]
+		}
+		runAVX2(kind, &dst[0], gp, &src[0], n)
 	}
 	if n == len(src) {
 		return true
 	}
-	var in, out, dv [8]float32
+	var in, gin, out [8]float32
 	copy(in[:], src[n:])
-	var y, d *float32
-	if dst != nil {
-		y = &out[0]
+	var gp *float32
+	if g != nil {
+		copy(gin[:], g[n:])
+		gp = &gin[0]
 	}
-	if deriv != nil {
-		d = &dv[0]
-	}
-	runAVX2(kind, y, d, &in[0], 8)
-	if dst != nil {
-		copy(dst[n:], out[:])
-	}
-	if deriv != nil {
-		copy(deriv[n:], dv[:])
-	}
+	runAVX2(kind, &out[0], gp, &in[0], 8)
+	copy(dst[n:], out[:])
 	return true
 }
 
-// first returns the address of s[0], or nil for an output not asked for.
-func first(s []float32) *float32 {
-	if s == nil {
-		return nil
-	}
-	return &s[0]
-}
-
-func runAVX2(kind int, dst, deriv, src *float32, n int) {
+func runAVX2(kind int, dst, grad, src *float32, n int) {
 	switch kind {
 	case kindExp:
-		expAVX2(dst, deriv, src, n)
+		expAVX2(dst, grad, src, n)
 	case kindSigmoid:
-		sigmoidAVX2(dst, deriv, src, n)
+		sigmoidAVX2(dst, grad, src, n)
 	case kindTanh:
-		tanhAVX2(dst, deriv, src, n)
+		tanhAVX2(dst, grad, src, n)
 	case kindSoftplus:
-		softplusAVX2(dst, deriv, src, n)
+		softplusAVX2(dst, grad, src, n)
 	case kindSiLU:
-		siluAVX2(dst, deriv, src, n)
+		siluAVX2(dst, grad, src, n)
 	case kindGELUTanh:
-		geluTanhAVX2(dst, deriv, src, n)
+		geluTanhAVX2(dst, grad, src, n)
 	case kindGELU:
-		geluAVX2(dst, deriv, src, n)
+		geluAVX2(dst, grad, src, n)
 	}
 }

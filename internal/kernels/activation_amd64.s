@@ -102,11 +102,13 @@
 	VMOVUPS VC_ONE, T1; \
 	VDIVPS  R, T1, R
 
-// LOOP and NEXT frame a kernel: SI walks src, DI dst, DX deriv (either
-// nil where allowed), BX the index, CX the count.
+// LOOP and NEXT frame a kernel: SI walks src, DI dst, DX grad (nil for
+// the activation itself), BX the index, CX the count. A kernel with a
+// gradient form branches to grad, computes g·f'(x) there, and falls into
+// NEXT; its value path jumps to next.
 #define LOOP \
 	MOVQ dst+0(FP), DI; \
-	MOVQ deriv+8(FP), DX; \
+	MOVQ grad+8(FP), DX; \
 	MOVQ src+16(FP), SI; \
 	MOVQ n+24(FP), CX; \
 	XORQ BX, BX; \
@@ -116,34 +118,26 @@ loop: \
 	VMOVUPS (SI)(BX*4), Y0
 
 #define NEXT \
+next: \
 	ADDQ $8, BX; \
 	JMP  loop; \
 done: \
 	VZEROUPPER; \
 	RET
 
-// STOREVALUE(Y) writes Y to dst unless dst is nil.
-#define STOREVALUE(Y) \
-	TESTQ   DI, DI; \
-	JZ      novalue; \
-	VMOVUPS Y, (DI)(BX*4); \
-novalue:
+// GRADSTORE(Y) writes grad·Y to dst.
+#define GRADSTORE(Y) \
+	VMULPS  (DX)(BX*4), Y, Y; \
+	VMOVUPS Y, (DI)(BX*4)
 
-// STOREDERIV(Y) writes Y to deriv unless deriv is nil.
-#define STOREDERIV(Y) \
-	TESTQ   DX, DX; \
-	JZ      noderiv; \
-	VMOVUPS Y, (DX)(BX*4); \
-noderiv:
-
-// func expAVX2(dst, deriv, src *float32, n int)
+// func expAVX2(dst, grad, src *float32, n int)
 TEXT ·expAVX2(SB), NOSPLIT, $0-32
 	LOOP
 	EXP(Y0, Y1, Y2, Y3)
 	VMOVUPS Y0, (DI)(BX*4)
 	NEXT
 
-// func sigmoidAVX2(dst, deriv, src *float32, n int)
+// func sigmoidAVX2(dst, grad, src *float32, n int)
 TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-32
 	LOOP
 	SIGPARTS(Y0, Y1, Y2, Y3, Y4, Y5)
@@ -152,7 +146,7 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-32
 	VMOVUPS   Y3, (DI)(BX*4)
 	NEXT
 
-// func tanhAVX2(dst, deriv, src *float32, n int)
+// func tanhAVX2(dst, grad, src *float32, n int)
 // tanh(x) = -m/(2+m) with m = e^(-2|x|) - 1 and the sign of x, as Tanh.
 // Clamping -2|x| at -18 gives m = -1 exactly, as Expm1's early return.
 TEXT ·tanhAVX2(SB), NOSPLIT, $0-32
@@ -177,10 +171,12 @@ TEXT ·tanhAVX2(SB), NOSPLIT, $0-32
 	VMOVUPS     Y5, (DI)(BX*4)
 	NEXT
 
-// func softplusAVX2(dst, deriv, src *float32, n int)
+// func softplusAVX2(dst, grad, src *float32, n int)
 TEXT ·softplusAVX2(SB), NOSPLIT, $0-32
 	LOOP
 	SIGPARTS(Y0, Y1, Y2, Y3, Y4, Y5)
+	TESTQ       DX, DX
+	JNZ         grad
 	VADDPS      VC_TWO, Y1, Y3
 	VMOVUPS     VC_TWO, Y4
 	VDIVPS      Y3, Y4, Y3      // w = 2/(2+e)
@@ -199,28 +195,36 @@ TEXT ·softplusAVX2(SB), NOSPLIT, $0-32
 	VXORPS      Y7, Y7, Y7
 	VMAXPS      Y7, Y0, Y7
 	VADDPS      Y5, Y7, Y5
-	STOREVALUE(Y5)
-	VMULPS      Y2, Y1, Y3
-	VBLENDVPS   Y0, Y3, Y2, Y3
-	STOREDERIV(Y3)
+	VMOVUPS     Y5, (DI)(BX*4)
+	JMP         next
+
+grad:
+	VMULPS    Y2, Y1, Y3
+	VBLENDVPS Y0, Y3, Y2, Y3    // sigmoid(x)
+	GRADSTORE(Y3)
 	NEXT
 
-// func siluAVX2(dst, deriv, src *float32, n int)
+// func siluAVX2(dst, grad, src *float32, n int)
 // swishGo with v = x; only the exponential uses FMA.
 TEXT ·siluAVX2(SB), NOSPLIT, $0-32
 	LOOP
 	SIGPARTS(Y0, Y1, Y2, Y3, Y4, Y5)
 	VMULPS    Y2, Y1, Y3        // e·r
 	VBLENDVPS Y0, Y3, Y2, Y4    // s
+	TESTQ     DX, DX
+	JNZ       grad
 	VMULPS    Y4, Y0, Y5
-	STOREVALUE(Y5)
-	VMULPS    Y2, Y3, Y3        // e·r·r = s(1-s)
-	VMULPS    Y3, Y0, Y3
-	VADDPS    Y3, Y4, Y3
-	STOREDERIV(Y3)
+	VMOVUPS   Y5, (DI)(BX*4)
+	JMP       next
+
+grad:
+	VMULPS Y2, Y3, Y3           // e·r·r = s(1-s)
+	VMULPS Y3, Y0, Y3
+	VADDPS Y3, Y4, Y3
+	GRADSTORE(Y3)
 	NEXT
 
-// func geluTanhAVX2(dst, deriv, src *float32, n int)
+// func geluTanhAVX2(dst, grad, src *float32, n int)
 TEXT ·geluTanhAVX2(SB), NOSPLIT, $0-32
 	LOOP
 	VMULPS      Y0, Y0, Y6      // x²
@@ -230,17 +234,22 @@ TEXT ·geluTanhAVX2(SB), NOSPLIT, $0-32
 	SIGPARTS(Y7, Y1, Y2, Y3, Y4, Y5)
 	VMULPS      Y2, Y1, Y3
 	VBLENDVPS   Y7, Y3, Y2, Y4  // s = sigmoid(v)
+	TESTQ       DX, DX
+	JNZ         grad
 	VMULPS      Y4, Y0, Y5
-	STOREVALUE(Y5)
+	VMOVUPS     Y5, (DI)(BX*4)
+	JMP         next
+
+grad:
 	VMULPS      Y2, Y3, Y3
 	VMULPS      Y3, Y0, Y3      // x·s(1-s)
 	VMOVUPS     VC_GB3, Y5
 	VFMADD213PS VC_GA, Y6, Y5   // v' = a + 3b·x²
 	VFMADD213PS Y4, Y5, Y3      // s + x·s(1-s)·v'
-	STOREDERIV(Y3)
+	GRADSTORE(Y3)
 	NEXT
 
-// func geluAVX2(dst, deriv, src *float32, n int)
+// func geluAVX2(dst, grad, src *float32, n int)
 TEXT ·geluAVX2(SB), NOSPLIT, $0-32
 	LOOP
 	VANDPS       VC_ABS, Y0, Y1
@@ -272,9 +281,14 @@ TEXT ·geluAVX2(SB), NOSPLIT, $0-32
 	VMOVUPS      VC_ONE, Y6
 	VSUBPS       Y5, Y6, Y6
 	VBLENDVPS    Y0, Y5, Y6, Y6 // Φ(x) = q for x < 0, 1 - q otherwise
+	TESTQ        DX, DX
+	JNZ          grad
 	VMULPS       Y6, Y0, Y7
-	STOREVALUE(Y7)
-	VMULPS       VC_INVS2PI, Y4, Y4
-	VFMADD213PS  Y6, Y0, Y4     // Φ + x·φ(x)
-	STOREDERIV(Y4)
+	VMOVUPS      Y7, (DI)(BX*4)
+	JMP          next
+
+grad:
+	VMULPS      VC_INVS2PI, Y4, Y4
+	VFMADD213PS Y6, Y0, Y4      // Φ + x·φ(x)
+	GRADSTORE(Y4)
 	NEXT

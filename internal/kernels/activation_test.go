@@ -10,11 +10,13 @@ import (
 // actKernel is one slice kernel with its portable twin, its float64
 // reference (value and derivative) and the error bounds checked here.
 type actKernel struct {
-	name   string
-	fast   func(dst, deriv, src []float32)
-	twin   func(dst, deriv, src []float32)
-	ref    func(x float64) (y, d float64)
-	hasDer bool
+	name string
+	kind int
+	// value and grad are the exported kernels (grad nil where the op has
+	// no gradient kernel); the twin is goKernels[kind].
+	value func(dst, src []float32)
+	grad  func(dst, g, src []float32)
+	ref   func(x float64) (y, d float64)
 	// relTol bounds the error of the value against float64, relative to
 	// max(|y|, 2^-120) (below that float32 has lost relative precision to
 	// denormals), times 1 + |arg(x)| where the exponential's argument is
@@ -28,10 +30,6 @@ type actKernel struct {
 	// place (times 1 + |arg(x)|); their derivatives may differ by twice
 	// derTol.
 	twinULP float64
-}
-
-func noDeriv(k func(dst, src []float32)) func(dst, deriv, src []float32) {
-	return func(dst, _, src []float32) { k(dst, src) }
 }
 
 // sigmoid64 is the logistic function without overflow.
@@ -53,28 +51,28 @@ func swish64(x, a, b float64) (float64, float64) {
 }
 
 var actKernels = []actKernel{
-	{name: "exp", fast: noDeriv(ExpSlice), twin: noDeriv(expGo),
+	{name: "exp", kind: kindExp, value: ExpSlice,
 		ref:    func(x float64) (float64, float64) { return math.Exp(x), 0 },
 		relTol: 1.5e-7, twinULP: 1},
-	{name: "sigmoid", fast: noDeriv(SigmoidSlice), twin: noDeriv(sigmoidGo),
+	{name: "sigmoid", kind: kindSigmoid, value: SigmoidSlice,
 		ref:    func(x float64) (float64, float64) { return sigmoid64(x), 0 },
 		relTol: 2.5e-7, twinULP: 2},
-	{name: "tanh", fast: noDeriv(TanhSlice), twin: noDeriv(tanhGo),
+	{name: "tanh", kind: kindTanh, value: TanhSlice,
 		ref:    func(x float64) (float64, float64) { return math.Tanh(x), 0 },
 		relTol: 2.5e-7, twinULP: 3},
-	{name: "softplus", fast: SoftplusSlice, twin: softplusGo, hasDer: true,
+	{name: "softplus", kind: kindSoftplus, value: SoftplusSlice, grad: SoftplusGrad,
 		ref: func(x float64) (float64, float64) {
 			return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))), sigmoid64(x)
 		},
 		relTol: 3e-7, derTol: 1.5e-7, twinULP: 3},
-	{name: "silu", fast: SiLUSlice, twin: siluGo, hasDer: true,
+	{name: "silu", kind: kindSiLU, value: SiLUSlice, grad: SiLUGrad,
 		ref:    func(x float64) (float64, float64) { return swish64(x, 1, 0) },
 		relTol: 3e-7, derTol: 2.5e-7, twinULP: 2},
-	{name: "gelutanh", fast: GELUTanhSlice, twin: geluTanhGo, hasDer: true,
+	{name: "gelutanh", kind: kindGELUTanh, value: GELUTanhSlice, grad: GELUTanhGrad,
 		ref:    func(x float64) (float64, float64) { return swish64(x, geluA, geluB) },
 		arg:    func(x float64) float64 { return x * (geluA + geluB*x*x) },
 		relTol: 2.5e-7, derTol: 2.5e-7, twinULP: 3},
-	{name: "gelu", fast: GELUSlice, twin: geluGo, hasDer: true,
+	{name: "gelu", kind: kindGELU, value: GELUSlice, grad: GELUGrad,
 		ref: func(x float64) (float64, float64) {
 			phi := 0.5 * math.Erfc(-x/math.Sqrt2)
 			return x * phi, phi + x*math.Exp(-x*x/2)/math.Sqrt(2*math.Pi)
@@ -124,16 +122,28 @@ func valueErr(got float32, want float64) float64 {
 	return math.Abs(float64(got)-want) / math.Max(math.Abs(want), 0x1p-120)
 }
 
-// run returns the values and derivatives of k (or its twin) on xs.
+// run returns the values and derivatives (the gradient kernel with g = 1;
+// nil without one) of k or of its twin on xs.
 func (k actKernel) run(xs []float32, twin bool) (y, d []float32) {
-	y, d = make([]float32, len(xs)), make([]float32, len(xs))
-	if !k.hasDer {
-		d = nil
+	y = make([]float32, len(xs))
+	var ones []float32
+	if k.grad != nil {
+		d, ones = make([]float32, len(xs)), make([]float32, len(xs))
+		for i := range ones {
+			ones[i] = 1
+		}
 	}
-	if twin {
-		k.twin(y, d, xs)
-	} else {
-		k.fast(y, d, xs)
+	switch {
+	case twin:
+		goKernels[k.kind](y, nil, xs)
+		if d != nil {
+			goKernels[k.kind](d, ones, xs)
+		}
+	default:
+		k.value(y, xs)
+		if d != nil {
+			k.grad(d, ones, xs)
+		}
 	}
 	return y, d
 }
@@ -273,13 +283,14 @@ func TestActivationResultsIndependentOfPosition(t *testing.T) {
 	}
 }
 
-// The derivative alone (dst nil), and either output written over the input,
-// give the same bits as separate slices.
-func TestActivationOutputsMayBeNilOrTheInput(t *testing.T) {
+// The gradient kernels multiply by g, and any output may be written over
+// the input (or over g), with the same bits as separate slices.
+func TestActivationGradAndInPlace(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	xs := make([]float32, 29)
+	xs, g := make([]float32, 29), make([]float32, 29)
 	for i := range xs {
 		xs[i] = float32(r.NormFloat64() * 4)
+		g[i] = float32(r.NormFloat64())
 	}
 	same := func(name, what string, got, want []float32) {
 		t.Helper()
@@ -290,51 +301,64 @@ func TestActivationOutputsMayBeNilOrTheInput(t *testing.T) {
 		}
 	}
 	for _, k := range actKernels {
-		for _, f := range []func(dst, deriv, src []float32){k.fast, k.twin} {
-			y, d := make([]float32, len(xs)), make([]float32, len(xs))
-			if !k.hasDer {
-				d = nil
+		for _, twin := range []bool{false, true} {
+			value, grad := k.value, k.grad
+			if twin {
+				value = func(dst, src []float32) { goKernels[k.kind](dst, nil, src) }
+				grad = func(dst, g, src []float32) { goKernels[k.kind](dst, g, src) }
 			}
-			f(y, d, xs)
+			y, d := k.run(xs, twin)
 			buf := append([]float32(nil), xs...)
-			f(buf, nil, buf)
+			value(buf, buf)
 			same(k.name, "in place", buf, y)
-			if !k.hasDer {
+			if k.grad == nil {
 				continue
 			}
-			only := make([]float32, len(xs))
-			f(nil, only, xs)
-			same(k.name, "derivative alone", only, d)
+			want := make([]float32, len(xs))
+			for i := range want {
+				want[i] = g[i] * d[i]
+			}
+			got := make([]float32, len(xs))
+			grad(got, g, xs)
+			same(k.name, "gradient", got, want)
 			buf = append(buf[:0], xs...)
-			f(nil, buf, buf)
-			same(k.name, "derivative in place", buf, d)
+			grad(buf, g, buf)
+			same(k.name, "gradient over x", buf, want)
+			buf = append(buf[:0], g...)
+			grad(buf, buf, xs)
+			same(k.name, "gradient over g", buf, want)
 		}
 	}
 }
 
-// BenchmarkActivationKernels reports ns per element of each kernel and its
-// Go twin, on one core, in cache (4096) and streaming (1<<20).
+// BenchmarkActivationKernels reports ns per element of each kernel (value
+// and gradient) and its Go twin, on one core, in cache (4096) and
+// streaming (1<<20).
 func BenchmarkActivationKernels(b *testing.B) {
 	for _, n := range []int{4096, 1 << 20} {
-		xs := make([]float32, n)
+		xs, g, y := make([]float32, n), make([]float32, n), make([]float32, n)
 		r := rand.New(rand.NewPCG(5, 6))
 		for i := range xs {
 			xs[i] = float32(r.NormFloat64() * 3)
+			g[i] = float32(r.NormFloat64())
 		}
-		y, d := make([]float32, n), make([]float32, n)
 		for _, k := range actKernels {
-			for _, twin := range []bool{false, true} {
-				f, name := k.fast, "vector"
-				if twin {
-					f, name = k.twin, "go"
-				}
-				var dd []float32
-				if k.hasDer {
-					dd = d
-				}
-				b.Run(fmt.Sprintf("%s/%s/n=%d", k.name, name, n), func(b *testing.B) {
+			type benchCase struct {
+				name string
+				f    func()
+			}
+			cases := []benchCase{
+				{"value/vector", func() { k.value(y, xs) }},
+				{"value/go", func() { goKernels[k.kind](y, nil, xs) }},
+			}
+			if k.grad != nil {
+				cases = append(cases, benchCase{"grad/vector", func() { k.grad(y, g, xs) }},
+					benchCase{"grad/go", func() { goKernels[k.kind](y, g, xs) }})
+			}
+			for _, c := range cases {
+				b.Run(fmt.Sprintf("%s/%s/n=%d", k.name, c.name, n), func(b *testing.B) {
 					for b.Loop() {
-						f(y, dd, xs)
+						c.f()
 					}
 					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/elem")
 				})

@@ -3,8 +3,8 @@
 // multiplication (Sgemm), convolution through im2col and GEMM (Conv),
 // scalar float32 math (Exp, Log, Tanh, ...), slice kernels for the
 // transcendental activations (ExpSlice, SigmoidSlice, TanhSlice,
-// SoftplusSlice, SiLUSlice, GELUSlice, GELUTanhSlice, the last four also
-// writing the derivative that backward needs), fused activations
+// SoftplusSlice, SiLUSlice, GELUSlice, GELUTanhSlice, and the fused
+// gradients SoftplusGrad, SiLUGrad, GELUGrad, GELUTanhGrad), fused activations
 // (LeakyReLU), the optimizer update (Adam), and the helpers that split work
 // across cores (Parallel). The tensor and optim packages own all memory:
 // every kernel writes into destination slices its caller passes, in
