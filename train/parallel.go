@@ -62,23 +62,46 @@ func newParallel(comm dist.Communicator, step Step, rngs *tensor.Rngs, s Setting
 	if s.BatchSize%n != 0 {
 		return nil, fmt.Errorf("train: the batch of %d examples does not split evenly over %d processes; choose a batch size that is a multiple of %d", s.BatchSize, n, n)
 	}
-	switch st := step.(type) {
-	case *LossStep:
-		st.sync = p.avg.Average
-	case *StepperStep:
-		for _, name := range st.names {
-			st.Model.Optimizers()[name].SetGradientHook(func(params []nn.Param) {
-				// An optimizer's Step has no error to return; a failed
-				// collective ends every rank anyway.
-				if err := p.avg.Average(params, nil); err != nil {
-					panic(err)
-				}
-			})
-		}
-	default:
-		return nil, fmt.Errorf("train: a step of type %T cannot train across %d processes: only LossStep and StepperStep average their gradients", step, n)
+	ds, ok := step.(DistributedStep)
+	if !ok {
+		return nil, fmt.Errorf("train: a step of type %T cannot train across %d processes: it does not average its gradients (train.DistributedStep)", step, n)
+	}
+	if err := ds.AverageGradients(p.avg.Average); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// DistributedStep is a Step that can train across processes: before its
+// updates it hands its gradients to average, which replaces them (and the
+// values given with them, such as the loss) with their means over the
+// processes. Every rank must call average at the same points, a failing
+// rank too. LossStep and StepperStep are DistributedSteps.
+type DistributedStep interface {
+	Step
+	AverageGradients(average func(params []nn.Param, values []float32) error) error
+}
+
+// AverageGradients implements DistributedStep: the gradients and the loss
+// are averaged after the backward pass, before any check.
+func (st *LossStep) AverageGradients(average func(params []nn.Param, values []float32) error) error {
+	st.sync = average
+	return nil
+}
+
+// AverageGradients implements DistributedStep: each of the model's
+// optimizers averages the gradients it is given before it applies them.
+func (st *StepperStep) AverageGradients(average func(params []nn.Param, values []float32) error) error {
+	for _, name := range st.names {
+		st.Model.Optimizers()[name].SetGradientHook(func(params []nn.Param) {
+			// An optimizer's Step has no error to return; a failed
+			// collective ends every rank anyway.
+			if err := average(params, nil); err != nil {
+				panic(err)
+			}
+		})
+	}
+	return nil
 }
 
 // start makes every rank's model state rank 0's (after a resume too) and

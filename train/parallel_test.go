@@ -185,6 +185,24 @@ func TestABatchThatDoesNotSplitEvenlyIsRefused(t *testing.T) {
 	}
 }
 
+// plainStep is a user's Step that does not average its gradients.
+type plainStep struct{ Step }
+
+func TestAStepThatDoesNotAverageItsGradientsIsRefusedAcrossProcesses(t *testing.T) {
+	build, ds, s := flowOnTwoMoons(t)
+	newStep := func(m models.Model, s Settings, total int) (Step, error) {
+		st, err := NewLossStep(m.(models.Trainable), s, total)
+		return plainStep{st}, err
+	}
+	_, err := New(build(), ds, nn.NewRngs(0), s, Options{OutDir: t.TempDir(), Comm: dist.NewGroup(2)[0], NewStep: newStep})
+	if err == nil || !strings.Contains(err.Error(), "train.DistributedStep") {
+		t.Errorf("a plain step over 2 processes: %v", err)
+	}
+	if _, err := New(build(), ds, nn.NewRngs(0), s, Options{OutDir: t.TempDir(), Comm: dist.NewGroup(1)[0], NewStep: newStep}); err != nil {
+		t.Errorf("a plain step in one process: %v", err)
+	}
+}
+
 func TestShardGivesEachRankItsRowsOfTheGlobalBatch(t *testing.T) {
 	b := data.Batch{Images: tensor.FromSlice([]float32{0, 1, 2, 3, 4, 5, 6, 7}, 4, 2), Labels: []int{0, 1, 2, 3}}
 	for r, want := range [][]float32{{0, 1, 2, 3}, {4, 5, 6, 7}} {
