@@ -101,12 +101,11 @@ func softmaxRow(dst, src []float32, log bool) {
 		}
 	}
 	dst = dst[:len(src)]
-	var sum float32
 	for i, v := range src {
-		e := kernels.Exp(v - m)
-		dst[i] = e
-		sum += e
+		dst[i] = v - m
 	}
+	kernels.ExpSlice(dst, dst)
+	sum := kernels.Sum(dst)
 	if log {
 		// (v - m) - log(sum), not v - (m + log(sum)): the latter rounds
 		// the log-sum-exp to the coarse resolution of large logits.
