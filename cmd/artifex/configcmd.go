@@ -29,6 +29,7 @@ func configCommand(reg *factory.Registry) *cobra.Command {
 		Use:   "config",
 		Short: "Check model configuration files",
 	}
+	var dataDir string
 	validate := &cobra.Command{
 		Use:   "validate FILE",
 		Short: "Check a configuration: syntax, fields, the family's classes and parameters, training defaults",
@@ -39,20 +40,34 @@ func configCommand(reg *factory.Registry) *cobra.Command {
 				return err
 			}
 			// Both checks run so that one pass reports every problem.
-			_, serr := train.SettingsFromConfig(cfg)
+			settings, serr := train.SettingsFromConfig(cfg)
 			if err := errors.Join(reg.Validate(cfg), serr); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			// Building is the exact count: every size the configuration
 			// implies is allocated, each tensor bounded by
 			// tensor.MaxElements, so what cannot fit is refused here.
+			base := liveHeap()
 			m, err := reg.CreateModel(cfg, nn.NewRngs(0))
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			n := nn.CountParameters(m)
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid (%s, family %s): %d parameters, %s; training keeps about 4 times that (weights, gradients, Adam's two moments) plus the activations of a batch\n",
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid (%s, family %s): %d parameters, %s\n",
 				args[0], cfg.ModelClass, reg.DetectModelType(cfg.ModelClass), n, humanBytes(4*float64(n)))
+			// So is one training step for the memory it needs, at a batch
+			// of one and three examples, scaled to the configured batch.
+			est, err := estimateMemory(m, base, cfg, settings)
+			est.Data, est.DataErr = estimateData(settings.Dataset, dataDir)
+			if err != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "note: training memory not estimated: %v\n", err)
+			} else {
+				report, err := checkFits(est, machineMemory())
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), report)
+			}
 			if nt, ok := m.(models.Noter); ok {
 				for _, note := range nt.Notes() {
 					fmt.Fprintf(cmd.OutOrStdout(), "note: %s\n", note)
@@ -82,6 +97,7 @@ func configCommand(reg *factory.Registry) *cobra.Command {
 			return err
 		},
 	}
+	validate.Flags().StringVar(&dataDir, "data-dir", "", "directory searched first for the data set, whose size the memory estimate counts")
 	cmd.AddCommand(validate, show)
 	return cmd
 }

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/artifex-go/artifex/config"
+	"github.com/artifex-go/artifex/data"
+	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/models"
+	"github.com/artifex-go/artifex/nn"
+	"github.com/artifex-go/artifex/tensor"
+	"github.com/artifex-go/artifex/train"
+)
+
+// memoryEstimate is what training a configuration holds at its peak, in
+// bytes, in the accounting of BENCHMARKS.md's memory section: the model
+// (weights and whatever it keeps beside them, an EMA copy), gradients and
+// optimizer state, and the activations that the backward pass reads, which
+// grow with the batch.
+type memoryEstimate struct {
+	Model, State, Activations float64
+	Batch                     int
+	GCFactor                  float64 // peak heap over live heap: 1 + GOGC/100
+	// Data is the training and test splits of the data set as train holds
+	// them; DataErr says why they were not counted (Data is then 0).
+	Data    float64
+	DataErr error
+}
+
+// Live is the heap training needs at its peak.
+func (e memoryEstimate) Live() float64 { return e.Model + e.State + e.Activations + e.Data }
+
+// Peak is the resident set the process is expected to reach: the live heap
+// times the collector's headroom.
+func (e memoryEstimate) Peak() float64 { return e.Live() * e.GCFactor }
+
+// estimateMemory measures the training memory of model m, built from cfg
+// when the live heap was base, at the batch size of s by running the
+// training step itself on random data: it builds the optimizer, takes one
+// step at a batch of one example, and records the live heap after each
+// stage. A forward pass at batches of one
+// and two examples separates the activations that grow with the batch from
+// those that do not; the activations at s.BatchSize follow by linearity.
+// A step that fails on random data (a model that wants tokens or labels
+// of its own) is an error, and no estimate.
+func estimateMemory(m factory.Model, base float64, cfg config.ModelConfiguration, s train.Settings) (est memoryEstimate, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("a training step on random data failed: %v", r)
+		}
+	}()
+	tm, ok := m.(models.Trainable)
+	if !ok {
+		return est, fmt.Errorf("%s has no training loss to measure", cfg.ModelClass)
+	}
+	// Heap differences of a tiny model are within the collector's noise;
+	// the weights and, per example, the input are the floor.
+	est.Model = max(liveHeap()-base, 4*float64(nn.CountParameters(m)))
+	opt, err := train.NewOptimizer(nn.Parameters(m), s, 1)
+	if err != nil {
+		return est, err
+	}
+	rngs := tensor.NewRngs(0)
+	batch := func(n int) data.Batch {
+		shape := append([]int{n}, cfg.InputDim...)
+		return data.Batch{Images: rngs.Stream("estimate").Uniform(0, 1, shape...), Labels: make([]int, n)}
+	}
+	forward := func(n int) (*tensor.Tensor, float64) {
+		before := liveHeap()
+		loss, _ := tm.TrainLoss(batch(n), rngs)
+		return loss, liveHeap() - before
+	}
+	loss, one := forward(1)
+	loss.Backward()
+	opt.Step()
+	loss = nil
+	// The gradients are dropped before each step's forward pass and
+	// rebuilt by its backward pass while the activations are released;
+	// both are counted at their full size, an upper bound.
+	est.State = max(liveHeap()-base-est.Model, 4*float64(nn.CountParameters(m)))
+	runtime.KeepAlive(opt) // its moments are what is being measured
+	_, three := forward(3)
+	per := max((three-one)/2, 4*float64(numel(cfg.InputDim)))
+	est.Batch = s.BatchSize
+	est.Activations = max(one-per, 0) + per*float64(s.BatchSize)
+	est.GCFactor = gcFactor()
+	return est, nil
+}
+
+// numel is the number of values in one example of shape dims.
+func numel(dims config.Dims) int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return n
+}
+
+// estimateData returns the bytes that the training and test splits of the
+// data set name take in memory, read as train reads them (from dir first);
+// a missing test split counts as empty.
+func estimateData(name, dir string) (float64, error) {
+	base := liveHeap()
+	train, err := data.Load(name, "train", data.LoadOptions{Dir: dir})
+	if err != nil {
+		return 0, err
+	}
+	test, _ := data.Load(name, "test", data.LoadOptions{Dir: dir})
+	n := liveHeap() - base
+	runtime.KeepAlive(train)
+	runtime.KeepAlive(test)
+	return max(n, 0), nil
+}
+
+// liveHeap collects and returns the bytes of live heap objects. It
+// collects twice: the kernels' scratch buffers sit in sync.Pools, which
+// one collection only moves to their victim caches.
+func liveHeap() float64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc)
+}
+
+// gcFactor is how far the heap grows past its live part before the
+// collector runs: 1 + GOGC/100 (2 by default; 1 with the collector off
+// counts as no headroom).
+func gcFactor() float64 {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	if p < 0 {
+		return 1
+	}
+	return 1 + float64(p)/100
+}
+
+// machineMemory returns MemTotal from /proc/meminfo in bytes, or 0 where it
+// cannot be read.
+func machineMemory() float64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			if fields := strings.Fields(rest); len(fields) > 0 {
+				if kb, err := strconv.ParseFloat(fields[0], 64); err == nil {
+					return kb * 1024
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// checkFits reports est and refuses, with an error, a configuration whose
+// live heap alone exceeds the machine's memory; one that fits only if the
+// collector works harder than GOGC asks gets a note on how.
+func checkFits(est memoryEstimate, machine float64) (string, error) {
+	data := "data set " + humanBytes(est.Data)
+	if est.DataErr != nil {
+		data = fmt.Sprintf("data set not counted: %v", est.DataErr)
+	}
+	report := fmt.Sprintf("training memory at batch %d: about %s live (weights %s, gradients and optimizer state %s, activations %s, %s), peak resident set about %s with the collector's headroom (×%.3g)",
+		est.Batch, humanBytes(est.Live()), humanBytes(est.Model), humanBytes(est.State), humanBytes(est.Activations), data, humanBytes(est.Peak()), est.GCFactor)
+	if machine <= 0 {
+		return report, nil
+	}
+	report += fmt.Sprintf("; this machine has %s", humanBytes(machine))
+	if est.Live() > machine {
+		return report, fmt.Errorf("training does not fit in memory: %s; lower the batch size, or set gradient_checkpointing: true in a transformer's or UNet's parameters", report)
+	}
+	if est.Peak() > machine {
+		report += fmt.Sprintf("\nnote: the peak exceeds the machine's memory; set GOMEMLIMIT (for example GOMEMLIMIT=%dMiB) so that the collector runs before the kernel stops the process, or lower the batch size", int(math.Floor(0.9*machine/(1<<20))))
+	}
+	return report, nil
+}
