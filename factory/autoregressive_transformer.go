@@ -39,7 +39,7 @@ func (transformerBuilder) Classes() []string { return append([]string(nil), tran
 
 // ParameterSchema implements Describer.
 func (transformerBuilder) ParameterSchema(string) config.ParameterSchema {
-	return autoregressiveSchema(transformerDefaults, "ff_dim")
+	return autoregressiveSchema(transformerDefaults, "ff_dim", "gradient_checkpointing")
 }
 
 // Build implements Builder: it fills the missing defaults (width 128,
@@ -94,6 +94,7 @@ func (b transformerBuilder) Build(cfg config.ModelConfiguration, rngs *nn.Rngs, 
 		Dropout:       float32(errs.float(GetFloat(p, "dropout_rate", 0))),
 		Positions:     errs.str(GetString(p, "position_embedding", "")),
 	}
+	o.GradientCheckpointing = errs.bool(GetBool(p, "gradient_checkpointing", false))
 	if errs.err != nil {
 		return nil, errs.err
 	}

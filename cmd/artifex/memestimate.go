@@ -43,17 +43,17 @@ func (e memoryEstimate) Peak() float64 { return e.Live() * e.GCFactor }
 
 // estimateMemory measures the training memory of model m, built from cfg
 // when the live heap was base, at the batch size of s by running the
-// training step itself on random data: it builds the optimizer, takes one
-// step at a batch of one example, and records the live heap after each
-// stage. A forward pass at batches of one
-// and two examples separates the activations that grow with the batch from
-// those that do not; the activations at s.BatchSize follow by linearity.
-// A step that fails on random data (a model that wants tokens or labels
-// of its own) is an error, and no estimate.
+// training step itself on data of zeros (a pixel, an angle and a token id
+// alike): it builds the optimizer, takes one step at a batch of one
+// example, and records the live heap after each stage. The forward passes
+// at batches of one and three examples separate the activations that grow
+// with the batch from those that do not; the activations at s.BatchSize
+// follow by linearity. A step that fails on such data (a model that wants
+// labels of its own) is an error, and no estimate.
 func estimateMemory(m factory.Model, base float64, cfg config.ModelConfiguration, s train.Settings) (est memoryEstimate, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("a training step on random data failed: %v", r)
+			err = fmt.Errorf("a training step on data of zeros failed: %v", r)
 		}
 	}()
 	tm, ok := m.(models.Trainable)
@@ -68,9 +68,17 @@ func estimateMemory(m factory.Model, base float64, cfg config.ModelConfiguration
 		return est, err
 	}
 	rngs := tensor.NewRngs(0)
+	example := []int(cfg.InputDim)
+	if len(example) == 3 {
+		// Images come as data sets hold them, channels first.
+		format, _ := cfg.Parameters["data_format"].(string)
+		if h, w, c, _, err := config.ImageShape(cfg.InputDim, format); err == nil {
+			example = []int{c, h, w}
+		}
+	}
 	batch := func(n int) data.Batch {
-		shape := append([]int{n}, cfg.InputDim...)
-		return data.Batch{Images: rngs.Stream("estimate").Uniform(0, 1, shape...), Labels: make([]int, n)}
+		shape := append([]int{n}, example...)
+		return data.Batch{Images: tensor.Zeros(shape...), Labels: make([]int, n)}
 	}
 	forward := func(n int) (*tensor.Tensor, float64) {
 		before := liveHeap()

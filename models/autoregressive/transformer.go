@@ -36,6 +36,9 @@ type TransformerOptions struct {
 	FFDim         int     // feed-forward width
 	Dropout       float32 // dropout rate in the blocks, in [0, 1)
 	Positions     string  // LearnedPositions, SinusoidalPositions or RotaryPositions
+	// GradientCheckpointing keeps only each block's input for the
+	// backward pass and runs the block again there (nn.Checkpoint).
+	GradientCheckpointing bool
 }
 
 func (o TransformerOptions) validate() error {
@@ -239,9 +242,12 @@ func (m *Transformer) forward(ids []int, b, t, start int, caches []*nn.KVCache) 
 		h = tensor.Add(h, tensor.Narrow(m.sinusoid, 0, start, t))
 	}
 	for i, blk := range m.Blocks {
-		if caches != nil {
+		switch {
+		case caches != nil:
 			h = blk.ForwardCached(h, nil, caches[i])
-		} else {
+		case m.opts.GradientCheckpointing:
+			h = nn.Checkpoint(blk, func(in []*tensor.Tensor) *tensor.Tensor { return blk.Forward(in[0], nil, true) }, h)
+		default:
 			h = blk.Forward(h, nil, true)
 		}
 	}
