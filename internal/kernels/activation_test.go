@@ -331,6 +331,22 @@ func TestActivationGradAndInPlace(t *testing.T) {
 	}
 }
 
+// The partial last vector goes through stack buffers: no allocation.
+func TestActivationKernelsAllocateNothing(t *testing.T) {
+	xs, g, y := make([]float32, 13), make([]float32, 13), make([]float32, 13)
+	for _, k := range actKernels {
+		n := testing.AllocsPerRun(10, func() {
+			k.value(y, xs)
+			if k.grad != nil {
+				k.grad(y, g, xs)
+			}
+		})
+		if n != 0 {
+			t.Errorf("%s: %v allocations per call", k.name, n)
+		}
+	}
+}
+
 // BenchmarkActivationKernels reports ns per element of each kernel (value
 // and gradient) and its Go twin, on one core, in cache (4096) and
 // streaming (1<<20).
