@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/modality/image"
@@ -60,4 +61,30 @@ func (Outputs) Metrics(cfg config.ModelConfiguration, records []train.Record, di
 // gridRow returns the images per row of a near-square grid of n.
 func gridRow(n int) int {
 	return max(1, int(math.Ceil(math.Sqrt(float64(n)))))
+}
+
+// unitOf names what the progress bar counts for model m, from what it
+// draws: clouds, backbones, meshes or graphs for models of shapes,
+// sequences, clips, rows or points; images and text rows (tokens) are
+// left to the trainer's guess from the data.
+func unitOf(m models.Model) train.Unit {
+	name := ""
+	switch sampling.KindOf(m) {
+	case sampling.Shapes:
+		sm, _ := sampling.ShapesOf(m)
+		what, _, _ := strings.Cut(sm.What, " (")
+		name = what[strings.LastIndex(what, " ")+1:]
+	case sampling.Sequences:
+		name = "sequences"
+	case sampling.Audio:
+		name = "clips"
+	case sampling.Table:
+		name = "rows"
+	case sampling.Points:
+		name = "points"
+	}
+	if name == "" {
+		return train.Unit{}
+	}
+	return train.Unit{Name: name, PerExample: 1}
 }

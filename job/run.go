@@ -76,6 +76,9 @@ func Run(ctx context.Context, cfg config.ModelConfiguration, s train.Settings, o
 	if opts.Outputs == nil {
 		opts.Outputs = Outputs{}
 	}
+	if opts.Unit.Name == "" {
+		opts.Unit = unitOf(model)
+	}
 	if len(model.Config().Metadata) == 0 {
 		// sample and evaluate find the data set in the checkpoint's
 		// configuration, so the training defaults stay in it even when a

@@ -101,6 +101,10 @@ type Options struct {
 	// SampleEvery, when positive, draws the sample grid every so many
 	// steps into samples/step_NNNNNN.png.
 	SampleEvery int
+	// Unit is what the progress bar counts the throughput in; zero means
+	// a guess from the data set's shape (job.Run asks the model what it
+	// draws).
+	Unit Unit
 	// Outputs, when not nil, draws the samples (at the end, and every
 	// SampleEvery steps) and the pictures of the metrics log; nil draws
 	// none. job.Run passes job.Outputs.
@@ -176,7 +180,7 @@ type Trainer struct {
 	budgetSpent bool
 	par         *parallel // this rank's part in a job of several processes
 	resumeNotes []string  // the settings that differ from the resumed run's
-	unit        unit      // what the progress bar counts
+	unit        Unit      // what the progress bar counts
 	notes       []string  // what was adjusted in the settings, said at the start
 }
 
@@ -269,29 +273,32 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	}
 	return &Trainer{
 		model: model, cfg: cfg, step: step, rngs: rngs, it: it, settings: s, opts: opts,
-		out: out, total: total, lastSaved: -1, par: par, notes: notes, unit: unitOf(train),
+		out: out, total: total, lastSaved: -1, par: par, notes: notes, unit: unitOf(opts, train),
 	}, nil
 }
 
-// unit is what a data set's examples are counted in on the progress bar:
-// name per example counts per units.
-type unit struct {
-	name string
-	per  float64
+// Unit is what the progress bar counts a run's throughput in: Name per
+// second, PerExample of them per training example (a text row of 128
+// bytes predicts 127 tokens).
+type Unit struct {
+	Name       string
+	PerExample float64
 }
 
-// unitOf names the unit of a data set's throughput: tokens for text rows
-// (each predicts its bytes but the first), points for 2-D densities and
-// tables, images otherwise.
-func unitOf(d *data.Dataset) unit {
+// unitOf returns the unit the options name, or guesses one from the data
+// set: tokens for text rows, samples for rows of points, images otherwise.
+func unitOf(o Options, d *data.Dataset) Unit {
+	if o.Unit.Name != "" && o.Unit.PerExample > 0 {
+		return o.Unit
+	}
 	s := d.ImageShape()
 	switch {
 	case s[0] == 1 && s[1] == 1 && s[2] == data.TextRowLength:
-		return unit{"tokens", float64(data.TextRowLength - 1)}
+		return Unit{"tokens", float64(data.TextRowLength - 1)}
 	case s[0] == 1 && s[1] == 1:
-		return unit{"samples", 1}
+		return Unit{"samples", 1}
 	}
-	return unit{"img", 1}
+	return Unit{"img", 1}
 }
 
 // sampleAlong draws the samples of the current step into the run's
@@ -553,7 +560,7 @@ func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) (err e
 			if err := log.write(rec); err != nil {
 				return err
 			}
-			bar.Describe(fmt.Sprintf("epoch %d  loss %.4g  %.0f %s/s", t.epoch, meanLoss, ips*t.unit.per, t.unit.name))
+			bar.Describe(fmt.Sprintf("epoch %d  loss %.4g  %.0f %s/s", t.epoch, meanLoss, ips*t.unit.PerExample, t.unit.Name))
 		}
 		bar.Set64(t.done)
 		if t.opts.OnStep != nil {

@@ -406,3 +406,12 @@ func TestTrainsOnRealMNIST(t *testing.T) {
 		t.Errorf("loss fell only from %.1f to %.1f", first, last)
 	}
 }
+
+func TestTheProgressUnitIsTheOptionsOrAGuessFromTheData(t *testing.T) {
+	if u := unitOf(Options{Unit: Unit{"clouds", 1}}, bars()); u != (Unit{"clouds", 1}) {
+		t.Errorf("named unit: %+v", u)
+	}
+	if u := unitOf(Options{}, bars()); u != (Unit{"img", 1}) {
+		t.Errorf("8×8 images: %+v, want img", u)
+	}
+}
