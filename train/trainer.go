@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -349,6 +350,11 @@ func (t *Trainer) Run(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	fmt.Fprintf(t.out, "%s (%s): %d parameters; %s\n", t.cfg.Name, t.cfg.ModelClass, nn.CountParameters(t.model), t.plan())
+	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 {
+		// The collector works harder as the heap nears it (artifex sets
+		// three quarters of the machine's memory; GOMEMLIMIT another).
+		fmt.Fprintf(t.out, "memory: the collector's soft limit is %.1f GiB\n", float64(limit)/(1<<30))
+	}
 	if n := t.par.comm.Size(); n > 1 {
 		fmt.Fprintf(t.out, "training in %d processes (%s), %d examples of each batch per process\n", n, dist.Built, t.settings.BatchSize/n)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -413,5 +414,20 @@ func TestTheProgressUnitIsTheOptionsOrAGuessFromTheData(t *testing.T) {
 	}
 	if u := unitOf(Options{}, bars()); u != (Unit{"img", 1}) {
 		t.Errorf("8×8 images: %+v, want img", u)
+	}
+}
+
+func TestTheRunSaysTheCollectorsMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(3 << 30))
+	s := tinySettings(t)
+	s.Steps = 1
+	var log strings.Builder
+	tr, _ := newTrainer(t, bars(), s, Options{OutDir: t.TempDir(), Samples: -1})
+	tr.out = &log
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "memory: the collector's soft limit is 3.0 GiB\n") {
+		t.Errorf("the run did not say the memory limit:\n%s", log.String())
 	}
 }
