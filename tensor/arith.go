@@ -1,85 +1,58 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/artifex-go/artifex/internal/kernels"
+)
+
+// The arithmetic kernels run on the vector slice kernels of the kernels
+// package, a run against a run or against one broadcast value.
 
 func addKernel(dst, a, b []float32, ia, ib int) {
 	switch {
 	case ia == 1 && ib == 1:
-		a, b = a[:len(dst)], b[:len(dst)]
-		for i := range dst {
-			dst[i] = a[i] + b[i]
-		}
+		kernels.Add(dst, a, b)
 	case ia == 1:
-		v := b[0]
-		a = a[:len(dst)]
-		for i := range dst {
-			dst[i] = a[i] + v
-		}
+		kernels.AddScalar(dst, a, b[0])
 	case ib == 1:
-		v := a[0]
-		b = b[:len(dst)]
-		for i := range dst {
-			dst[i] = v + b[i]
-		}
+		kernels.AddScalar(dst, b, a[0])
 	default:
-		v := a[0] + b[0]
-		for i := range dst {
-			dst[i] = v
-		}
+		fillWith(dst, a[0]+b[0])
 	}
 }
 
 func subKernel(dst, a, b []float32, ia, ib int) {
 	switch {
 	case ia == 1 && ib == 1:
-		a, b = a[:len(dst)], b[:len(dst)]
-		for i := range dst {
-			dst[i] = a[i] - b[i]
-		}
+		kernels.Sub(dst, a, b)
 	case ia == 1:
-		v := b[0]
-		a = a[:len(dst)]
-		for i := range dst {
-			dst[i] = a[i] - v
-		}
+		// a - v is a + (-v) in IEEE arithmetic, to the bit.
+		kernels.AddScalar(dst, a, -b[0])
 	case ib == 1:
-		v := a[0]
-		b = b[:len(dst)]
-		for i := range dst {
-			dst[i] = v - b[i]
-		}
+		kernels.RSubScalar(dst, b, a[0])
 	default:
-		v := a[0] - b[0]
-		for i := range dst {
-			dst[i] = v
-		}
+		fillWith(dst, a[0]-b[0])
 	}
 }
 
 func mulKernel(dst, a, b []float32, ia, ib int) {
 	switch {
 	case ia == 1 && ib == 1:
-		a, b = a[:len(dst)], b[:len(dst)]
-		for i := range dst {
-			dst[i] = a[i] * b[i]
-		}
+		kernels.Mul(dst, a, b)
 	case ia == 1:
-		v := b[0]
-		a = a[:len(dst)]
-		for i := range dst {
-			dst[i] = a[i] * v
-		}
+		kernels.MulScalar(dst, a, b[0])
 	case ib == 1:
-		v := a[0]
-		b = b[:len(dst)]
-		for i := range dst {
-			dst[i] = v * b[i]
-		}
+		kernels.MulScalar(dst, b, a[0])
 	default:
-		v := a[0] * b[0]
-		for i := range dst {
-			dst[i] = v
-		}
+		fillWith(dst, a[0]*b[0])
+	}
+}
+
+// fillWith sets every element of dst to v.
+func fillWith(dst []float32, v float32) {
+	for i := range dst {
+		dst[i] = v
 	}
 }
 
@@ -91,11 +64,7 @@ func divKernel(dst, a, b []float32, ia, ib int) {
 			dst[i] = a[i] / b[i]
 		}
 	case ia == 1:
-		v := 1 / b[0]
-		a = a[:len(dst)]
-		for i := range dst {
-			dst[i] = a[i] * v
-		}
+		kernels.MulScalar(dst, a, 1/b[0])
 	case ib == 1:
 		v := a[0]
 		b = b[:len(dst)]
@@ -103,10 +72,7 @@ func divKernel(dst, a, b []float32, ia, ib int) {
 			dst[i] = v / b[i]
 		}
 	default:
-		v := a[0] / b[0]
-		for i := range dst {
-			dst[i] = v
-		}
+		fillWith(dst, a[0]/b[0])
 	}
 }
 
@@ -124,7 +90,8 @@ func Sub(a, b *Tensor) *Tensor {
 	out := broadcastBinary("Sub", a, b, subKernel)
 	as, bs := a.shape, b.shape
 	return record(out, "Sub", func(g *Tensor) []*Tensor {
-		return []*Tensor{SumTo(g, as), SumTo(Neg(g), bs)}
+		// Negating after the reduction touches b's elements, not g's.
+		return []*Tensor{SumTo(g, as), Neg(SumTo(g, bs))}
 	}, a, b)
 }
 
@@ -179,10 +146,7 @@ func Neg(x *Tensor) *Tensor { return Scale(x, -1) }
 
 // Scale returns x * s for a constant s.
 func Scale(x *Tensor, s float32) *Tensor {
-	out := empty(x.shape)
-	for i, v := range x.data {
-		out.data[i] = v * s
-	}
+	out := mapUnary(x, func(dst, src []float32) { kernels.MulScalar(dst, src, s) })
 	return record(out, "Scale", func(g *Tensor) []*Tensor {
 		return []*Tensor{Scale(g, s)}
 	}, x)
@@ -190,10 +154,7 @@ func Scale(x *Tensor, s float32) *Tensor {
 
 // AddScalar returns x + s for a constant s.
 func AddScalar(x *Tensor, s float32) *Tensor {
-	out := empty(x.shape)
-	for i, v := range x.data {
-		out.data[i] = v + s
-	}
+	out := mapUnary(x, func(dst, src []float32) { kernels.AddScalar(dst, src, s) })
 	return record(out, "AddScalar", func(g *Tensor) []*Tensor {
 		return []*Tensor{g}
 	}, x)

@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/artifex-go/artifex/internal/kernels"
+)
 
 // BroadcastShapes returns the NumPy-style broadcast of two shapes, or an
 // error naming both when they are incompatible.
@@ -55,14 +59,35 @@ func broadcastStrides(in, out []int) []int {
 // where possible, then fn is called once per innermost run with the offsets
 // of the run's first elements, the run length, and the inner strides.
 func bcastLoop(out, sa, sb []int, fn func(offOut, offA, offB, n, ia, ib int)) {
+	shape, as, bs := coalesce(out, sa, sb)
+	if shape != nil {
+		walkRuns(shape, as, bs, 0, numel(shape[:len(shape)-1]), fn)
+	}
+}
+
+// bcastParallel is bcastLoop with the runs split over cores, in chunks of
+// about parallelGrain elements; fn must write only its own run.
+func bcastParallel(out, sa, sb []int, fn func(offOut, offA, offB, n, ia, ib int)) {
+	shape, as, bs := coalesce(out, sa, sb)
+	if shape == nil {
+		return
+	}
+	n := shape[len(shape)-1]
+	kernels.Parallel(numel(shape[:len(shape)-1]), max(1, parallelGrain/n), func(lo, hi int) {
+		walkRuns(shape, as, bs, lo, hi, fn)
+	})
+}
+
+// coalesce merges the axes of out along which both operands are
+// contiguous, so that broadcasting a bias over [B, C, H, W] becomes a loop
+// over a few long runs rather than many short ones. It returns nil for an
+// empty output, which has no runs, and one axis of length 1 for a scalar.
+func coalesce(out, sa, sb []int) (shape, as, bs []int) {
 	for _, d := range out {
 		if d == 0 {
-			return // an empty output has no runs
+			return nil, nil, nil
 		}
 	}
-	// Coalesce axes so that broadcasting a bias over [B, C, H, W] becomes a
-	// loop over a few long runs rather than many short ones.
-	var shape, as, bs []int
 	for i := range out {
 		if out[i] == 1 {
 			continue
@@ -78,18 +103,28 @@ func bcastLoop(out, sa, sb []int, fn func(offOut, offA, offB, n, ia, ib int)) {
 		bs = append(bs, sb[i])
 	}
 	if len(shape) == 0 {
-		fn(0, 0, 0, 1, 0, 0)
-		return
+		return []int{1}, []int{0}, []int{0}
 	}
+	return shape, as, bs
+}
+
+// walkRuns calls fn for the innermost runs lo to hi (counted in row-major
+// order over the outer axes) of a coalesced shape.
+func walkRuns(shape, as, bs []int, lo, hi int, fn func(offOut, offA, offB, n, ia, ib int)) {
 	last := len(shape) - 1
 	n, ia, ib := shape[last], as[last], bs[last]
 	outer := shape[:last]
 	idx := make([]int, len(outer))
 	offA, offB := 0, 0
-	for offOut := 0; ; offOut += n {
-		fn(offOut, offA, offB, n, ia, ib)
-		k := len(outer) - 1
-		for ; k >= 0; k-- {
+	for k, r := len(outer)-1, lo; k >= 0; k-- {
+		idx[k] = r % outer[k]
+		r /= outer[k]
+		offA += idx[k] * as[k]
+		offB += idx[k] * bs[k]
+	}
+	for run := lo; run < hi; run++ {
+		fn(run*n, offA, offB, n, ia, ib)
+		for k := len(outer) - 1; k >= 0; k-- {
 			idx[k]++
 			offA += as[k]
 			offB += bs[k]
@@ -100,9 +135,6 @@ func bcastLoop(out, sa, sb []int, fn func(offOut, offA, offB, n, ia, ib int)) {
 			offB -= bs[k] * outer[k]
 			idx[k] = 0
 		}
-		if k < 0 {
-			return
-		}
 	}
 }
 
@@ -110,17 +142,20 @@ func bcastLoop(out, sa, sb []int, fn func(offOut, offA, offB, n, ia, ib int)) {
 // where the inner strides ia and ib are 0 or 1.
 type binaryKernel func(dst, a, b []float32, ia, ib int)
 
-// broadcastBinary applies k over the broadcast of a and b.
+// broadcastBinary applies k over the broadcast of a and b, split over
+// cores when the output is large.
 func broadcastBinary(op string, a, b *Tensor, k binaryKernel) *Tensor {
 	if SameShape(a.shape, b.shape) {
 		out := empty(a.shape)
-		k(out.data, a.data, b.data, 1, 1)
+		kernels.Parallel(len(out.data), parallelGrain, func(lo, hi int) {
+			k(out.data[lo:hi], a.data[lo:hi], b.data[lo:hi], 1, 1)
+		})
 		return out
 	}
 	shape := mustBroadcast(op, a.shape, b.shape)
 	out := empty(shape)
 	sa, sb := broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)
-	bcastLoop(shape, sa, sb, func(o, oa, ob, n, ia, ib int) {
+	bcastParallel(shape, sa, sb, func(o, oa, ob, n, ia, ib int) {
 		k(out.data[o:o+n], a.data[oa:], b.data[ob:], ia, ib)
 	})
 	return out
@@ -169,13 +204,10 @@ func Expand(t *Tensor, shape []int) *Tensor {
 	}
 	out := empty(shape)
 	st := broadcastStrides(t.shape, shape)
-	bcastLoop(shape, contiguousStrides(shape), st, func(o, _, ob, n, _, ib int) {
+	bcastParallel(shape, contiguousStrides(shape), st, func(o, _, ob, n, _, ib int) {
 		dst := out.data[o : o+n]
 		if ib == 0 {
-			v := t.data[ob]
-			for i := range dst {
-				dst[i] = v
-			}
+			fillWith(dst, t.data[ob])
 			return
 		}
 		copy(dst, t.data[ob:ob+n])

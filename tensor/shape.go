@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"strings"
+
+	"github.com/artifex-go/artifex/internal/kernels"
 )
 
 // Squeeze removes size-1 axes: the given ones, or all of them when none are
@@ -74,14 +76,18 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 	}
 	out := empty(shape)
 	outer, total, inner := aroundAxis(shape, a)
-	off := 0
-	for _, x := range xs {
-		block := x.shape[a] * inner
-		for o := range outer {
-			copy(out.data[(o*total)*inner+off:], x.data[o*block:(o+1)*block])
+	// The copies are split over cores by outer index: a UNet's skip
+	// connections join megabytes per call.
+	kernels.Parallel(outer, max(1, parallelGrain/max(total*inner, 1)), func(lo, hi int) {
+		off := 0
+		for _, x := range xs {
+			block := x.shape[a] * inner
+			for o := lo; o < hi; o++ {
+				copy(out.data[(o*total)*inner+off:], x.data[o*block:(o+1)*block])
+			}
+			off += block
 		}
-		off += block
-	}
+	})
 	return record(out, "Concat", func(g *Tensor) []*Tensor {
 		grads := make([]*Tensor, len(xs))
 		start := 0
