@@ -176,17 +176,11 @@ func SumTo(t *Tensor, shape []int) *Tensor {
 	bcastLoop(t.shape, contiguousStrides(t.shape), so, func(_, oa, ob, n, ia, ib int) {
 		src := t.data[oa : oa+n]
 		if ib == 0 {
-			var s float32
-			for _, v := range src {
-				s += v
-			}
-			out.data[ob] += s
+			out.data[ob] += kernels.Sum(src)
 			return
 		}
 		dst := out.data[ob : ob+n]
-		for i, v := range src {
-			dst[i] += v
-		}
+		kernels.Add(dst, dst, src)
 	})
 	ts := t.shape
 	return record(out, "SumTo", func(g *Tensor) []*Tensor {

@@ -71,3 +71,17 @@ func vectorFill(dst []float32, v float32) int {
 	fillAVX(&dst[0], n, v)
 	return n
 }
+
+//go:noescape
+func sumAVX(lanes *[8]float32, x *float32, n int)
+
+// vectorSum adds the longest prefix of x that is a multiple of 8 into
+// lanes with AVX when the CPU has it and returns its length.
+func vectorSum(lanes *[8]float32, x []float32) int {
+	n := len(x) &^ 7
+	if !hasAVX || n == 0 {
+		return 0
+	}
+	sumAVX(lanes, &x[0], n)
+	return n
+}

@@ -135,3 +135,45 @@ fill1:
 filldone:
 	VZEROUPPER
 	RET
+
+// func sumAVX(lanes *[8]float32, x *float32, n int): lanes[j] is the sum
+// of x[i] over i ≡ j (mod 8), n a multiple of 8, accumulated in four
+// registers (elements i mod 32 in [0, 8), [8, 16), ...) while 32 are left
+// and the first register after, then combined as (Y0+Y1)+(Y2+Y3); sumGo
+// follows the same order.
+TEXT ·sumAVX(SB), NOSPLIT, $0-24
+	MOVQ   lanes+0(FP), DI
+	MOVQ   x+8(FP), SI
+	MOVQ   n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ   BX, BX
+	MOVQ   CX, AX
+	ANDQ   $-32, AX
+
+sum4:
+	CMPQ   BX, AX
+	JGE    sum1
+	VADDPS (SI)(BX*4), Y0, Y0
+	VADDPS 32(SI)(BX*4), Y1, Y1
+	VADDPS 64(SI)(BX*4), Y2, Y2
+	VADDPS 96(SI)(BX*4), Y3, Y3
+	ADDQ   $32, BX
+	JMP    sum4
+
+sum1:
+	CMPQ   BX, CX
+	JGE    sumdone
+	VADDPS (SI)(BX*4), Y0, Y0
+	ADDQ   $8, BX
+	JMP    sum1
+
+sumdone:
+	VADDPS  Y1, Y0, Y0
+	VADDPS  Y3, Y2, Y2
+	VADDPS  Y2, Y0, Y0
+	VMOVUPS Y0, (DI)
+	VZEROUPPER
+	RET

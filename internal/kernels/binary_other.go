@@ -9,3 +9,5 @@ func vectorVV(op int, dst, a, b []float32) int { return 0 }
 func vectorVS(op int, dst, x []float32, s float32) int { return 0 }
 
 func vectorFill(dst []float32, v float32) int { return 0 }
+
+func vectorSum(lanes *[8]float32, x []float32) int { return 0 }

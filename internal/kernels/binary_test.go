@@ -173,3 +173,36 @@ func TestFill(t *testing.T) {
 		}
 	}
 }
+
+// Sum's vector lanes must equal its Go twin's bit for bit, and the total
+// must be within the rounding error of a float64 sum, on every length
+// around the 8- and 32-wide steps.
+func TestSumMatchesPortableAndFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 100, 784, 4099} {
+		x := make([]float32, n)
+		var want, abs float64
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+			want += float64(x[i])
+			abs += math.Abs(float64(x[i]))
+		}
+		var vec, twin [8]float32
+		if d := vectorSum(&vec, x); d != 0 {
+			if e := sumGo(&twin, x); e != d {
+				t.Fatalf("n=%d: vector kernel covered %d elements, Go twin %d", n, d, e)
+			}
+			for j := range vec {
+				if math.Float32bits(vec[j]) != math.Float32bits(twin[j]) {
+					t.Fatalf("n=%d: lane %d = %v, Go twin %v", n, j, vec[j], twin[j])
+				}
+			}
+		}
+		if got := Sum(x); math.Abs(float64(got)-want) > 1e-6*abs+1e-30 {
+			t.Fatalf("n=%d: Sum = %v, float64 %v", n, got, want)
+		}
+	}
+	if got := Sum([]float32{1, float32(math.Inf(1)), 2}); !math.IsInf(float64(got), 1) {
+		t.Fatalf("Sum with +Inf = %v", got)
+	}
+}
