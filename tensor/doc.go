@@ -125,6 +125,9 @@
 //     (Tanh, Sigmoid, SiLU, GELU, GELUTanh, Softplus, GroupNormSiLU), the
 //     forward passes and, for those whose derivative needs exponentials,
 //     the fused backward g·f'(x) in one pass over x.
+//   - Vector add, subtract, multiply (by a tensor or a scalar), sum and fill
+//     kernels serve the arithmetic ops, SumTo and the convolutions' bias; the
+//     ops split large outputs, broadcast or not, over cores.
 //   - Scalar float32 Exp, Log and Tanh serve the other elementwise ops and
 //     the losses.
 //   - A fused LeakyReLU serves that activation.

@@ -4,12 +4,13 @@
 // scalar float32 math (Exp, Log, Tanh, ...), slice kernels for the
 // transcendental activations (ExpSlice, SigmoidSlice, TanhSlice,
 // SoftplusSlice, SiLUSlice, GELUSlice, GELUTanhSlice, and the fused
-// gradients SoftplusGrad, SiLUGrad, GELUGrad, GELUTanhGrad), fused activations
-// (LeakyReLU), the optimizer update (Adam), and the helpers that split work
-// across cores (Parallel). The tensor and optim packages own all memory:
-// every kernel writes into destination slices its caller passes, in
-// row-major order with explicit sizes and strides, and allocates nothing
-// but pooled scratch space.
+// gradients SoftplusGrad, SiLUGrad, GELUGrad, GELUTanhGrad), slice kernels
+// for arithmetic (Add, Sub, Mul, AddScalar, MulScalar, RSubScalar, Sum),
+// fused activations (LeakyReLU), the optimizer update (Adam), and the
+// helpers that split work across cores (Parallel). The tensor and optim
+// packages own all memory: every kernel writes into destination slices its
+// caller passes, in row-major order with explicit sizes and strides, and
+// allocates nothing but pooled scratch space.
 //
 // # Twins
 //
@@ -17,10 +18,12 @@
 // name: leakyrelu.go holds the exported entry point and the portable Go
 // loop, leakyrelu_amd64.s and leakyrelu_amd64.go the AVX-512 version, and
 // leakyrelu_other.go the stub that leaves all work to the Go loop on other
-// architectures; likewise adam*, sgemm* (sgemm_kernel_go.go is the
-// portable micro-kernel, gemm_generic.go the plain triple loop every
-// micro-kernel is tested against) and cpu_amd64.*. Each pair has a test
-// that runs both on the same data (TestLeakyReLUMatchesPortable,
+// architectures; likewise binary* (the arithmetic, Sum and fill), adam*,
+// sgemm* (sgemm_kernel_go.go is the portable micro-kernel,
+// gemm_generic.go the plain triple loop every micro-kernel is tested
+// against) and cpu_amd64.*. Each pair has a test that runs both on the
+// same data (TestLeakyReLUMatchesPortable, TestBinaryKernelsMatchPortable,
+// TestSumMatchesPortableAndFloat64,
 // TestAdamVectorMatchesPortableBitForBit, TestSgemmKernelsMatchReferenceOnOddSizes):
 // elementwise twins must agree bit for bit, and GEMM within the rounding
 // error that a different summation order explains. The activation slice
