@@ -109,6 +109,33 @@ func TestConcatLarge(t *testing.T) {
 	}
 }
 
+// Concat's gradient is copied out of g over cores during an ordinary
+// backward pass and built from Narrow when recorded: both must hand each
+// input exactly its slice of g, and an input without a gradient gets none.
+func TestConcatGradientLarge(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	w := randn(55, 9, 10, 40, 41)
+	for _, threads := range []int{1, 2, 4} {
+		kernels.SetThreads(threads)
+		for _, createGraph := range []bool{false, true} {
+			a, b := randn(53, 9, 3, 40, 41).SetRequiresGrad(true), randn(54, 9, 5, 40, 41).SetRequiresGrad(true)
+			c := randn(56, 9, 2, 40, 41) // no gradient
+			loss := Sum(Mul(Concat(1, a, c, b), w))
+			grads := Grad([]*Tensor{loss}, []*Tensor{a, b}, createGraph)
+			for k, want := range []*Tensor{Narrow(w, 1, 0, 3), Narrow(w, 1, 5, 5)} {
+				if !SameShape(grads[k].shape, want.shape) {
+					t.Fatalf("%d threads, createGraph %v: gradient %d has shape %v, want %v", threads, createGraph, k, grads[k].shape, want.shape)
+				}
+				for i := range want.data {
+					if grads[k].data[i] != want.data[i] {
+						t.Fatalf("%d threads, createGraph %v: gradient %d element %d = %v, want %v", threads, createGraph, k, i, grads[k].data[i], want.data[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 // Sub's gradient for a broadcast b is the negated sum, taken after the
 // reduction: checked against finite differences with both operands
 // broadcast.

@@ -76,29 +76,62 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 	}
 	out := empty(shape)
 	outer, total, inner := aroundAxis(shape, a)
-	// The copies are split over cores by outer index: a UNet's skip
-	// connections join megabytes per call.
+	sizes, needs := make([]int, len(xs)), make([]bool, len(xs))
+	parts := make([][]float32, len(xs))
+	for i, x := range xs {
+		sizes[i], needs[i], parts[i] = x.shape[a], x.requiresGrad, x.data
+	}
+	concatCopy(out.data, parts, sizes, outer, total, inner, true)
+	return record(out, "Concat", func(g *Tensor) []*Tensor {
+		grads := make([]*Tensor, len(sizes))
+		if GradEnabled() {
+			// Recorded for a higher derivative: differentiable slices.
+			start := 0
+			for i, n := range sizes {
+				if needs[i] {
+					grads[i] = Narrow(g, a, start, n)
+				}
+				start += n
+			}
+			return grads
+		}
+		// Otherwise each slice is one copy back out of g, split over
+		// cores like the forward pass.
+		parts := make([][]float32, len(sizes))
+		for i, n := range sizes {
+			if needs[i] {
+				s := append([]int(nil), shape...)
+				s[a] = n
+				grads[i] = empty(s)
+				parts[i] = grads[i].data
+			}
+		}
+		concatCopy(g.data, parts, sizes, outer, total, inner, false)
+		return grads
+	}, xs...)
+}
+
+// concatCopy copies between whole, laid out as [outer, total, inner], and
+// the parts, each [outer, sizes[i], inner] and consecutive along the middle
+// axis: into whole (gather) or out of it; a nil part is skipped. The
+// copies are split over cores by outer index, since a UNet's skip
+// connections join megabytes per call.
+func concatCopy(whole []float32, parts [][]float32, sizes []int, outer, total, inner int, gather bool) {
 	kernels.Parallel(outer, max(1, parallelGrain/max(total*inner, 1)), func(lo, hi int) {
 		off := 0
-		for _, x := range xs {
-			block := x.shape[a] * inner
-			for o := lo; o < hi; o++ {
-				copy(out.data[(o*total)*inner+off:], x.data[o*block:(o+1)*block])
+		for i, p := range parts {
+			block := sizes[i] * inner
+			for o := lo; p != nil && o < hi; o++ {
+				w, q := whole[o*total*inner+off:][:block], p[o*block:(o+1)*block]
+				if gather {
+					copy(w, q)
+				} else {
+					copy(q, w)
+				}
 			}
 			off += block
 		}
 	})
-	return record(out, "Concat", func(g *Tensor) []*Tensor {
-		grads := make([]*Tensor, len(xs))
-		start := 0
-		for i, x := range xs {
-			if x.requiresGrad {
-				grads[i] = Narrow(g, a, start, x.shape[a])
-			}
-			start += x.shape[a]
-		}
-		return grads
-	}, xs...)
 }
 
 // sameExcept reports whether shapes a and b have the same rank and agree on
