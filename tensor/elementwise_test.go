@@ -83,8 +83,8 @@ func index(in, out []int, i int) int {
 	return pos
 }
 
-// Concat splits its copies over cores by outer index: every value must
-// land where the serial loop put it, for any number of threads.
+// Concat copies blocks of each input into place: every value must land at
+// its position, for any number of threads.
 func TestConcatLarge(t *testing.T) {
 	defer kernels.SetThreads(kernels.Threads())
 	a, b := randn(51, 9, 3, 40, 41), randn(52, 9, 5, 40, 41)
@@ -109,8 +109,8 @@ func TestConcatLarge(t *testing.T) {
 	}
 }
 
-// Concat's gradient is copied out of g over cores during an ordinary
-// backward pass and built from Narrow when recorded: both must hand each
+// Concat's gradient is copied out of g during an ordinary backward pass and
+// built from Narrow when recorded: both must hand each
 // input exactly its slice of g, and an input without a gradient gets none.
 func TestConcatGradientLarge(t *testing.T) {
 	defer kernels.SetThreads(kernels.Threads())

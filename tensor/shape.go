@@ -3,8 +3,6 @@ package tensor
 import (
 	"fmt"
 	"strings"
-
-	"github.com/artifex-go/artifex/internal/kernels"
 )
 
 // Squeeze removes size-1 axes: the given ones, or all of them when none are
@@ -95,8 +93,7 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 			}
 			return grads
 		}
-		// Otherwise each slice is one copy back out of g, split over
-		// cores like the forward pass.
+		// Otherwise each slice is one copy back out of g.
 		parts := make([][]float32, len(sizes))
 		for i, n := range sizes {
 			if needs[i] {
@@ -113,25 +110,23 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 
 // concatCopy copies between whole, laid out as [outer, total, inner], and
 // the parts, each [outer, sizes[i], inner] and consecutive along the middle
-// axis: into whole (gather) or out of it; a nil part is skipped. The
-// copies are split over cores by outer index, since a UNet's skip
-// connections join megabytes per call.
+// axis: into whole (gather) or out of it; a nil part is skipped. It runs on
+// one core: split over two, the copies into fresh pages measured 2-8 times
+// slower on the shared 2-core machine (BenchmarkElementwise/Concat).
 func concatCopy(whole []float32, parts [][]float32, sizes []int, outer, total, inner int, gather bool) {
-	kernels.Parallel(outer, max(1, parallelGrain/max(total*inner, 1)), func(lo, hi int) {
-		off := 0
-		for i, p := range parts {
-			block := sizes[i] * inner
-			for o := lo; p != nil && o < hi; o++ {
-				w, q := whole[o*total*inner+off:][:block], p[o*block:(o+1)*block]
-				if gather {
-					copy(w, q)
-				} else {
-					copy(q, w)
-				}
+	off := 0
+	for i, p := range parts {
+		block := sizes[i] * inner
+		for o := 0; p != nil && o < outer; o++ {
+			w, q := whole[o*total*inner+off:][:block], p[o*block:(o+1)*block]
+			if gather {
+				copy(w, q)
+			} else {
+				copy(q, w)
 			}
-			off += block
 		}
-	})
+		off += block
+	}
 }
 
 // sameExcept reports whether shapes a and b have the same rank and agree on
