@@ -1,10 +1,10 @@
 // Package pretrained holds weights this project trained for small zoo
 // presets, exported in float16 with their model cards (artifex export),
 // and embedded in the binary, so that a fresh checkout draws samples at
-// once: `artifex sample --zoo vae_mnist --pretrained` (and gan_mnist). Each preset's
-// folder holds model.safetensors, config.yaml, MODEL_CARD.md (how it was
-// trained: command, CPU time) and evaluate.json (the numbers behind the
-// card).
+// once: `artifex sample --zoo vae_mnist --pretrained` (and gan_mnist,
+// diffusion_mnist, pixel_cnn_mnist). Each preset's folder holds
+// model.safetensors, config.yaml, MODEL_CARD.md (how it was trained:
+// command, CPU time) and evaluate.json (the numbers behind the card).
 package pretrained
 
 import (
@@ -17,7 +17,7 @@ import (
 	"strings"
 )
 
-//go:embed vae_mnist gan_mnist
+//go:embed vae_mnist gan_mnist diffusion_mnist pixel_cnn_mnist
 var files embed.FS
 
 // Names returns the presets that have pretrained weights, sorted.
@@ -34,7 +34,7 @@ func Names() []string {
 }
 
 // Extract writes the exported directory of preset name into a new folder
-// under dir and returns its path, which train.LoadCheckpoint reads as it
+// under dir and returns its path, which job.LoadCheckpoint reads as it
 // reads any exported run.
 func Extract(name, dir string) (string, error) {
 	if !slices.Contains(Names(), name) {

@@ -169,7 +169,13 @@ func modelCard(c *job.Checkpointed, dir, dtype string, metrics map[string]float6
 	}
 	p("`%s`, %d parameters, trained for %d steps on `%s`. Exported by `artifex export`: `%s` (%s) holds the parameters as %s (other state as float32), `%s` the configuration.\n\n",
 		cfg.ModelClass, nn.CountParameters(c.Model), step, s.Dataset, job.WeightsFile, megabytes(st.Size()), dtype, train.ConfigFile)
-	switch c.Checkpoint.Metadata[job.AverageKey] {
+	// Which weights were written is read back from the file: the loaded
+	// checkpoint holds the average in its parameters without saying so.
+	written, err := checkpoint.Load(filepath.Join(dir, job.WeightsFile))
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	switch written.Metadata[job.AverageKey] {
 	case "train":
 		p("The weights are the exponential moving average of the trained weights (`ema_decay` %g), the ones the run sampled with.\n\n", s.EMADecay)
 	case "model":

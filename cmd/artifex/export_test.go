@@ -164,3 +164,25 @@ func TestExportReadsMetricsWrittenBeforeTheyWereNamedForTheirFeatures(t *testing
 		t.Errorf("the card's evaluation:\n%s", card)
 	}
 }
+
+func TestExportCardSaysTheWeightsAreTheRunsAverage(t *testing.T) {
+	reg := traintest.NewRegistry()
+	dataDir, out := t.TempDir(), filepath.Join(t.TempDir(), "run")
+	if err := traintest.WriteMNIST(dataDir, traintest.Bars(32, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, reg, "train", "--config", writeFile(t, "tiny.yaml", tinyYAML), "--steps", "2", "--set", "ema_decay=0.9", "--data-dir", dataDir, "--out", out, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	exp := filepath.Join(t.TempDir(), "export")
+	if _, err := run(t, reg, "export", "--checkpoint", out, "--out", exp); err != nil {
+		t.Fatal(err)
+	}
+	card, err := os.ReadFile(filepath.Join(exp, modelCardFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(card), "The weights are the exponential moving average of the trained weights (`ema_decay` 0.9)") {
+		t.Errorf("the card does not say the weights are the average:\n%s", card)
+	}
+}

@@ -24,8 +24,13 @@ func TestSamplePretrainedDrawsFromTheEmbeddedWeights(t *testing.T) {
 	if _, err := png.Decode(f); err != nil {
 		t.Errorf("the grid: %v", err)
 	}
+	// A diffusion preset's weights take the sampler's flags.
+	stdout, err = run(t, factory.DefaultRegistry(), "sample", "--zoo", "diffusion_mnist", "--pretrained", "-n", "4", "--steps", "10", "--out", filepath.Join(t.TempDir(), "d.png"))
+	if err != nil || !strings.Contains(stdout, "4 samples of diffusion_mnist") {
+		t.Errorf("sample --zoo diffusion_mnist --pretrained --steps 10: %v\n%s", err, stdout)
+	}
 	for _, args := range [][]string{
-		{"sample", "--zoo", "diffusion_mnist", "--pretrained"},
+		{"sample", "--zoo", "flow_mnist_realnvp", "--pretrained"},
 		{"sample", "--zoo", "vae_mnist"},
 		{"sample"},
 	} {
