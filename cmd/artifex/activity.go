@@ -33,21 +33,29 @@ type activity struct {
 	wg   sync.WaitGroup
 }
 
-// startActivity starts showing what on w; done ends it.
-func startActivity(w io.Writer, what string) *activity {
+// startActivity starts showing what on w, with the count of its steps;
+// done ends it.
+func startActivity(w io.Writer, what string) *activity { return newActivity(w, what, true) }
+
+// newActivity starts showing what on w, with the count of steps if
+// steps: work told of in counts instead (phase) has no steps to show.
+func newActivity(w io.Writer, what string, steps bool) *activity {
 	a := &activity{what: what, stop: make(chan struct{})}
 	if !isTerminal(w) {
 		return a
 	}
-	a.bar = progressbar.NewOptions(-1,
+	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionSpinnerType(14),
 		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionShowCount(),
 		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100*time.Millisecond),
-	)
+		progressbar.OptionThrottle(100 * time.Millisecond),
+	}
+	if steps {
+		opts = append(opts, progressbar.OptionShowCount())
+	}
+	a.bar = progressbar.NewOptions(-1, opts...)
 	// The spinner turns while nothing reports a step, so that a long
 	// single call still shows it is alive.
 	a.wg.Add(1)
@@ -97,7 +105,7 @@ func (a *activity) done() {
 // phase runs fn while showing what, and returns fn's error; fn may tell
 // the activity its counts.
 func phase(w io.Writer, what string, fn func(*activity) error) error {
-	a := startActivity(w, what)
+	a := newActivity(w, what, false)
 	defer a.done()
 	return fn(a)
 }

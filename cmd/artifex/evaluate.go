@@ -20,6 +20,7 @@ import (
 	"github.com/artifex-go/artifex/metrics"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/models/gan"
+	"github.com/artifex-go/artifex/models/vae"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/sampling"
 	"github.com/artifex-go/artifex/tensor"
@@ -57,11 +58,14 @@ classifier trained for the data set (metrics/weights; MNIST and
 Fashion-MNIST): FID, KID (mean and std over subsets), the Inception-style
 score with the class balance of the drawn images (classes_present,
 class_entropy, confident_fraction: the mode-collapse check), and
-precision, recall, density and coverage (k = 5). A model without family
-metrics (a GAN) gets these by default. A CycleGAN's family metrics
-include, where the data set has that classifier, how often it still sees the
-source's class in the translations (A→B mapped back to domain A, B→A) and in
-the A→B→A reconstructions. --metrics picks groups:
+precision, recall, density and coverage (k = 5), each named for the
+classifier (fid_mnist_classifier, kid_mnist_classifier, ...: not
+Inception's features, not comparable with published FIDs). A model without
+family metrics (a GAN) gets these by default. On a terminal the drawing,
+the feature extraction and a VAE's importance-sampled bound show their
+counts. A CycleGAN's family metrics include, where the data set has that
+classifier, how often it still sees the source's class in the translations
+(A→B mapped back to domain A, B→A) and in the A→B→A reconstructions. --metrics picks groups:
 family (alias nll), fid, kid, is, prdc (alias precision_recall), text.
 
 A language model also draws --text-samples continuations of a newline (256
@@ -126,8 +130,8 @@ an explicit --split test is an error then.`,
 			}
 			result := map[string]float64{}
 			if groups["family"] {
-				if err := phase(cmd.ErrOrStderr(), "evaluate: "+c.Config.Name+"'s family metrics", func(*activity) (err error) {
-					result, split, err = familyMetrics(cmd.ErrOrStderr(), c, split, cmd.Flags().Changed("split"), dataDir, limit, nn.NewRngs(seed))
+				if err := phase(cmd.ErrOrStderr(), "evaluate: "+c.Config.Name+"'s family metrics", func(a *activity) (err error) {
+					result, split, err = familyMetrics(cmd.ErrOrStderr(), a, c, split, cmd.Flags().Changed("split"), dataDir, limit, nn.NewRngs(seed))
 					return err
 				}); err != nil {
 					return err
@@ -219,13 +223,21 @@ type trainingComparer interface {
 	EvaluateWithTraining(test, train *data.Dataset, rngs *tensor.Rngs) (map[string]float64, error)
 }
 
+// importanceEvaluator is a model whose likelihood bound draws importance
+// samples for every example (a VAE's IWAE bound), which takes minutes on a
+// whole test set, and which can say how many examples it has done.
+type importanceEvaluator interface {
+	EvaluateWith(test *data.Dataset, o vae.EvalOptions, rngs *tensor.Rngs) (map[string]float64, error)
+}
+
 // familyMetrics computes the model's own metrics on a split of its data
 // set and returns them with the split they were computed on. A split that
 // holds no usable example (data.ErrNoExamples: protein chains too short
 // or broken for the model's windows) is replaced by the training split
 // unless the user chose it; a limit evaluates the first limit examples.
-// Both say on warn what they left out.
-func familyMetrics(warn io.Writer, c *job.Checkpointed, split string, chosen bool, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, string, error) {
+// Both say on warn what they left out; a is told the examples done by a
+// model that counts them.
+func familyMetrics(warn io.Writer, a *activity, c *job.Checkpointed, split string, chosen bool, dataDir string, limit int, rngs *tensor.Rngs) (map[string]float64, string, error) {
 	if limit < 0 {
 		return nil, split, fmt.Errorf("evaluate: --limit must be >= 0, got %d", limit)
 	}
@@ -244,6 +256,11 @@ func familyMetrics(warn io.Writer, c *job.Checkpointed, split string, chosen boo
 		if ds, _, err = ds.Split(limit); err != nil {
 			return nil, split, fmt.Errorf("evaluate: %w", err)
 		}
+	}
+	if ie, ok := c.Model.(importanceEvaluator); ok {
+		o := vae.EvalOptions{Progress: func(done, total int) { a.count("examples", done, total) }}
+		m, err := job.Evaluating(c, func() (map[string]float64, error) { return ie.EvaluateWith(ds, o, rngs) })
+		return m, split, err
 	}
 	tc, ok := c.Model.(trainingComparer)
 	if !ok {

@@ -2,12 +2,15 @@ package main
 
 import (
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/pretrained"
 )
 
 func TestSamplePretrainedDrawsFromTheEmbeddedWeights(t *testing.T) {
@@ -37,5 +40,33 @@ func TestSamplePretrainedDrawsFromTheEmbeddedWeights(t *testing.T) {
 		if _, err := run(t, factory.DefaultRegistry(), args...); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+func TestEvaluateCountsTheExamplesOfAnImportanceSampledBoundOnATerminal(t *testing.T) {
+	dir, err := pretrained.Extract("vae_mnist", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Long enough (seconds) for the spinner to redraw with a count.
+	args := []string{"evaluate", "--checkpoint", dir, "--limit", "40", "--json"}
+	_, off, err := runOutputs(t, factory.DefaultRegistry(), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(off, "/40") {
+		t.Errorf("off a terminal evaluate counted: %q", off)
+	}
+	defer func(orig func(io.Writer) bool) { isTerminal = orig }(isTerminal)
+	isTerminal = func(io.Writer) bool { return true }
+	stdout, on, err := runOutputs(t, factory.DefaultRegistry(), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`evaluate: vae_mnist's family metrics: examples [0-9]+/40 +\[`).MatchString(on) || strings.Contains(on, "(0/-)") {
+		t.Errorf("on a terminal evaluate wrote %q", on)
+	}
+	if !strings.Contains(stdout, `"examples":40`) {
+		t.Errorf("evaluate printed %s", stdout)
 	}
 }

@@ -31,6 +31,10 @@ type EvalOptions struct {
 	ImportanceSamples int
 	// Chunk is the number of decoder rows per pass (0: 4096).
 	Chunk int
+	// Progress, when set, is told after each group of examples how many
+	// of those evaluated are done: with k importance samples each, the
+	// bound of a whole test set takes minutes.
+	Progress func(done, total int)
 }
 
 // metaInt reads metadata[section][key] as an integer.
@@ -164,6 +168,9 @@ func (v *VAE) EvaluateWith(test *data.Dataset, o EvalOptions, rngs *tensor.Rngs)
 				for _, w := range row {
 					elbo += w / float64(k)
 				}
+			}
+			if o.Progress != nil {
+				o.Progress(lo+g, n)
 			}
 		}
 	})

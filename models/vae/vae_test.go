@@ -4,6 +4,7 @@ import (
 	"errors"
 	"github.com/artifex-go/artifex/internal/datatest"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -184,9 +185,20 @@ func TestIWAEBoundIsBelowTheNegativeELBOAndEqualForOneSample(t *testing.T) {
 			t.Errorf("%s k=1: iwae %.6f != nelbo %.6f", class, one["iwae_nll"], one["nelbo"])
 		}
 		// Chunks smaller than k split one example's samples over passes.
-		many, err := ev.EvaluateWith(test, vae.EvalOptions{ImportanceSamples: 50, Chunk: 16, Limit: 7}, nn.NewRngs(8))
+		var told []int
+		progress := func(done, total int) {
+			if total != 7 {
+				t.Errorf("%s: progress told a total of %d examples, want 7", class, total)
+			}
+			told = append(told, done)
+		}
+		many, err := ev.EvaluateWith(test, vae.EvalOptions{ImportanceSamples: 50, Chunk: 16, Limit: 7, Progress: progress}, nn.NewRngs(8))
 		if err != nil {
 			t.Fatal(err)
+		}
+		// 16 rows per pass hold one example's 50 samples at most: one a group.
+		if want := []int{1, 2, 3, 4, 5, 6, 7}; !slices.Equal(told, want) {
+			t.Errorf("%s: progress told %v, want %v", class, told, want)
 		}
 		if many["examples"] != 7 || many["importance_samples"] != 50 {
 			t.Errorf("%s evaluated %v examples with k=%v, want 7 and 50", class, many["examples"], many["importance_samples"])
