@@ -80,8 +80,12 @@ func run(dataset, dataDir, samples string, seed uint64) error {
 		return err
 	}
 	fmt.Printf("%s: %s, %.0f s\n", dataset, what, time.Since(start).Seconds())
-	for _, k := range slices.Sorted(maps.Keys(q)) {
-		fmt.Printf("  %-20s %.6g\n", k, q[k])
+	named := map[string]float64{} // named for the features, as artifex evaluate does
+	for k, v := range q {
+		named[metrics.ClassifierKey(k, dataset)] = v
+	}
+	for _, k := range slices.Sorted(maps.Keys(named)) {
+		fmt.Printf("  %-38s %.6g\n", k, named[k])
 	}
 	return nil
 }
