@@ -66,9 +66,10 @@ func groupNorm(x, weight, bias *Tensor, groups int, eps float32, silu bool) *Ten
 				a := r * w[c0+k]
 				s := b[c0+k] - m*a
 				xs, ys := src[k*g.spatial:(k+1)*g.spatial], dst[k*g.spatial:(k+1)*g.spatial]
-				for i, v := range xs {
-					ys[i] = v*a + s
-				}
+				// Two vector passes over a channel in cache beat one
+				// scalar pass; x·a is rounded before + s, as before.
+				kernels.MulScalar(ys, xs, a)
+				kernels.AddScalar(ys, ys, s)
 				if silu {
 					kernels.SiLUSlice(ys, ys)
 				}
