@@ -139,9 +139,9 @@ func groupNormGrad(grad, x, weight, bias *Tensor, g gnGeom, mean, rstd []float32
 					// The gradient at z, grad·SiLU'(z), of the whole channel
 					// from the vector kernel, into ds, which the loop below
 					// reads before it writes.
-					for i, v := range xs {
-						ds[i] = (v-m)*r*wc + bc
-					}
+					a := r * wc
+					kernels.MulScalar(ds, xs, a)
+					kernels.AddScalar(ds, ds, bc-m*a) // z as the forward pass rounded it
 					kernels.SiLUGrad(ds, gs, ds)
 				}
 				for i, v := range xs {
