@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/artifex-go/artifex/internal/kernels"
+)
 
 // LayerNorm normalises x over its trailing weight.NDim() axes to zero mean
 // and unit (biased) variance, (x - mean)/√(var + eps), then scales by
@@ -19,14 +23,7 @@ func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
 	for i := range axes {
 		axes[i] = x.NDim() - k + i
 	}
-	var out *Tensor
-	NoGrad(func() {
-		xc, r := centred(x, axes, eps)
-		out = Mul(Mul(xc, r), weight)
-		if bias != nil {
-			out = Add(out, bias)
-		}
-	})
+	out := layerNormRows(x, weight, bias, eps)
 	return record(out, "LayerNorm", func(g *Tensor) []*Tensor {
 		// With x̂ = (x - mean)·r, r = 1/√(var + eps) and h = g·weight:
 		// dx = r·(h - mean(h) - x̂·mean(h·x̂)), dweight = Σ g·x̂, dbias = Σ g.
@@ -46,6 +43,33 @@ func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
 		}
 		return []*Tensor{gx, gw, gb}
 	}, x, weight, bias)
+}
+
+// layerNormRows is LayerNorm's forward pass: each row of weight.Size()
+// trailing values gets its mean and 1/√(var + eps) in one float64 pass
+// (groupStats) and is normalised, scaled and shifted by vector passes over
+// the row while it is in cache.
+func layerNormRows(x, weight, bias *Tensor, eps float32) *Tensor {
+	n := weight.Size()
+	out := empty(x.shape)
+	w := weight.data
+	var b []float32
+	if bias != nil {
+		b = bias.data
+	}
+	kernels.Parallel(x.Size()/n, max(1, parallelGrain/n), func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			src, dst := x.data[row*n:(row+1)*n], out.data[row*n:(row+1)*n]
+			m, r := groupStats(src, eps)
+			kernels.AddScalar(dst, src, -m) // x - m, as IEEE defines x + (-m)
+			kernels.MulScalar(dst, dst, r)
+			kernels.Mul(dst, dst, w)
+			if b != nil {
+				kernels.Add(dst, dst, b)
+			}
+		}
+	})
+	return out
 }
 
 // centred returns x - mean and 1/√(var + eps) over axes.

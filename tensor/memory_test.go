@@ -101,6 +101,14 @@ func TestLayerNormMatchesItsFormulaAndGradients(t *testing.T) {
 			t.Fatalf("LayerNorm[%d] = %g, want %g", i, got.data[i], want.data[i])
 		}
 	}
+	// Rows longer than a vector and not a multiple of one, off zero.
+	x2, w2, b2 := AddScalar(randn(21, 4, 133), 3), randn(22, 133), randn(23, 133)
+	got, want = LayerNorm(x2, w2, b2, 1e-5), layerNormComposite(x2, w2, b2, []int{1})
+	for i := range want.data {
+		if math.Abs(float64(got.data[i]-want.data[i])) > 2e-5 {
+			t.Fatalf("LayerNorm of 133-wide rows [%d] = %g, want %g", i, got.data[i], want.data[i])
+		}
+	}
 	checkGrad(t, "LayerNorm", func(xs []*Tensor) *Tensor { return LayerNorm(xs[0], xs[1], xs[2], 1e-5) }, x, w, b)
 	checkGrad(t, "LayerNorm without bias", func(xs []*Tensor) *Tensor { return LayerNorm(xs[0], xs[1], nil, 1e-5) }, randn(7, 4, 6), randn(8, 6))
 	lw := randn(9, 6)
