@@ -2,6 +2,9 @@ package tensor
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"sync"
 
 	"github.com/artifex-go/artifex/internal/kernels"
 )
@@ -25,6 +28,9 @@ func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
 	}
 	out := layerNormRows(x, weight, bias, eps)
 	return record(out, "LayerNorm", func(g *Tensor) []*Tensor {
+		if !GradEnabled() {
+			return layerNormGrad(g, x, weight, bias, eps)
+		}
 		// With x̂ = (x - mean)·r, r = 1/√(var + eps) and h = g·weight:
 		// dx = r·(h - mean(h) - x̂·mean(h·x̂)), dweight = Σ g·x̂, dbias = Σ g.
 		// Written with ops on x, so that a recorded pass differentiates
@@ -70,6 +76,62 @@ func layerNormRows(x, weight, bias *Tensor, eps float32) *Tensor {
 		}
 	})
 	return out
+}
+
+// layerNormGrad is LayerNorm's backward pass when it is not itself
+// recorded: per row, with x̂ = (x − m)·r and h = g·w,
+// dx = r·(h − mean(h) − x̂·mean(h·x̂)), by vector passes over the row in
+// cache; dweight = Σ g·x̂ and dbias = Σ g over the rows, summed per worker
+// and then in the workers' order, so the result does not depend on
+// timing.
+func layerNormGrad(g, x, weight, bias *Tensor, eps float32) []*Tensor {
+	n := weight.Size()
+	dx := empty(x.shape)
+	w := weight.data
+	var mu sync.Mutex
+	parts := map[int][]float32{} // first row of a worker's range → its Σ g·x̂ and Σ g
+	kernels.Parallel(x.Size()/n, max(1, parallelGrain/n), func(lo, hi int) {
+		part := make([]float32, 2*n)
+		pw, pb := part[:n], part[n:]
+		scratch := make([]float32, 2*n)
+		xh, s := scratch[:n], scratch[n:]
+		for row := lo; row < hi; row++ {
+			xs, gs, ds := x.data[row*n:(row+1)*n], g.data[row*n:(row+1)*n], dx.data[row*n:(row+1)*n]
+			m, r := groupStats(xs, eps) // as the forward pass computed them
+			kernels.AddScalar(xh, xs, -m)
+			kernels.MulScalar(xh, xh, r)
+			kernels.Mul(ds, gs, w) // h
+			mh := kernels.Sum(ds) / float32(n)
+			kernels.Mul(s, ds, xh)
+			mhx := kernels.Sum(s) / float32(n)
+			kernels.Mul(s, gs, xh)
+			kernels.Add(pw, pw, s)
+			kernels.Add(pb, pb, gs)
+			kernels.MulScalar(s, xh, mhx)
+			kernels.Sub(ds, ds, s)
+			kernels.AddScalar(ds, ds, -mh)
+			kernels.MulScalar(ds, ds, r)
+		}
+		mu.Lock()
+		parts[lo] = part
+		mu.Unlock()
+	})
+	dw, db := empty(weight.shape), empty(weight.shape)
+	for _, lo := range slices.Sorted(maps.Keys(parts)) {
+		kernels.Add(dw.data, dw.data, parts[lo][:n])
+		kernels.Add(db.data, db.data, parts[lo][n:])
+	}
+	grads := []*Tensor{nil, nil, nil}
+	if x.requiresGrad {
+		grads[0] = dx
+	}
+	if weight.requiresGrad {
+		grads[1] = dw
+	}
+	if bias != nil && bias.requiresGrad {
+		grads[2] = db
+	}
+	return grads
 }
 
 // centred returns x - mean and 1/√(var + eps) over axes.

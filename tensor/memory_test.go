@@ -109,6 +109,22 @@ func TestLayerNormMatchesItsFormulaAndGradients(t *testing.T) {
 			t.Fatalf("LayerNorm of 133-wide rows [%d] = %g, want %g", i, got.data[i], want.data[i])
 		}
 	}
+	// The fused backward pass against the composed formula's, on those rows.
+	gy := randn(24, 4, 133)
+	grads := func(f func(x, w, b *Tensor) *Tensor) []*Tensor {
+		xs := []*Tensor{x2.Detach().SetRequiresGrad(true), w2.Detach().SetRequiresGrad(true), b2.Detach().SetRequiresGrad(true)}
+		Sum(Mul(f(xs[0], xs[1], xs[2]), gy)).Backward()
+		return []*Tensor{xs[0].Grad(), xs[1].Grad(), xs[2].Grad()}
+	}
+	fused := grads(func(x, w, b *Tensor) *Tensor { return LayerNorm(x, w, b, 1e-5) })
+	composed := grads(func(x, w, b *Tensor) *Tensor { return layerNormComposite(x, w, b, []int{1}) })
+	for k, name := range []string{"x", "weight", "bias"} {
+		for i, v := range composed[k].data {
+			if d := math.Abs(float64(fused[k].data[i] - v)); d > 1e-4*(1+math.Abs(float64(v))) {
+				t.Fatalf("LayerNorm's gradient for %s[%d] = %g, the composed formula's %g", name, i, fused[k].data[i], v)
+			}
+		}
+	}
 	checkGrad(t, "LayerNorm", func(xs []*Tensor) *Tensor { return LayerNorm(xs[0], xs[1], xs[2], 1e-5) }, x, w, b)
 	checkGrad(t, "LayerNorm without bias", func(xs []*Tensor) *Tensor { return LayerNorm(xs[0], xs[1], nil, 1e-5) }, randn(7, 4, 6), randn(8, 6))
 	lw := randn(9, 6)
