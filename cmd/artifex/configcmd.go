@@ -8,6 +8,7 @@ import (
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/sysmem"
 	"github.com/artifex-go/artifex/models"
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/train"
@@ -62,7 +63,7 @@ func configCommand(reg *factory.Registry) *cobra.Command {
 			if err != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "note: training memory not estimated: %v\n", err)
 			} else {
-				report, err := checkFits(est, machineMemory())
+				report, err := checkFits(est, float64(sysmem.Total()))
 				if err != nil {
 					return fmt.Errorf("%s: %w", args[0], err)
 				}

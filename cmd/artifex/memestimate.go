@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
@@ -148,27 +144,6 @@ func gcFactor() float64 {
 		return 1
 	}
 	return 1 + float64(p)/100
-}
-
-// machineMemory returns MemTotal from /proc/meminfo in bytes, or 0 where it
-// cannot be read.
-func machineMemory() float64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
-			if fields := strings.Fields(rest); len(fields) > 0 {
-				if kb, err := strconv.ParseFloat(fields[0], 64); err == nil {
-					return kb * 1024
-				}
-			}
-		}
-	}
-	return 0
 }
 
 // checkFits reports est and refuses, with an error, a configuration whose
