@@ -19,17 +19,6 @@ import (
 // loop resumes them bit for bit, and LoadCheckpoint gives back the
 // average to sample with.
 
-// tinyGAN is a DCGAN for the 8×8 bars: latent 8 → 4×4×8 → 8×8×1, with
-// batch norm and discriminator dropout, so that a resume must restore
-// running statistics and the dropout stream as well as both optimizers.
-func tinyGAN() config.ModelConfiguration {
-	return config.ModelConfiguration{
-		Name: "tiny_gan", ModelClass: "gan.DCGAN",
-		InputDim: config.Dims{8}, HiddenDims: []int{8}, OutputDim: config.Dims{8, 8, 1},
-		Parameters: map[string]any{"discriminator_features": []int{8}, "dropout_rate": 0.3},
-	}
-}
-
 func ganSettings() train.Settings {
 	s := train.DefaultSettings
 	s.BatchSize, s.Seed, s.EMADecay = 16, 3, 0.9
@@ -39,7 +28,7 @@ func ganSettings() train.Settings {
 func newGANTrainer(t *testing.T, s train.Settings, opts train.Options) (*train.Trainer, models.Model) {
 	t.Helper()
 	rngs := nn.NewRngs(s.Seed)
-	m, err := factory.DefaultRegistry().CreateModel(tinyGAN(), rngs)
+	m, err := factory.DefaultRegistry().CreateModel(traintest.GANConfig(), rngs)
 	if err != nil {
 		t.Fatal(err)
 	}

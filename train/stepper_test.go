@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/artifex-go/artifex/checkpoint"
-	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
 	"github.com/artifex-go/artifex/internal/traintest"
@@ -17,17 +16,6 @@ import (
 	"github.com/artifex-go/artifex/nn"
 	"github.com/artifex-go/artifex/tensor"
 )
-
-// tinyGAN is a DCGAN for the 8×8 bars: latent 8 → 4×4×8 → 8×8×1, with
-// batch norm and discriminator dropout, so that a resume must restore
-// running statistics and the dropout stream as well as both optimizers.
-func tinyGAN() config.ModelConfiguration {
-	return config.ModelConfiguration{
-		Name: "tiny_gan", ModelClass: "gan.DCGAN",
-		InputDim: config.Dims{8}, HiddenDims: []int{8}, OutputDim: config.Dims{8, 8, 1},
-		Parameters: map[string]any{"discriminator_features": []int{8}, "dropout_rate": 0.3},
-	}
-}
 
 func ganSettings() Settings {
 	s := DefaultSettings
@@ -38,7 +26,7 @@ func ganSettings() Settings {
 func newGANTrainer(t *testing.T, s Settings, opts Options) (*Trainer, models.Model) {
 	t.Helper()
 	rngs := nn.NewRngs(s.Seed)
-	m, err := factory.DefaultRegistry().CreateModel(tinyGAN(), rngs)
+	m, err := factory.DefaultRegistry().CreateModel(traintest.GANConfig(), rngs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +102,7 @@ func TestGANRejectsOptimizerSettingsItWouldIgnore(t *testing.T) {
 	s := ganSettings()
 	s.LearningRate, s.GradClip = 1e-4, 5
 	rngs := nn.NewRngs(0)
-	m, err := factory.DefaultRegistry().CreateModel(tinyGAN(), rngs)
+	m, err := factory.DefaultRegistry().CreateModel(traintest.GANConfig(), rngs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +131,7 @@ func TestGANWhoseParametersTurnNaNStopsAndKeepsTheLastGoodCheckpoint(t *testing.
 	s := ganSettings()
 	s.Steps, s.EMADecay = 20, 0
 	rngs := nn.NewRngs(0)
-	m, err := factory.DefaultRegistry().CreateModel(tinyGAN(), rngs)
+	m, err := factory.DefaultRegistry().CreateModel(traintest.GANConfig(), rngs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -259,3 +259,14 @@ func SameState(t *testing.T, want, got []nn.Param) {
 		}
 	}
 }
+
+// GANConfig is a DCGAN for the 8×8 bars: latent 8 → 4×4×8 → 8×8×1, with
+// batch norm and discriminator dropout, so that a resume must restore
+// running statistics and the dropout stream as well as both optimizers.
+func GANConfig() config.ModelConfiguration {
+	return config.ModelConfiguration{
+		Name: "tiny_gan", ModelClass: "gan.DCGAN",
+		InputDim: config.Dims{8}, HiddenDims: []int{8}, OutputDim: config.Dims{8, 8, 1},
+		Parameters: map[string]any{"discriminator_features": []int{8}, "dropout_rate": 0.3},
+	}
+}
