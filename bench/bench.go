@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/artifex-go/artifex/internal/kernels"
+	"github.com/artifex-go/artifex/tensor"
 )
 
 // Result is one workload's measurement. Its JSON keys are those the PyTorch
@@ -125,4 +126,11 @@ func Median(step func(), warmup, reps int) time.Duration {
 	}
 	slices.Sort(times)
 	return times[len(times)/2]
+}
+
+// arenaStep runs each call of step in one tensor.Arena, as the trainer
+// does, keeping what keep reaches (the model and its optimizer).
+func arenaStep(step func(), keep ...any) func() {
+	a := tensor.NewArena()
+	return func() { a.Step(step, keep...) }
 }

@@ -24,11 +24,11 @@ func dcganWorkload() Workload {
 			}
 			g := m.(*gan.GAN)
 			batch := data.Batch{Images: rngs.Stream("data").Uniform(0, 1, 64, 1, 28, 28)}
-			return func() {
+			return arenaStep(func() {
 				if _, err := g.TrainStep(batch, rngs); err != nil {
 					panic(err)
 				}
-			}, 0
+			}, g), 0
 		},
 	}
 }

@@ -33,12 +33,12 @@ func ddpmUNetWorkload() Workload {
 			}
 			rngs := tensor.NewRngs(1)
 			batch := data.Batch{Images: rngs.Stream("data").Uniform(0, 1, 32, 1, 28, 28)}
-			return func() {
+			return arenaStep(func() {
 				opt.ZeroGrad()
 				loss, _ := m.TrainLoss(batch, rngs)
 				loss.Backward()
 				opt.Step()
-			}, 0
+			}, m, opt), 0
 		},
 	}
 }

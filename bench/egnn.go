@@ -30,13 +30,13 @@ func egnnWorkload() Workload {
 			s := rngs.Stream("data")
 			h, x := s.Normal(16, 64, 16), s.Normal(16, 64, 3)
 			ht, xt := s.Normal(16, 64, 16), s.Normal(16, 64, 3)
-			return func() {
+			return arenaStep(func() {
 				opt.ZeroGrad()
 				ho, xo := net.Forward(h, x, nil)
 				loss := tensor.Add(tensor.Mean(tensor.MSE(xo, xt)), tensor.Mean(tensor.MSE(ho, ht)))
 				loss.Backward()
 				opt.Step()
-			}, 0
+			}, net, opt), 0
 		},
 	}
 }

@@ -30,12 +30,12 @@ func pixelCNNWorkload() Workload {
 				panic(err)
 			}
 			batch := data.Batch{Images: rngs.Stream("data").BernoulliP(0.2, 32, 1, 28, 28)}
-			return func() {
+			return arenaStep(func() {
 				opt.ZeroGrad()
 				loss, _ := p.TrainLoss(batch, nil)
 				loss.Backward()
 				opt.Step()
-			}, 0
+			}, p, opt), 0
 		},
 	}
 }

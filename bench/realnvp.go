@@ -44,11 +44,11 @@ func flowStepSetup(name string) func() (func(), float64) {
 			x.Data()[i] = float32(s.Intn(256)) / 255
 		}
 		batch := data.Batch{Images: x}
-		return func() {
+		return arenaStep(func() {
 			opt.ZeroGrad()
 			loss, _ := model.TrainLoss(batch, rngs)
 			loss.Backward()
 			opt.Step()
-		}, 0
+		}, model, opt), 0
 	}
 }

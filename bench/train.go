@@ -42,11 +42,11 @@ func mlpVAEWorkload() Workload {
 				panic(err)
 			}
 			x := rngs.Stream("data").BernoulliP(0.2, 64, 784)
-			return func() {
+			return arenaStep(func() {
 				opt.ZeroGrad()
 				v.loss(x).Backward()
 				opt.Step()
-			}, 0
+			}, v, opt), 0
 		},
 	}
 }
@@ -81,14 +81,14 @@ func conv2Workload() Workload {
 			for i := range y {
 				y[i] = data.Intn(10)
 			}
-			return func() {
+			return arenaStep(func() {
 				opt.ZeroGrad()
 				h := tensor.ReLU(net.Conv1.Forward(x))
 				h = tensor.ReLU(net.Conv2.Forward(h))
 				logits := net.Head.Forward(tensor.Flatten(h))
 				tensor.Mean(tensor.CrossEntropy(logits, y)).Backward()
 				opt.Step()
-			}, 0
+			}, net, opt), 0
 		},
 	}
 }

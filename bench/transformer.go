@@ -37,12 +37,12 @@ func transformerWorkload() Workload {
 				x.Data()[i] = float32(s.Intn(256))
 			}
 			batch := data.Batch{Images: x}
-			return func() {
+			return arenaStep(func() {
 				opt.ZeroGrad()
 				loss, _ := m.TrainLoss(batch, rngs)
 				loss.Backward()
 				opt.Step()
-			}, 0
+			}, m, opt), 0
 		},
 	}
 }

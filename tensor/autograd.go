@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 )
 
 // node records how a tensor was computed: its inputs and the rule that maps
@@ -164,7 +165,15 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 		owned = make(map[*Tensor]bool)
 	}
 	result := make(map[*Tensor]*Tensor)
+	// With an Arena, Backward hands the gradients it made back as soon as
+	// nothing in the walk can read them again.
+	arena := current()
+	recycling := arena != nil && release && !createGraph
 	run := func() {
+		if arena != nil {
+			arena.enterBackward(1)
+			defer arena.enterBackward(-1)
+		}
 		for i, out := range roots {
 			if out.requiresGrad {
 				seed := OnesLike(out)
@@ -194,6 +203,9 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 			}
 			n := t.node
 			inGrads := n.backward(g)
+			if recycling {
+				pinShared(arena, g, inGrads)
+			}
 			for j, in := range n.inputs {
 				if in == nil || !in.requiresGrad || inGrads[j] == nil {
 					continue
@@ -202,7 +214,14 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 				if !SameShape(gi.shape, in.shape) {
 					panic(fmt.Sprintf("tensor: backward of %s produced gradient %v for input %d of shape %v", n.op, gi.shape, j, in.shape))
 				}
-				accumulate(grads, owned, in, gi)
+				for _, done := range accumulate(grads, owned, in, gi) {
+					if recycling {
+						arena.release(done)
+					}
+				}
+			}
+			if recycling {
+				arena.release(g)
 			}
 			if release {
 				n.inputs = nil
@@ -228,21 +247,56 @@ func freedBackward(op string) func(*Tensor) []*Tensor {
 }
 
 // accumulate adds g to the gradient of t; owned (nil when the pass is
-// recorded) holds the sums that may be added into in place.
-func accumulate(grads map[*Tensor]*Tensor, owned map[*Tensor]bool, t, g *Tensor) {
+// recorded) holds the sums that may be added into in place. It returns
+// the gradients that the sum replaced, which the walk no longer holds.
+func accumulate(grads map[*Tensor]*Tensor, owned map[*Tensor]bool, t, g *Tensor) (done []*Tensor) {
 	prev, ok := grads[t]
 	switch {
 	case !ok:
 		grads[t] = g
 	case owned[prev]:
 		addInto(prev.data, g.data)
+		return []*Tensor{g}
 	default:
 		sum := Add(prev, g)
 		grads[t] = sum
 		if owned != nil {
 			owned[sum] = true
 		}
+		return []*Tensor{prev, g}
 	}
+	return nil
+}
+
+// pinShared tells the arena which gradients an op's backward rule shared:
+// an input's gradient in the memory of the op's own gradient g (a rule
+// that passes g on, or a view of it), or one tensor given to two inputs.
+// Those may be held twice in the walk, so they wait for the step's end.
+func pinShared(a *Arena, g *Tensor, inGrads []*Tensor) {
+	for j, gi := range inGrads {
+		if gi == nil {
+			continue
+		}
+		if overlaps(gi, g) {
+			a.pin(g)
+			a.pin(gi)
+		}
+		for _, other := range inGrads[:j] {
+			if other != nil && overlaps(gi, other) {
+				a.pin(gi)
+				a.pin(other)
+			}
+		}
+	}
+}
+
+// overlaps reports whether x and y share memory.
+func overlaps(x, y *Tensor) bool {
+	if len(x.data) == 0 || len(y.data) == 0 {
+		return false
+	}
+	x0, y0 := uintptr(unsafe.Pointer(&x.data[0])), uintptr(unsafe.Pointer(&y.data[0]))
+	return x0 < y0+uintptr(len(y.data))*4 && y0 < x0+uintptr(len(x.data))*4
 }
 
 // addInto adds src to dst elementwise.

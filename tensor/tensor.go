@@ -35,9 +35,16 @@ func wrap(data []float32, shape []int) *Tensor {
 	return &Tensor{shape: append([]int(nil), shape...), data: data}
 }
 
-// empty returns a tensor of the given shape whose contents are zero.
+// empty returns a tensor of the given shape whose contents are zero (from
+// the running step's Arena, if any).
 func empty(shape []int) *Tensor {
-	return wrap(make([]float32, numel(shape)), shape)
+	return wrap(take(numel(shape)), shape)
+}
+
+// uninit returns a tensor of the given shape for an op that writes every
+// element: from an Arena its values are a recycled buffer's.
+func uninit(shape []int) *Tensor {
+	return wrap(takeUninit(numel(shape)), shape)
 }
 
 // FromSlice returns a tensor of the given shape backed by data (not copied).

@@ -183,6 +183,7 @@ type Trainer struct {
 	resumeNotes []string  // the settings that differ from the resumed run's
 	unit        Unit      // what the progress bar counts
 	notes       []string  // what was adjusted in the settings, said at the start
+	arena       *tensor.Arena
 }
 
 // New prepares the training of model on train. rngs must be the streams
@@ -275,6 +276,7 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	return &Trainer{
 		model: model, cfg: cfg, step: step, rngs: rngs, it: it, settings: s, opts: opts,
 		out: out, total: total, lastSaved: -1, par: par, notes: notes, unit: unitOf(opts, train),
+		arena: tensor.NewArena(),
 	}, nil
 }
 
@@ -543,7 +545,15 @@ func (t *Trainer) loop(ctx context.Context, log *metricsLog, ckpt string) (err e
 			continue
 		}
 		t.epoch = t.it.Epoch() + 1
-		loss, logs, err := t.step.Run(t.par.shard(batch), t.par.rngs)
+		part := t.par.shard(batch)
+		var (
+			loss float64
+			logs map[string]float64
+		)
+		// What lives from one step to the next hangs off the step (model,
+		// optimizers, averages) and the process group; every other buffer
+		// of the step is reused by the next.
+		t.arena.Step(func() { loss, logs, err = t.step.Run(part, t.par.rngs) }, t.step, t.par)
 		agreed, aerr := t.par.after(loss, logs, err != nil)
 		switch {
 		case aerr != nil:

@@ -13,9 +13,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/artifex-go/artifex/checkpoint"
 	"github.com/artifex-go/artifex/config"
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
+	"github.com/artifex-go/artifex/internal/traintest"
 	"github.com/artifex-go/artifex/modality/audio"
 	"github.com/artifex-go/artifex/modality/protein"
 	"github.com/artifex-go/artifex/models/geometric"
@@ -189,56 +191,9 @@ func TestEveryZooPresetTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 	var skipped []string
 	for _, name := range zoo.ListConfigs("") {
 		t.Run(name, func(t *testing.T) {
-			skip := func(format string, args ...any) {
-				t.Helper()
-				why := fmt.Sprintf(format, args...)
-				skipped = append(skipped, name+": "+why)
-				t.Skip(why)
-			}
-			if why, ok := slowPresets[name]; ok && os.Getenv("ARTIFEX_ZOO_SLOW") == "" {
-				skip("slow (%s); ARTIFEX_ZOO_SLOW=1 walks it", why)
-			}
-			format, ok := sampleFormats[name]
-			if !ok {
-				t.Fatalf("%s is not in sampleFormats: add what its samples are, here and in README's zoo table", name)
-			}
-			cfg, err := zoo.GetConfig(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			family := factory.DetectModelType(cfg.ModelClass)
-			if _, ok := reg.Builder(family); !ok {
-				skip("the %s family is not registered in this build", family)
-			}
-			s, err := train.SettingsFromConfig(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var dataDir string
-			if dirOf, ok := walkDataDirs[s.Dataset]; ok {
-				dataDir = dirOf(t)
-			} else if _, err := data.Load(s.Dataset, "train", data.LoadOptions{}); err != nil {
-				if errors.Is(err, data.ErrNotFound) {
-					skip("data set %s is not here: %v", s.Dataset, firstLine(err))
-				}
-				t.Fatalf("data set %s: %v", s.Dataset, err)
-			}
-			withData := func(args ...string) []string {
-				if dataDir == "" {
-					return args
-				}
-				return append(args, "--data-dir", dataDir)
-			}
-			if shrink, ok := tiny[name]; ok {
-				shrink(&cfg)
-			} else {
-				t.Logf("%s has no tiny variant in this test: it runs at full size (add one to the tiny map to keep the test fast)", name)
-			}
-			dir := t.TempDir()
-			file := filepath.Join(dir, name+".yaml")
-			if err := cfg.Save(file); err != nil {
-				t.Fatal(err)
-			}
+			p := walkPreset(t, reg, name, &skipped)
+			cfg, family, file, dir, withData := p.cfg, p.family, p.file, p.dir, p.withData
+			format := sampleFormats[name]
 			out := filepath.Join(dir, "run")
 			if _, err := run(t, reg, withData("train", "--config", file, "--steps", "2", "--batch-size", "4", "--samples", "4", "--out", out, "--quiet")...); err != nil {
 				t.Fatalf("train: %v", err)
@@ -294,6 +249,107 @@ func TestEveryZooPresetTrainsSamplesAndEvaluatesFromTheCommandLine(t *testing.T)
 	}
 	if len(skipped) > 0 {
 		t.Logf("skipped %d of %d presets:\n  %s", len(skipped), len(zoo.ListConfigs("")), strings.Join(skipped, "\n  "))
+	}
+}
+
+// walkedPreset is a zoo preset made ready for a short run: shrunk by tiny,
+// saved as dir/name.yaml (file), with the --data-dir its data set needs.
+type walkedPreset struct {
+	cfg      config.ModelConfiguration
+	family   string
+	file     string
+	dir      string
+	withData func(args ...string) []string
+}
+
+// walkPreset prepares preset name for a short run, or skips the test
+// (noting why in skipped) when the preset is slow, its family is not
+// registered or its data set is not here.
+func walkPreset(t *testing.T, reg *factory.Registry, name string, skipped *[]string) walkedPreset {
+	t.Helper()
+	skip := func(format string, args ...any) {
+		t.Helper()
+		why := fmt.Sprintf(format, args...)
+		*skipped = append(*skipped, name+": "+why)
+		t.Skip(why)
+	}
+	if why, ok := slowPresets[name]; ok && os.Getenv("ARTIFEX_ZOO_SLOW") == "" {
+		skip("slow (%s); ARTIFEX_ZOO_SLOW=1 walks it", why)
+	}
+	if _, ok := sampleFormats[name]; !ok {
+		t.Fatalf("%s is not in sampleFormats: add what its samples are, here and in README's zoo table", name)
+	}
+	cfg, err := zoo.GetConfig(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	family := factory.DetectModelType(cfg.ModelClass)
+	if _, ok := reg.Builder(family); !ok {
+		skip("the %s family is not registered in this build", family)
+	}
+	s, err := train.SettingsFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dataDir string
+	if dirOf, ok := walkDataDirs[s.Dataset]; ok {
+		dataDir = dirOf(t)
+	} else if _, err := data.Load(s.Dataset, "train", data.LoadOptions{}); err != nil {
+		if errors.Is(err, data.ErrNotFound) {
+			skip("data set %s is not here: %v", s.Dataset, firstLine(err))
+		}
+		t.Fatalf("data set %s: %v", s.Dataset, err)
+	}
+	withData := func(args ...string) []string {
+		if dataDir == "" {
+			return args
+		}
+		return append(args, "--data-dir", dataDir)
+	}
+	if shrink, ok := tiny[name]; ok {
+		shrink(&cfg)
+	} else {
+		t.Logf("%s has no tiny variant in this test: it runs at full size (add one to the tiny map to keep the test fast)", name)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, name+".yaml")
+	if err := cfg.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	return walkedPreset{cfg: cfg, family: family, file: file, dir: dir, withData: withData}
+}
+
+// TestEveryZooPresetTrainsTheSameWithoutTheArena trains every preset that
+// the walk above trains for four steps twice: with the trainer's
+// tensor.Arena poisoning every buffer it recycles (ARTIFEX_ARENA=poison),
+// and without an arena (off). The checkpoints must hold the same values
+// bit for bit: a buffer recycled while something still used it would show
+// up as a NaN or a different value.
+func TestEveryZooPresetTrainsTheSameWithoutTheArena(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains every zoo model for four steps twice")
+	}
+	reg := factory.DefaultRegistry()
+	t.Setenv("ARTIFEX_ZOO_PATH", "")
+	var skipped []string
+	for _, name := range zoo.ListConfigs("") {
+		t.Run(name, func(t *testing.T) {
+			p := walkPreset(t, reg, name, &skipped)
+			states := map[string]*checkpoint.Checkpoint{}
+			for _, mode := range []string{"off", "poison"} {
+				t.Setenv("ARTIFEX_ARENA", mode)
+				out := filepath.Join(p.dir, mode)
+				if _, err := run(t, reg, p.withData("train", "--config", p.file, "--steps", "4", "--batch-size", "4", "--samples", "0", "--out", out, "--quiet")...); err != nil {
+					t.Fatalf("train with ARTIFEX_ARENA=%s: %v", mode, err)
+				}
+				c, err := checkpoint.Read(filepath.Join(out, train.CheckpointFile))
+				if err != nil {
+					t.Fatal(err)
+				}
+				states[mode] = c
+			}
+			traintest.SameState(t, states["off"].Model, states["poison"].Model)
+		})
 	}
 }
 

@@ -1,0 +1,316 @@
+package tensor
+
+import (
+	"math"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/artifex-go/artifex/internal/goroutine"
+)
+
+// Arena recycles the float32 buffers of the tensors a training step makes,
+// so that the next step reuses them instead of asking the collector for
+// fresh, zeroed memory. Without it a step's hundreds of megabytes of
+// temporaries become garbage at once: the collector runs every step or
+// two, the runtime returns the freed pages to the kernel, and the next
+// step faults them back in and zeroes them (a quarter to a third of a
+// training step on the bench workloads).
+//
+// Ownership is the point. Inside Step every tensor of at least
+// minArenaFloats elements is made from the arena. When the step ends, a
+// buffer goes back to the arena unless it can still be reached from the
+// values passed to Step as keep (the model, its optimizers, its averages:
+// whatever lives from one step to the next), by a walk over their fields
+// like the one nn.Parameters does; a buffer that can be reached is given
+// up to the collector and never recycled. A tensor made inside Step and
+// held anywhere else (a local variable of the caller, a package variable,
+// a closure) must not be used after Step returns: its values may already
+// belong to the next step. Copy what must outlive the step (Clone outside
+// Step, or Item/Data copied into a fresh slice inside it).
+//
+// During Backward the gradients of intermediate results are recycled as
+// soon as the op that receives them has used them, unless the op passed
+// them on unchanged, so a backward pass reuses its own memory as PyTorch's
+// caching allocator does.
+//
+// One arena serves one training loop; Step calls do not nest (an inner
+// Step just runs its function) and, while one runs, tensors made on any
+// goroutine come from it, so nothing else in the process may make tensors
+// that outlive it.
+type Arena struct {
+	mu    sync.Mutex
+	free  map[int][]spare           // recycled buffers by length
+	owned map[*float32]*arenaBuffer // buffers handed out in this step
+	steps int
+	busy  atomic.Bool // a Step is running
+	// backwardDepth counts the backward passes running in the step, so
+	// that the buffers they make are marked as theirs.
+	backwardDepth int
+	// Poison fills recycled buffers with NaN, so that a tensor used after
+	// its step shows up as NaN instead of as plausible old values. Tests
+	// set it.
+	Poison bool
+	// Counts of the last step, for tests and the bench harness.
+	Taken, Reused, Released int
+}
+
+// arenaBuffer is one buffer handed out in the current step.
+type arenaBuffer struct {
+	data []float32
+	// pinned: the buffer may be held by more than one gradient (an op
+	// passed it on unchanged), so Backward must not recycle it early.
+	pinned bool
+	// backward: made during a backward pass, so only the pass holds it
+	// (forward tensors may be held by the caller and wait for the walk).
+	backward bool
+}
+
+// spare is a recycled buffer and the step that last used it.
+type spare struct {
+	data []float32
+	step int
+}
+
+// minArenaFloats is the smallest buffer the arena recycles (16 KiB):
+// smaller ones cost the collector little, and most of them are shapes,
+// scalars and per-row statistics.
+const minArenaFloats = 4096
+
+// arenas lists the goroutines inside Step and their arenas: a tensor made
+// by one of them comes from its arena, a tensor made by any other
+// goroutine (a kernel's worker, a second trainer in the same process) from
+// the collector as usual. The list is replaced, never changed in place, so
+// that reading it needs no lock.
+var (
+	arenas   atomic.Pointer[[]arenaUser]
+	arenasMu sync.Mutex
+)
+
+type arenaUser struct {
+	id    uintptr
+	arena *Arena
+}
+
+// current returns the arena of the calling goroutine, or nil.
+func current() *Arena {
+	list := arenas.Load()
+	if list == nil {
+		return nil
+	}
+	id := goroutine.ID()
+	for _, u := range *list {
+		if u.id == id {
+			return u.arena
+		}
+	}
+	return nil
+}
+
+// setCurrent makes a the arena of goroutine id, or removes id when a is nil.
+func setCurrent(id uintptr, a *Arena) {
+	arenasMu.Lock()
+	defer arenasMu.Unlock()
+	var next []arenaUser
+	if list := arenas.Load(); list != nil {
+		for _, u := range *list {
+			if u.id != id {
+				next = append(next, u)
+			}
+		}
+	}
+	if a != nil {
+		next = append(next, arenaUser{id, a})
+	}
+	if len(next) == 0 {
+		arenas.Store(nil)
+	} else {
+		arenas.Store(&next)
+	}
+}
+
+// NewArena returns an empty arena. The environment variable ARTIFEX_ARENA
+// changes it for a whole run: "off" returns nil (steps allocate as if
+// there were no arena), "poison" sets Poison.
+func NewArena() *Arena {
+	switch os.Getenv("ARTIFEX_ARENA") {
+	case "off":
+		return nil
+	case "poison":
+		return &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true}
+	}
+	return &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}}
+}
+
+// Step runs f with the tensors the calling goroutine makes taken from the
+// arena, then recycles every buffer f made that cannot be reached from
+// keep. A nil arena just runs f, and so does a Step inside a Step or one
+// whose arena another goroutine is using.
+func (a *Arena) Step(f func(), keep ...any) {
+	if a == nil || current() != nil || !a.busy.CompareAndSwap(false, true) {
+		f()
+		return
+	}
+	id := goroutine.ID()
+	a.mu.Lock()
+	a.Taken, a.Reused, a.Released = 0, 0, 0
+	a.mu.Unlock()
+	setCurrent(id, a)
+	defer func() {
+		setCurrent(id, nil)
+		a.recycle(keep)
+		a.busy.Store(false)
+	}()
+	f()
+}
+
+// take returns a buffer of n zeros, from the arena when one is active.
+func take(n int) []float32 {
+	if n < minArenaFloats {
+		return make([]float32, n)
+	}
+	if a := current(); a != nil {
+		return a.take(n, true)
+	}
+	return make([]float32, n)
+}
+
+// takeUninit is take for ops that write every element: a recycled buffer
+// keeps its old values.
+func takeUninit(n int) []float32 {
+	if n < minArenaFloats {
+		return make([]float32, n)
+	}
+	if a := current(); a != nil {
+		return a.take(n, false)
+	}
+	return make([]float32, n)
+}
+
+func (a *Arena) take(n int, zero bool) []float32 {
+	a.mu.Lock()
+	var buf []float32
+	if list := a.free[n]; len(list) > 0 {
+		buf = list[len(list)-1].data
+		a.free[n] = list[:len(list)-1]
+		a.Reused++
+	}
+	a.Taken++
+	back := a.backwardDepth > 0
+	a.mu.Unlock()
+	if buf == nil {
+		buf = make([]float32, n)
+	} else if zero {
+		clear(buf)
+	}
+	a.mu.Lock()
+	a.owned[&buf[0]] = &arenaBuffer{data: buf, backward: back}
+	a.mu.Unlock()
+	return buf
+}
+
+// pinned marks the buffer of t, if the arena handed it out, as one that
+// Backward must not recycle early.
+func (a *Arena) pin(t *Tensor) {
+	if len(t.data) == 0 {
+		return
+	}
+	a.mu.Lock()
+	if b := a.owned[&t.data[0]]; b != nil {
+		b.pinned = true
+	}
+	a.mu.Unlock()
+}
+
+// release recycles t's buffer at once when the running backward pass made
+// it, t is its only tensor and it was not passed on.
+func (a *Arena) release(t *Tensor) {
+	if len(t.data) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := &t.data[0]
+	b := a.owned[p]
+	if b == nil || b.pinned || !b.backward || len(b.data) != len(t.data) {
+		return
+	}
+	delete(a.owned, p)
+	a.putLocked(b.data)
+	a.Released++
+}
+
+func (a *Arena) putLocked(buf []float32) {
+	if a.Poison {
+		nan := math.Float32frombits(0x7fc00000) // a quiet NaN
+		for i := range buf {
+			buf[i] = nan
+		}
+	}
+	a.free[len(buf)] = append(a.free[len(buf)], spare{data: buf, step: a.steps})
+}
+
+// recycle ends a step: the buffers reachable from keep are given up to the
+// collector, the others return to the free lists, and free buffers no step
+// has used for two steps are dropped.
+func (a *Arena) recycle(keep []any) {
+	kept := reachableSpans(keep)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.steps++
+	bufs := make([]*arenaBuffer, 0, len(a.owned))
+	for _, b := range a.owned {
+		bufs = append(bufs, b)
+	}
+	clear(a.owned)
+	start := func(b *arenaBuffer) uintptr { return uintptr(unsafe.Pointer(&b.data[0])) }
+	slices.SortFunc(bufs, func(x, y *arenaBuffer) int {
+		return compareUintptr(start(x), start(y))
+	})
+	held := make([]bool, len(bufs))
+	for _, s := range kept {
+		// The last buffer that starts at or before s.from holds it if it
+		// reaches that far.
+		i, _ := slices.BinarySearchFunc(bufs, s.from, func(b *arenaBuffer, p uintptr) int {
+			return compareUintptr(start(b), p+1)
+		})
+		if i > 0 {
+			b := bufs[i-1]
+			if s.from < start(b)+uintptr(len(b.data))*4 {
+				held[i-1] = true
+			}
+		}
+	}
+	for i, b := range bufs {
+		if !held[i] {
+			a.putLocked(b.data)
+		}
+	}
+	for n, list := range a.free {
+		list = slices.DeleteFunc(list, func(s spare) bool { return s.step < a.steps-1 })
+		if len(list) == 0 {
+			delete(a.free, n)
+		} else {
+			a.free[n] = list
+		}
+	}
+}
+
+func compareUintptr(x, y uintptr) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// enterBackward counts a backward pass of the step in (+1) or out (-1).
+func (a *Arena) enterBackward(d int) {
+	a.mu.Lock()
+	a.backwardDepth += d
+	a.mu.Unlock()
+}

@@ -1,0 +1,147 @@
+package tensor
+
+import (
+	"math"
+	"sync"
+	"testing"
+)
+
+// arenaNet is a small model whose backward pass shares gradients in every
+// way the arena must notice: Add gives its gradient to both inputs
+// unchanged, Reshape passes a view of it on, Concat's gradients are views
+// into one buffer, and one activation feeds two ops.
+type arenaNet struct {
+	W1, W2 *Tensor
+	extra  map[string][]*Tensor // state kept in a map of slices
+	any    any                  // and behind an interface
+}
+
+func newArenaNet() *arenaNet {
+	s := NewRngs(7).Stream("w")
+	return &arenaNet{
+		W1:    s.Normal(96, 96).SetRequiresGrad(true),
+		W2:    s.Normal(192, 64).SetRequiresGrad(true),
+		extra: map[string][]*Tensor{},
+	}
+}
+
+func (n *arenaNet) loss(x *Tensor) *Tensor {
+	h := Tanh(MatMul(x, n.W1))       // [128, 96]
+	r := Reshape(Add(h, h), 128, 96) // one gradient to both inputs, then a view
+	c := Concat(1, r, Sigmoid(h))    // [128, 192], gradients as views
+	out := MatMul(c, n.W2)
+	return Mean(Mul(out, out))
+}
+
+// step is one training step: gradients, then a plain SGD update that
+// replaces nothing, and a running statistic that is a new tensor each
+// step, kept only through the map and the interface.
+func (n *arenaNet) step(x *Tensor) float32 {
+	n.W1.ZeroGrad()
+	n.W2.ZeroGrad()
+	l := n.loss(x)
+	l.Backward()
+	NoGrad(func() {
+		for _, w := range []*Tensor{n.W1, n.W2} {
+			wd, gd := w.Data(), w.Grad().Data()
+			for i := range wd {
+				wd[i] -= 0.01 * gd[i]
+			}
+		}
+		stat := Scale(n.W2, 0.5) // 12,288 values: from the arena
+		n.extra["stat"] = []*Tensor{stat}
+		n.any = Scale(n.W1, 2)
+	})
+	return l.Item()
+}
+
+func TestArenaStepsTrainExactlyAsWithoutAndReuseBuffers(t *testing.T) {
+	x := NewRngs(3).Stream("x").Normal(128, 96)
+	plain, pooled := newArenaNet(), newArenaNet()
+	a := &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true}
+	for step := range 4 {
+		want := plain.step(x)
+		var got float32
+		a.Step(func() { got = pooled.step(x) }, pooled)
+		if got != want || math.IsNaN(float64(got)) {
+			t.Fatalf("step %d: loss %v with the arena, %v without: a recycled buffer was still in use", step, got, want)
+		}
+		for i, w := range []*Tensor{plain.W1, plain.W2} {
+			if !sameValues(w, []*Tensor{pooled.W1, pooled.W2}[i]) {
+				t.Fatalf("step %d: weight %d differs with the arena", step, i)
+			}
+		}
+		// The kept state still holds its values after the step.
+		if !sameValues(pooled.extra["stat"][0], Scale(pooled.W2, 0.5)) || !sameValues(pooled.any.(*Tensor), Scale(pooled.W1, 2)) {
+			t.Fatalf("step %d: state reachable from keep was recycled", step)
+		}
+		if step > 0 && a.Reused == 0 {
+			t.Errorf("step %d: no buffer of the earlier step was reused (%d taken)", step, a.Taken)
+		}
+		if a.Released == 0 {
+			t.Errorf("step %d: the backward pass recycled no gradient early", step)
+		}
+	}
+}
+
+func TestArenaPoisonsWhatAStepLeftBehind(t *testing.T) {
+	a := &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true}
+	var leaked *Tensor
+	a.Step(func() { leaked = Ones(64, 64) })
+	if v := leaked.Data()[0]; !math.IsNaN(float64(v)) {
+		t.Fatalf("a tensor made in the step and not kept reads %v after it; Poison should have made it NaN", v)
+	}
+	var fresh *Tensor
+	a.Step(func() { fresh = Zeros(64, 64) }, &fresh)
+	if fresh.Data()[0] != 0 || a.Reused != 1 {
+		t.Fatalf("Zeros from a recycled buffer: first value %v, %d reused; want 0 and 1", fresh.Data()[0], a.Reused)
+	}
+}
+
+func TestArenaServesOnlyTheGoroutineInsideStep(t *testing.T) {
+	a := NewArena()
+	if a == nil {
+		t.Skip("ARTIFEX_ARENA=off")
+	}
+	var other *Tensor
+	a.Step(func() {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); other = Ones(64, 64) }()
+		wg.Wait()
+		// A Step inside a Step runs its function in the outer arena.
+		a.Step(func() { Ones(64, 64) })
+	})
+	if a.Taken != 1 {
+		t.Errorf("%d buffers taken; want 1 (the nested Step's, not the other goroutine's)", a.Taken)
+	}
+	if other.Data()[0] != 1 {
+		t.Errorf("a tensor another goroutine made during the step was recycled")
+	}
+}
+
+func TestArenaOffInTheEnvironmentGivesNoArena(t *testing.T) {
+	t.Setenv("ARTIFEX_ARENA", "off")
+	a := NewArena()
+	if a != nil {
+		t.Fatal("ARTIFEX_ARENA=off still gave an arena")
+	}
+	ran := false
+	a.Step(func() { ran = true })
+	if !ran {
+		t.Fatal("a nil arena's Step did not run its function")
+	}
+}
+
+// sameValues reports whether x and y hold the same values bit for bit.
+func sameValues(x, y *Tensor) bool {
+	if !SameShape(x.shape, y.shape) {
+		return false
+	}
+	for i, v := range x.data {
+		if math.Float32bits(v) != math.Float32bits(y.data[i]) {
+			return false
+		}
+	}
+	return true
+}
