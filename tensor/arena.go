@@ -31,15 +31,16 @@ import (
 // belong to the next step. Copy what must outlive the step (Clone outside
 // Step, or Item/Data copied into a fresh slice inside it).
 //
-// During Backward the gradients of intermediate results are recycled as
-// soon as the op that receives them has used them, unless the op passed
-// them on unchanged, so a backward pass reuses its own memory as PyTorch's
-// caching allocator does.
+// During Backward the buffers the pass makes (gradients and the
+// temporaries of backward rules) are recycled as soon as nothing in the
+// pass can read them again (arena_backward.go), so a backward pass reuses
+// its own memory as PyTorch's caching allocator does. Forward tensors
+// wait for the step's end: the caller may still read them after Backward.
 //
-// One arena serves one training loop; Step calls do not nest (an inner
-// Step just runs its function) and, while one runs, tensors made on any
-// goroutine come from it, so nothing else in the process may make tensors
-// that outlive it.
+// Only the goroutine that called Step takes from the arena; tensors made
+// by other goroutines (a kernel's workers, a second trainer in the same
+// process) come from the collector as usual. Step calls do not nest: an
+// inner Step just runs its function in the outer one's arena.
 type Arena struct {
 	mu    sync.Mutex
 	free  map[int][]spare           // recycled buffers by length
@@ -49,23 +50,31 @@ type Arena struct {
 	// backwardDepth counts the backward passes running in the step, so
 	// that the buffers they make are marked as theirs.
 	backwardDepth int
+	// made lists the buffers taken during backward passes, in order, that
+	// have not been released (see Arena.sweep).
+	made []*arenaBuffer
 	// Poison fills recycled buffers with NaN, so that a tensor used after
 	// its step shows up as NaN instead of as plausible old values. Tests
 	// set it.
 	Poison bool
-	// Counts of the last step, for tests and the bench harness.
+	// Counts of the last step: buffers taken, of those the recycled
+	// ones, and buffers a backward pass recycled early.
 	Taken, Reused, Released int
 }
 
 // arenaBuffer is one buffer handed out in the current step.
 type arenaBuffer struct {
 	data []float32
-	// pinned: the buffer may be held by more than one gradient (an op
-	// passed it on unchanged), so Backward must not recycle it early.
-	pinned bool
 	// backward: made during a backward pass, so only the pass holds it
 	// (forward tensors may be held by the caller and wait for the walk).
 	backward bool
+	// refs counts the gradients in the backward walk that start at this
+	// buffer's first element (a gradient and its same-sized views).
+	refs int
+	// pinned: a gradient views the buffer from inside, where refs cannot
+	// count it, so it waits for the step's end.
+	pinned   bool
+	released bool
 }
 
 // spare is a recycled buffer and the step that last used it.
@@ -205,41 +214,14 @@ func (a *Arena) take(n int, zero bool) []float32 {
 	} else if zero {
 		clear(buf)
 	}
+	b := &arenaBuffer{data: buf, backward: back}
 	a.mu.Lock()
-	a.owned[&buf[0]] = &arenaBuffer{data: buf, backward: back}
+	a.owned[&buf[0]] = b
+	if back {
+		a.made = append(a.made, b)
+	}
 	a.mu.Unlock()
 	return buf
-}
-
-// pinned marks the buffer of t, if the arena handed it out, as one that
-// Backward must not recycle early.
-func (a *Arena) pin(t *Tensor) {
-	if len(t.data) == 0 {
-		return
-	}
-	a.mu.Lock()
-	if b := a.owned[&t.data[0]]; b != nil {
-		b.pinned = true
-	}
-	a.mu.Unlock()
-}
-
-// release recycles t's buffer at once when the running backward pass made
-// it, t is its only tensor and it was not passed on.
-func (a *Arena) release(t *Tensor) {
-	if len(t.data) == 0 {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	p := &t.data[0]
-	b := a.owned[p]
-	if b == nil || b.pinned || !b.backward || len(b.data) != len(t.data) {
-		return
-	}
-	delete(a.owned, p)
-	a.putLocked(b.data)
-	a.Released++
 }
 
 func (a *Arena) putLocked(buf []float32) {
@@ -265,6 +247,7 @@ func (a *Arena) recycle(keep []any) {
 		bufs = append(bufs, b)
 	}
 	clear(a.owned)
+	a.made = a.made[:0]
 	start := func(b *arenaBuffer) uintptr { return uintptr(unsafe.Pointer(&b.data[0])) }
 	slices.SortFunc(bufs, func(x, y *arenaBuffer) int {
 		return compareUintptr(start(x), start(y))
@@ -306,11 +289,4 @@ func compareUintptr(x, y uintptr) int {
 		return 1
 	}
 	return 0
-}
-
-// enterBackward counts a backward pass of the step in (+1) or out (-1).
-func (a *Arena) enterBackward(d int) {
-	a.mu.Lock()
-	a.backwardDepth += d
-	a.mu.Unlock()
 }

@@ -145,3 +145,44 @@ func sameValues(x, y *Tensor) bool {
 	}
 	return true
 }
+
+// tailView is an op whose backward rule returns a view into the middle of
+// its gradient, as a rule written outside this file could: y = [x, x],
+// and x's "gradient" is the second half of y's, in place. tempView's rule
+// returns a view into the middle of a temporary of its own.
+func tailView(x *Tensor) *Tensor {
+	n := len(x.data)
+	out := empty([]int{2 * n})
+	copy(out.data, x.data)
+	copy(out.data[n:], x.data)
+	return record(out, "tailView", func(g *Tensor) []*Tensor {
+		return []*Tensor{wrap(g.data[n:], x.shape)}
+	}, x)
+}
+
+func tempView(x *Tensor) *Tensor {
+	n := len(x.data)
+	return record(Scale(x, 2), "tempView", func(g *Tensor) []*Tensor {
+		tmp := empty([]int{2 * n})
+		copy(tmp.data[n:], g.data)
+		return []*Tensor{wrap(tmp.data[n:], x.shape)}
+	}, x)
+}
+
+func TestArenaKeepsAGradientThatAnotherViewsFromInside(t *testing.T) {
+	run := func(a *Arena) []float32 {
+		w := Full(0.5, 8192).SetRequiresGrad(true)
+		a.Step(func() {
+			y := tailView(tempView(Tanh(w)))
+			Sum(Mul(y, Scale(y, 3))).Backward()
+		}, w)
+		return w.Grad().Data()
+	}
+	want := run(nil)
+	got := run(&Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true})
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("gradient %d is %v with the arena, %v without: the viewed buffer was recycled under the view", i, got[i], want[i])
+		}
+	}
+}

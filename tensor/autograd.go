@@ -3,7 +3,6 @@ package tensor
 import (
 	"fmt"
 	"sync/atomic"
-	"unsafe"
 )
 
 // node records how a tensor was computed: its inputs and the rule that maps
@@ -180,7 +179,10 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 				if seeds != nil {
 					seed = seeds[i]
 				}
-				accumulate(grads, owned, out, seed)
+				stored, _, _ := accumulate(grads, owned, out, seed)
+				if recycling {
+					arena.hold(stored)
+				}
 			}
 		}
 		for i := len(order) - 1; i >= 0; i-- {
@@ -202,9 +204,13 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 				continue
 			}
 			n := t.node
+			var mark int
+			if recycling {
+				mark = arena.mark()
+			}
 			inGrads := n.backward(g)
 			if recycling {
-				pinShared(arena, g, inGrads)
+				arena.pinShared(g, inGrads)
 			}
 			for j, in := range n.inputs {
 				if in == nil || !in.requiresGrad || inGrads[j] == nil {
@@ -214,14 +220,16 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 				if !SameShape(gi.shape, in.shape) {
 					panic(fmt.Sprintf("tensor: backward of %s produced gradient %v for input %d of shape %v", n.op, gi.shape, j, in.shape))
 				}
-				for _, done := range accumulate(grads, owned, in, gi) {
-					if recycling {
-						arena.release(done)
-					}
+				stored, replaced, unused := accumulate(grads, owned, in, gi)
+				if recycling {
+					arena.hold(stored)
+					arena.drop(replaced)
+					arena.consumed(unused)
 				}
 			}
 			if recycling {
-				arena.release(g)
+				arena.sweep(mark, inGrads)
+				arena.drop(g)
 			}
 			if release {
 				n.inputs = nil
@@ -247,56 +255,26 @@ func freedBackward(op string) func(*Tensor) []*Tensor {
 }
 
 // accumulate adds g to the gradient of t; owned (nil when the pass is
-// recorded) holds the sums that may be added into in place. It returns
-// the gradients that the sum replaced, which the walk no longer holds.
-func accumulate(grads map[*Tensor]*Tensor, owned map[*Tensor]bool, t, g *Tensor) (done []*Tensor) {
+// recorded) holds the sums that may be added into in place. It says what
+// changed in grads, for the arena: the tensor it stored (g or a new sum),
+// the one that sum replaced, and g when it was added into another.
+func accumulate(grads map[*Tensor]*Tensor, owned map[*Tensor]bool, t, g *Tensor) (stored, replaced, unused *Tensor) {
 	prev, ok := grads[t]
 	switch {
 	case !ok:
 		grads[t] = g
+		return g, nil, nil
 	case owned[prev]:
 		addInto(prev.data, g.data)
-		return []*Tensor{g}
+		return nil, nil, g
 	default:
 		sum := Add(prev, g)
 		grads[t] = sum
 		if owned != nil {
 			owned[sum] = true
 		}
-		return []*Tensor{prev, g}
+		return sum, prev, g
 	}
-	return nil
-}
-
-// pinShared tells the arena which gradients an op's backward rule shared:
-// an input's gradient in the memory of the op's own gradient g (a rule
-// that passes g on, or a view of it), or one tensor given to two inputs.
-// Those may be held twice in the walk, so they wait for the step's end.
-func pinShared(a *Arena, g *Tensor, inGrads []*Tensor) {
-	for j, gi := range inGrads {
-		if gi == nil {
-			continue
-		}
-		if overlaps(gi, g) {
-			a.pin(g)
-			a.pin(gi)
-		}
-		for _, other := range inGrads[:j] {
-			if other != nil && overlaps(gi, other) {
-				a.pin(gi)
-				a.pin(other)
-			}
-		}
-	}
-}
-
-// overlaps reports whether x and y share memory.
-func overlaps(x, y *Tensor) bool {
-	if len(x.data) == 0 || len(y.data) == 0 {
-		return false
-	}
-	x0, y0 := uintptr(unsafe.Pointer(&x.data[0])), uintptr(unsafe.Pointer(&y.data[0]))
-	return x0 < y0+uintptr(len(y.data))*4 && y0 < x0+uintptr(len(x.data))*4
 }
 
 // addInto adds src to dst elementwise.

@@ -1,0 +1,136 @@
+package tensor
+
+import "unsafe"
+
+// The backward half of the Arena: how a backward pass hands back the
+// buffers it made as soon as nothing can read them again.
+//
+// Every buffer taken during a backward pass is either a gradient that
+// the walk (propagate) holds in its table until the op that receives it
+// has run, or a temporary of one op's backward rule. A gradient's buffer
+// counts the table entries that start at it (refs); when the last entry
+// is gone and the buffer was not pinned it is recycled. A temporary is
+// recycled when its rule returns (sweep), unless a gradient the rule
+// returned lies in it. A gradient that views a buffer from inside (a
+// slice of a concatenation's gradient) cannot be counted, so it pins the
+// buffer until the step ends. Forward tensors are never recycled early:
+// the caller may still hold them.
+
+// bufferOf returns the arena's record of the buffer that t starts at, or
+// nil. a.mu must be held.
+func (a *Arena) bufferOf(t *Tensor) *arenaBuffer {
+	if t == nil || len(t.data) == 0 {
+		return nil
+	}
+	return a.owned[&t.data[0]]
+}
+
+// hold notes that the walk's table now holds t.
+func (a *Arena) hold(t *Tensor) {
+	a.mu.Lock()
+	if b := a.bufferOf(t); b != nil {
+		b.refs++
+	}
+	a.mu.Unlock()
+}
+
+// drop notes that the walk's table no longer holds t, which it held.
+func (a *Arena) drop(t *Tensor) {
+	a.mu.Lock()
+	if b := a.bufferOf(t); b != nil {
+		b.refs--
+		a.maybeRecycleLocked(b)
+	}
+	a.mu.Unlock()
+}
+
+// consumed notes that t was added into another gradient and not kept.
+func (a *Arena) consumed(t *Tensor) {
+	a.mu.Lock()
+	if b := a.bufferOf(t); b != nil {
+		a.maybeRecycleLocked(b)
+	}
+	a.mu.Unlock()
+}
+
+func (a *Arena) maybeRecycleLocked(b *arenaBuffer) {
+	if !b.backward || b.pinned || b.refs > 0 || b.released {
+		return
+	}
+	b.released = true
+	delete(a.owned, &b.data[0])
+	a.putLocked(b.data)
+	a.Released++
+}
+
+// mark returns the position of the next buffer a backward pass takes.
+func (a *Arena) mark() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.made)
+}
+
+// sweep ends one backward rule, which returned out: the buffers taken
+// since mark that no gradient holds are its temporaries and are recycled;
+// one that a returned gradient views from inside is pinned.
+func (a *Arena) sweep(mark int, out []*Tensor) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	kept := a.made[:mark]
+	for _, b := range a.made[mark:] {
+		if b.released {
+			continue
+		}
+		for _, g := range out {
+			if g != nil && len(g.data) > 0 && &g.data[0] != &b.data[0] && within(g.data, b.data) {
+				b.pinned = true
+			}
+		}
+		a.maybeRecycleLocked(b)
+		if !b.released {
+			kept = append(kept, b)
+		}
+	}
+	clear(a.made[len(kept):])
+	a.made = kept
+}
+
+// pinShared pins, among an op's gradient g and the gradients its rule
+// returned, every buffer that one of them views from inside another (a
+// slice of g, say); views that start where a buffer starts are counted by
+// refs instead.
+func (a *Arena) pinShared(g *Tensor, out []*Tensor) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	pin := func(x, y *Tensor) {
+		if x == nil || y == nil || len(x.data) == 0 || len(y.data) == 0 || &x.data[0] == &y.data[0] {
+			return
+		}
+		if within(x.data, y.data) || within(y.data, x.data) {
+			for _, t := range []*Tensor{x, y} {
+				if b := a.bufferOf(t); b != nil {
+					b.pinned = true
+				}
+			}
+		}
+	}
+	for j, gi := range out {
+		pin(gi, g)
+		for _, other := range out[:j] {
+			pin(gi, other)
+		}
+	}
+}
+
+// within reports whether x and y share memory.
+func within(x, y []float32) bool {
+	x0, y0 := uintptr(unsafe.Pointer(&x[0])), uintptr(unsafe.Pointer(&y[0]))
+	return x0 < y0+uintptr(len(y))*4 && y0 < x0+uintptr(len(x))*4
+}
+
+// enterBackward counts a backward pass of the step in (+1) or out (-1).
+func (a *Arena) enterBackward(d int) {
+	a.mu.Lock()
+	a.backwardDepth += d
+	a.mu.Unlock()
+}
