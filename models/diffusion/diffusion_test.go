@@ -180,6 +180,40 @@ func TestDDIMWithEtaZeroIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestSamplersDrawTheSameWithoutTheArena: each denoising step runs in a
+// tensor.Arena; with the arena poisoning what it recycles, every sampler
+// and the inversion must give what they give without one, bit for bit.
+func TestSamplersDrawTheSameWithoutTheArena(t *testing.T) {
+	d := newMLPModel(t, 3, Config{Timesteps: 50})
+	const n = 2048 // 4096 values per sample batch: from the arena, as the activations
+	noise := tensor.NewRngs(9).Sample().Normal(n, 2)
+	draw := func() []*tensor.Tensor {
+		var out []*tensor.Tensor
+		for _, o := range []SampleOptions{{Sampler: SamplerDDPM, Steps: 10}, {Sampler: SamplerDDIM, Steps: 10, Eta: 0.5}} {
+			o.Noise = noise
+			x, err := d.Sample(n, o, tensor.NewRngs(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, x)
+		}
+		x, err := d.Invert(out[1], 10, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(out, x)
+	}
+	t.Setenv("ARTIFEX_ARENA", "off")
+	want := draw()
+	t.Setenv("ARTIFEX_ARENA", "poison")
+	got := draw()
+	for i := range want {
+		if !same(got[i], want[i]) {
+			t.Errorf("draw %d (ddpm, ddim, inversion) differs with the arena", i)
+		}
+	}
+}
+
 func same(a, b *tensor.Tensor) bool {
 	for i, v := range a.Data() {
 		if b.Data()[i] != v {

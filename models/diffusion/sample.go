@@ -148,11 +148,12 @@ func (d *DDPM) Sample(n int, o SampleOptions, rngs *tensor.Rngs) (*tensor.Tensor
 				return
 			}
 		}
+		a := tensor.NewArena()
 		for i := len(ts) - 1; i >= 0; i-- {
 			if err = check(); err != nil {
 				return
 			}
-			x = d.pSample(s, i, ts[i], x, g, rng)
+			a.Step(func() { x = d.pSample(s, i, ts[i], x, g, rng) }, d, &x)
 		}
 	})
 	if err := errors.Join(werr, err); err != nil {
@@ -165,6 +166,8 @@ func (d *DDPM) Sample(n int, o SampleOptions, rngs *tensor.Rngs) (*tensor.Tensor
 // DDIM steps of parameter η, calling check before each.
 func (d *DDPM) ddim(x *tensor.Tensor, ts []int, eta float64, g guide, rng *tensor.Stream, check func() error) (*tensor.Tensor, error) {
 	ab := d.sched.AlphasCumprod
+	// Each step's activations are the next step's buffers.
+	a := tensor.NewArena()
 	for i := len(ts) - 1; i >= 0; i-- {
 		if err := check(); err != nil {
 			return nil, err
@@ -173,7 +176,7 @@ func (d *DDPM) ddim(x *tensor.Tensor, ts []int, eta float64, g guide, rng *tenso
 		if i > 0 {
 			abNext = ab[ts[i-1]]
 		}
-		x = d.ddimStep(x, ts[i], ab[ts[i]], abNext, eta, g, rng)
+		a.Step(func() { x = d.ddimStep(x, ts[i], ab[ts[i]], abNext, eta, g, rng) }, d, &x)
 	}
 	return x, nil
 }
@@ -216,12 +219,13 @@ func (d *DDPM) Invert(x0 *tensor.Tensor, steps int, labels []int, rawWeights boo
 	g := guide{labels: o.Labels, scale: o.GuidanceScale}
 	x := x0
 	err = withSamplingWeights(d, d.Backbone, d.ema, d.training, o.RawWeights, func() {
+		a := tensor.NewArena()
 		for i, t := range ts {
 			abFrom, tModel := 1.0, t
 			if i > 0 {
 				abFrom, tModel = ab[ts[i-1]], ts[i-1]
 			}
-			x = d.ddimStep(x, tModel, abFrom, ab[t], 0, g, nil)
+			a.Step(func() { x = d.ddimStep(x, tModel, abFrom, ab[t], 0, g, nil) }, d, &x)
 		}
 	})
 	return x, err
