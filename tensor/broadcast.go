@@ -146,14 +146,14 @@ type binaryKernel func(dst, a, b []float32, ia, ib int)
 // cores when the output is large.
 func broadcastBinary(op string, a, b *Tensor, k binaryKernel) *Tensor {
 	if SameShape(a.shape, b.shape) {
-		out := empty(a.shape)
+		out := uninit(a.shape)
 		kernels.Parallel(len(out.data), parallelGrain, func(lo, hi int) {
 			k(out.data[lo:hi], a.data[lo:hi], b.data[lo:hi], 1, 1)
 		})
 		return out
 	}
 	shape := mustBroadcast(op, a.shape, b.shape)
-	out := empty(shape)
+	out := uninit(shape)
 	sa, sb := broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)
 	bcastParallel(shape, sa, sb, func(o, oa, ob, n, ia, ib int) {
 		k(out.data[o:o+n], a.data[oa:], b.data[ob:], ia, ib)
@@ -196,7 +196,7 @@ func Expand(t *Tensor, shape []int) *Tensor {
 	if s, err := BroadcastShapes(t.shape, shape); err != nil || !SameShape(s, shape) {
 		panic(fmt.Sprintf("Expand: shape %v does not broadcast to %v", t.shape, shape))
 	}
-	out := empty(shape)
+	out := uninit(shape)
 	st := broadcastStrides(t.shape, shape)
 	bcastParallel(shape, contiguousStrides(shape), st, func(o, _, ob, n, _, ib int) {
 		dst := out.data[o : o+n]

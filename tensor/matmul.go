@@ -41,7 +41,7 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	default:
 		panic(fmt.Sprintf("matmul: batch dimensions of %v and %v differ", a.shape, b.shape))
 	}
-	out := empty(append(append([]int(nil), batch...), m, n))
+	out := uninit(append(append([]int(nil), batch...), m, n)) // GEMM with β = 0 writes all
 	nb := numel(batch)
 	switch {
 	case len(batchB) == 0 && !transA:

@@ -31,7 +31,7 @@ func Permute(x *Tensor, perm ...int) *Tensor {
 		outShape[i] = x.shape[a]
 		inv[a] = i
 	}
-	out := empty(outShape)
+	out := uninit(outShape)
 	permuteData(out.data, x.data, x.shape, p)
 	return record(out, "Permute", func(g *Tensor) []*Tensor {
 		return []*Tensor{Permute(g, inv...)}

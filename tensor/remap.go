@@ -12,16 +12,14 @@ import "fmt"
 // remap returns the tensor whose element [i0, i1, ...] is
 // x[maps[0][i0], maps[1][i1], ...], or fill where any map gives -1.
 func remap(op string, x *Tensor, maps [][]int, fill float32) *Tensor {
-	out := empty(remapShape(x.shape, maps))
+	out := uninit(remapShape(x.shape, maps))
 	remapRuns(x.shape, maps, func(o, i, n int) {
 		dst := out.data[o : o+n]
 		switch {
 		case i >= 0:
 			copy(dst, x.data[i:i+n])
-		case fill != 0:
-			for j := range dst {
-				dst[j] = fill
-			}
+		default:
+			fillWith(dst, fill)
 		}
 	})
 	return record(out, op, func(g *Tensor) []*Tensor {

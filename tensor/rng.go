@@ -214,7 +214,7 @@ func perRow(shape []int, size int) int {
 // draw fills a new tensor of the given shape with value(p) for each
 // element, p being the stream that draws the element's row.
 func (s *Stream) draw(method string, shape []int, value func(p *Stream) float32) *Tensor {
-	t := empty(shape)
+	t := uninit(shape)
 	s.split(method, t.shape, perRow(t.shape, len(t.data)), func(p *Stream, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			t.data[i] = value(p)

@@ -72,7 +72,7 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 		}
 		shape[a] += x.shape[a]
 	}
-	out := empty(shape)
+	out := uninit(shape) // the parts tile it
 	outer, total, inner := aroundAxis(shape, a)
 	sizes, needs := make([]int, len(xs)), make([]bool, len(xs))
 	parts := make([][]float32, len(xs))

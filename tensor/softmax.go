@@ -31,7 +31,7 @@ func softmaxForward(x *Tensor, axis int, log bool) *Tensor {
 	n := x.shape[axis]
 	inner := numel(x.shape[axis+1:])
 	outer := numel(x.shape[:axis])
-	out := empty(x.shape)
+	out := uninit(x.shape)
 	if n == 0 || len(x.data) == 0 {
 		return out
 	}

@@ -15,7 +15,7 @@ const parallelGrain = 1 << 15
 // mapUnary returns k applied to x's storage, split over cores when large.
 // k sees whole chunks, so the per-element loop has no indirect calls.
 func mapUnary(x *Tensor, k func(dst, src []float32)) *Tensor {
-	out := empty(x.shape)
+	out := uninit(x.shape)
 	kernels.Parallel(len(out.data), parallelGrain, func(lo, hi int) {
 		k(out.data[lo:hi], x.data[lo:hi])
 	})
@@ -25,7 +25,7 @@ func mapUnary(x *Tensor, k func(dst, src []float32)) *Tensor {
 // mapGrad returns k(g, v) for two tensors of one shape: the fused
 // "gradient times derivative" kernels of the elementwise ops.
 func mapGrad(g, v *Tensor, k func(dst, g, v []float32)) *Tensor {
-	out := empty(v.shape)
+	out := uninit(v.shape)
 	kernels.Parallel(len(out.data), parallelGrain, func(lo, hi int) {
 		k(out.data[lo:hi], g.data[lo:hi], v.data[lo:hi])
 	})
