@@ -129,8 +129,13 @@ func Median(step func(), warmup, reps int) time.Duration {
 }
 
 // arenaStep runs each call of step in one tensor.Arena, as the trainer
-// does, keeping what keep reaches (the model and its optimizer).
-func arenaStep(step func(), keep ...any) func() {
+// does, keeping what keep reaches (the model and its optimizer). A loss
+// step (forward, Backward, optimizer) recycles its forward results during
+// Backward, as the trainer's loss steps do.
+func arenaStep(loss bool, step func(), keep ...any) func() {
 	a := tensor.NewArena()
+	if a != nil {
+		a.RecycleForward = loss
+	}
 	return func() { a.Step(step, keep...) }
 }

@@ -33,7 +33,7 @@ func ddpmUNetWorkload() Workload {
 			}
 			rngs := tensor.NewRngs(1)
 			batch := data.Batch{Images: rngs.Stream("data").Uniform(0, 1, 32, 1, 28, 28)}
-			return arenaStep(func() {
+			return arenaStep(true, func() {
 				opt.ZeroGrad()
 				loss, _ := m.TrainLoss(batch, rngs)
 				loss.Backward()

@@ -30,7 +30,7 @@ func egnnWorkload() Workload {
 			s := rngs.Stream("data")
 			h, x := s.Normal(16, 64, 16), s.Normal(16, 64, 3)
 			ht, xt := s.Normal(16, 64, 16), s.Normal(16, 64, 3)
-			return arenaStep(func() {
+			return arenaStep(true, func() {
 				opt.ZeroGrad()
 				ho, xo := net.Forward(h, x, nil)
 				loss := tensor.Add(tensor.Mean(tensor.MSE(xo, xt)), tensor.Mean(tensor.MSE(ho, ht)))

@@ -30,7 +30,7 @@ func pixelCNNWorkload() Workload {
 				panic(err)
 			}
 			batch := data.Batch{Images: rngs.Stream("data").BernoulliP(0.2, 32, 1, 28, 28)}
-			return arenaStep(func() {
+			return arenaStep(true, func() {
 				opt.ZeroGrad()
 				loss, _ := p.TrainLoss(batch, nil)
 				loss.Backward()

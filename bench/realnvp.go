@@ -44,7 +44,7 @@ func flowStepSetup(name string) func() (func(), float64) {
 			x.Data()[i] = float32(s.Intn(256)) / 255
 		}
 		batch := data.Batch{Images: x}
-		return arenaStep(func() {
+		return arenaStep(true, func() {
 			opt.ZeroGrad()
 			loss, _ := model.TrainLoss(batch, rngs)
 			loss.Backward()

@@ -42,7 +42,7 @@ func mlpVAEWorkload() Workload {
 				panic(err)
 			}
 			x := rngs.Stream("data").BernoulliP(0.2, 64, 784)
-			return arenaStep(func() {
+			return arenaStep(true, func() {
 				opt.ZeroGrad()
 				v.loss(x).Backward()
 				opt.Step()
@@ -81,7 +81,7 @@ func conv2Workload() Workload {
 			for i := range y {
 				y[i] = data.Intn(10)
 			}
-			return arenaStep(func() {
+			return arenaStep(true, func() {
 				opt.ZeroGrad()
 				h := tensor.ReLU(net.Conv1.Forward(x))
 				h = tensor.ReLU(net.Conv2.Forward(h))

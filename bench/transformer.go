@@ -37,7 +37,7 @@ func transformerWorkload() Workload {
 				x.Data()[i] = float32(s.Intn(256))
 			}
 			batch := data.Batch{Images: x}
-			return arenaStep(func() {
+			return arenaStep(true, func() {
 				opt.ZeroGrad()
 				loss, _ := m.TrainLoss(batch, rngs)
 				loss.Backward()

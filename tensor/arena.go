@@ -57,6 +57,14 @@ type Arena struct {
 	// its step shows up as NaN instead of as plausible old values. Tests
 	// set it.
 	Poison bool
+	// RecycleForward lets Backward recycle each op's result as soon as the
+	// op's backward rule has run (PyTorch frees saved activations then),
+	// except results reachable from Step's keep. Set it only for a step
+	// that reads no tensor of a differentiated forward pass after its
+	// Backward, as the trainer's loss steps do: such a tensor's values
+	// may already belong to another.
+	RecycleForward bool
+	keep           []any // Step's keep, while it runs
 	// Counts of the last step: buffers taken, of those the recycled
 	// ones, and buffers a backward pass recycled early.
 	Taken, Reused, Released int
@@ -75,6 +83,9 @@ type arenaBuffer struct {
 	// count it, so it waits for the step's end.
 	pinned   bool
 	released bool
+	// held: reachable from Step's keep when last looked (at the step's
+	// end, or when a Backward with RecycleForward began).
+	held bool
 }
 
 // spare is a recycled buffer and the step that last used it.
@@ -165,10 +176,12 @@ func (a *Arena) Step(f func(), keep ...any) {
 	id := goroutine.ID()
 	a.mu.Lock()
 	a.Taken, a.Reused, a.Released = 0, 0, 0
+	a.keep = keep
 	a.mu.Unlock()
 	setCurrent(id, a)
 	defer func() {
 		setCurrent(id, nil)
+		a.keep = nil
 		a.recycle(keep)
 		a.busy.Store(false)
 	}()
@@ -238,22 +251,40 @@ func (a *Arena) putLocked(buf []float32) {
 // collector, the others return to the free lists, and free buffers no step
 // has used for two steps are dropped.
 func (a *Arena) recycle(keep []any) {
-	kept := reachableSpans(keep)
+	spans := reachableSpans(keep)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.steps++
+	a.markHeldLocked(spans)
+	for _, b := range a.owned {
+		if !b.held {
+			a.putLocked(b.data)
+		}
+	}
+	clear(a.owned)
+	a.made = a.made[:0]
+	for n, list := range a.free {
+		list = slices.DeleteFunc(list, func(s spare) bool { return s.step < a.steps-1 })
+		if len(list) == 0 {
+			delete(a.free, n)
+		} else {
+			a.free[n] = list
+		}
+	}
+}
+
+// markHeldLocked sets held on every buffer handed out in this step that
+// one of spans starts in.
+func (a *Arena) markHeldLocked(spans []span) {
 	bufs := make([]*arenaBuffer, 0, len(a.owned))
 	for _, b := range a.owned {
 		bufs = append(bufs, b)
 	}
-	clear(a.owned)
-	a.made = a.made[:0]
 	start := func(b *arenaBuffer) uintptr { return uintptr(unsafe.Pointer(&b.data[0])) }
 	slices.SortFunc(bufs, func(x, y *arenaBuffer) int {
 		return compareUintptr(start(x), start(y))
 	})
-	held := make([]bool, len(bufs))
-	for _, s := range kept {
+	for _, s := range spans {
 		// The last buffer that starts at or before s.from holds it if it
 		// reaches that far.
 		i, _ := slices.BinarySearchFunc(bufs, s.from, func(b *arenaBuffer, p uintptr) int {
@@ -262,21 +293,8 @@ func (a *Arena) recycle(keep []any) {
 		if i > 0 {
 			b := bufs[i-1]
 			if s.from < start(b)+uintptr(len(b.data))*4 {
-				held[i-1] = true
+				b.held = true
 			}
-		}
-	}
-	for i, b := range bufs {
-		if !held[i] {
-			a.putLocked(b.data)
-		}
-	}
-	for n, list := range a.free {
-		list = slices.DeleteFunc(list, func(s spare) bool { return s.step < a.steps-1 })
-		if len(list) == 0 {
-			delete(a.free, n)
-		} else {
-			a.free[n] = list
 		}
 	}
 }

@@ -128,6 +128,33 @@ func within(x, y []float32) bool {
 	return x0 < y0+uintptr(len(y))*4 && y0 < x0+uintptr(len(x))*4
 }
 
+// startForwardRecycling marks, at the start of a Backward that may
+// recycle forward results, the buffers the step's keep reaches: the model
+// may hold a result (a running statistic, a cache) that its op's release
+// must not take.
+func (a *Arena) startForwardRecycling() {
+	spans := reachableSpans(a.keep)
+	a.mu.Lock()
+	a.markHeldLocked(spans)
+	a.mu.Unlock()
+}
+
+// recycleResult recycles the forward result that starts at p, whose op's
+// backward rule has run: every op that read it, directly or through a
+// view, came later in the forward pass and so has already run its own.
+func (a *Arena) recycleResult(p *float32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b := a.owned[p]
+	if b == nil || b.backward || b.held || b.pinned || b.refs > 0 || b.released {
+		return
+	}
+	b.released = true
+	delete(a.owned, p)
+	a.putLocked(b.data)
+	a.Released++
+}
+
 // enterBackward counts a backward pass of the step in (+1) or out (-1).
 func (a *Arena) enterBackward(d int) {
 	a.mu.Lock()

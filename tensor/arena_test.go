@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -26,9 +27,10 @@ func newArenaNet() *arenaNet {
 }
 
 func (n *arenaNet) loss(x *Tensor) *Tensor {
-	h := Tanh(MatMul(x, n.W1))       // [128, 96]
-	r := Reshape(Add(h, h), 128, 96) // one gradient to both inputs, then a view
-	c := Concat(1, r, Sigmoid(h))    // [128, 192], gradients as views
+	h := Tanh(MatMul(x, n.W1))                // [128, 96]
+	n.extra["hidden"] = []*Tensor{h.Detach()} // a result the model keeps, as a running statistic
+	r := Reshape(Add(h, h), 128, 96)          // one gradient to both inputs, then a view
+	c := Concat(1, r, Reshape(Sigmoid(h), 128, 96))             // [128, 192], gradients as views
 	out := MatMul(c, n.W2)
 	return Mean(Mul(out, out))
 }
@@ -56,9 +58,17 @@ func (n *arenaNet) step(x *Tensor) float32 {
 }
 
 func TestArenaStepsTrainExactlyAsWithoutAndReuseBuffers(t *testing.T) {
+	for _, forward := range []bool{false, true} {
+		t.Run(fmt.Sprintf("RecycleForward=%v", forward), func(t *testing.T) {
+			a := &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true, RecycleForward: forward}
+			trainsLikeWithout(t, a)
+		})
+	}
+}
+
+func trainsLikeWithout(t *testing.T, a *Arena) {
 	x := NewRngs(3).Stream("x").Normal(128, 96)
 	plain, pooled := newArenaNet(), newArenaNet()
-	a := &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true}
 	for step := range 4 {
 		want := plain.step(x)
 		var got float32
@@ -72,7 +82,8 @@ func TestArenaStepsTrainExactlyAsWithoutAndReuseBuffers(t *testing.T) {
 			}
 		}
 		// The kept state still holds its values after the step.
-		if !sameValues(pooled.extra["stat"][0], Scale(pooled.W2, 0.5)) || !sameValues(pooled.any.(*Tensor), Scale(pooled.W1, 2)) {
+		if !sameValues(pooled.extra["stat"][0], Scale(pooled.W2, 0.5)) || !sameValues(pooled.any.(*Tensor), Scale(pooled.W1, 2)) ||
+			!sameValues(pooled.extra["hidden"][0], plain.extra["hidden"][0]) {
 			t.Fatalf("step %d: state reachable from keep was recycled", step)
 		}
 		if step > 0 && a.Reused == 0 {

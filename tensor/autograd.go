@@ -22,6 +22,9 @@ type node struct {
 	backward func(grad *Tensor) []*Tensor
 	handle   *Tensor
 	seq      uint64 // order of creation, for Checkpoint's check of its graph
+	// result is the first value of the op's result when an Arena made it
+	// for this op (not a view of an input), for Arena.RecycleForward.
+	result *float32
 }
 
 // nodeSeq numbers nodes in the order they are created.
@@ -82,6 +85,9 @@ func record(out *Tensor, op string, backward func(grad *Tensor) []*Tensor, input
 					keys[i] = graphKey(in)
 				}
 				n := &node{op: op, inputs: keys, backward: backward, seq: nodeSeq.Add(1)}
+				if len(out.data) >= minArenaFloats && current() != nil && !viewOfInput(out, inputs) {
+					n.result = &out.data[0]
+				}
 				n.handle = &Tensor{shape: out.shape, requiresGrad: true, node: n}
 				out.requiresGrad = true
 				out.node = n
@@ -168,6 +174,10 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 	// nothing in the walk can read them again.
 	arena := current()
 	recycling := arena != nil && release && !createGraph
+	forward := recycling && arena.RecycleForward
+	if forward {
+		arena.startForwardRecycling()
+	}
 	run := func() {
 		if arena != nil {
 			arena.enterBackward(1)
@@ -231,6 +241,9 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 				arena.sweep(mark, inGrads)
 				arena.drop(g)
 			}
+			if forward && n.result != nil {
+				arena.recycleResult(n.result)
+			}
 			if release {
 				n.inputs = nil
 				n.backward = freedBackward(n.op)
@@ -244,6 +257,18 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 		NoGrad(run)
 	}
 	return result
+}
+
+// viewOfInput reports whether out shares its first value with an input
+// (Reshape, Detach): such a result is the input's buffer, recycled with
+// the op that made it.
+func viewOfInput(out *Tensor, inputs []*Tensor) bool {
+	for _, in := range inputs {
+		if in != nil && len(in.data) > 0 && &in.data[0] == &out.data[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // freedBackward is the rule left on an op whose backward pass has run and

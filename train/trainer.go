@@ -273,10 +273,17 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 	if len(cfg.Metadata) == 0 && len(opts.Metadata) > 0 {
 		cfg.Metadata = opts.Metadata
 	}
+	arena := tensor.NewArena()
+	if _, loss := step.(*LossStep); loss && arena != nil {
+		// A loss step reads nothing of its forward pass after Backward
+		// (the loss and logs are numbers by then), so each op's result
+		// can be reused as soon as its backward rule has run.
+		arena.RecycleForward = true
+	}
 	return &Trainer{
 		model: model, cfg: cfg, step: step, rngs: rngs, it: it, settings: s, opts: opts,
 		out: out, total: total, lastSaved: -1, par: par, notes: notes, unit: unitOf(opts, train),
-		arena: tensor.NewArena(),
+		arena: arena,
 	}, nil
 }
 
