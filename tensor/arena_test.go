@@ -27,10 +27,10 @@ func newArenaNet() *arenaNet {
 }
 
 func (n *arenaNet) loss(x *Tensor) *Tensor {
-	h := Tanh(MatMul(x, n.W1))                // [128, 96]
-	n.extra["hidden"] = []*Tensor{h.Detach()} // a result the model keeps, as a running statistic
-	r := Reshape(Add(h, h), 128, 96)          // one gradient to both inputs, then a view
-	c := Concat(1, r, Reshape(Sigmoid(h), 128, 96))             // [128, 192], gradients as views
+	h := Tanh(MatMul(x, n.W1))                      // [128, 96]
+	n.extra["hidden"] = []*Tensor{h.Detach()}       // a result the model keeps, as a running statistic
+	r := Reshape(Add(h, h), 128, 96)                // one gradient to both inputs, then a view
+	c := Concat(1, r, Reshape(Sigmoid(h), 128, 96)) // [128, 192], gradients as views
 	out := MatMul(c, n.W2)
 	return Mean(Mul(out, out))
 }
