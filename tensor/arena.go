@@ -50,8 +50,8 @@ type Arena struct {
 	// backwardDepth counts the backward passes running in the step, so
 	// that the buffers they make are marked as theirs.
 	backwardDepth int
-	// made lists the buffers taken during backward passes, in order, that
-	// have not been released (see Arena.sweep).
+	// made lists the buffers taken in this step, in order, that have not
+	// been recycled (see Arena.sweep and Arena.sweepForward).
 	made []*arenaBuffer
 	// Poison fills recycled buffers with NaN, so that a tensor used after
 	// its step shows up as NaN instead of as plausible old values. Tests
@@ -230,9 +230,7 @@ func (a *Arena) take(n int, zero bool) []float32 {
 	b := &arenaBuffer{data: buf, backward: back}
 	a.mu.Lock()
 	a.owned[&buf[0]] = b
-	if back {
-		a.made = append(a.made, b)
-	}
+	a.made = append(a.made, b)
 	a.mu.Unlock()
 	return buf
 }

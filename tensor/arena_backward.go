@@ -95,6 +95,36 @@ func (a *Arena) sweep(mark int, out []*Tensor) {
 	a.made = kept
 }
 
+// sweepForward ends a forward region that recorded nothing (Checkpoint's
+// first run, under NoGrad): the buffers taken since mark are recycled
+// unless one of out lies in them or the step's keep reaches them, since
+// no graph captured them and the region's caller holds only out.
+func (a *Arena) sweepForward(mark int, out []*Tensor) {
+	spans := reachableSpans(a.keep)
+	for _, t := range out {
+		if t != nil && len(t.data) > 0 {
+			spans = append(spans, span{uintptr(unsafe.Pointer(&t.data[0]))})
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.markHeldLocked(spans)
+	kept := a.made[:mark]
+	for _, b := range a.made[mark:] {
+		if !b.released && !b.held && !b.pinned && b.refs == 0 {
+			b.released = true
+			delete(a.owned, &b.data[0])
+			a.putLocked(b.data)
+			a.Released++
+		}
+		if !b.released {
+			kept = append(kept, b)
+		}
+	}
+	clear(a.made[len(kept):])
+	a.made = kept
+}
+
 // pinShared pins, among an op's gradient g and the gradients its rule
 // returned, every buffer that one of them views from inside another (a
 // slice of g, say); views that start where a buffer starts are counted by

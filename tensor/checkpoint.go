@@ -42,7 +42,18 @@ func Checkpoint(fn func(in []*Tensor) *Tensor, inputs, params []*Tensor, streams
 		}
 	}
 	var y *Tensor
+	a := current()
+	var mark int
+	if a != nil {
+		mark = a.mark()
+	}
 	NoGrad(func() { y = fn(detached) })
+	if a != nil {
+		// Nothing recorded the run, so only y (and what the model keeps)
+		// outlives it: its intermediates go back to the arena now, as the
+		// collector would have taken them.
+		a.sweepForward(mark, []*Tensor{y})
+	}
 	out := &Tensor{shape: y.shape, data: y.data}
 	return record(out, "Checkpoint", func(g *Tensor) []*Tensor {
 		if GradEnabled() {

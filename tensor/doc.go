@@ -19,8 +19,8 @@
 // Permute, Narrow, Concat, ...).
 //
 // Storage belongs to whoever holds the tensor; nothing is reference
-// counted, and nothing is pooled except the kernels' scratch space.
-// FromSlice wraps the caller's slice without copying it, and Data returns
+// counted. Outside an Arena (below) nothing is pooled except the kernels'
+// scratch space. FromSlice wraps the caller's slice without copying it, and Data returns
 // the storage itself. Writing through Data is how optimizers update
 // parameters. It is safe outside a recorded computation. A write to a
 // tensor that a recorded graph still holds changes what the graph's
@@ -70,6 +70,39 @@
 // block: it keeps the block's inputs only and runs the block again during
 // backward (gradient_checkpointing in the transformer and UNet backbones).
 // BENCHMARKS.md's memory section measures what a training step holds.
+//
+// # Arenas: a training step's buffers, reused
+//
+// A training step makes hundreds of megabytes of temporaries that are
+// garbage by its end. Left to the collector, every step or two it frees
+// them, the runtime hands the pages back to the kernel, and the next step
+// faults them in and zeroes them again: a quarter to a half of a step on
+// the bench workloads. Arena.Step runs one step with the tensors that its
+// goroutine makes (those of 4096 values or more) taken from an Arena and
+// hands them to the next step, by these rules:
+//
+//   - At the step's end a buffer is recycled unless the values passed as
+//     keep reach it: the walk follows pointers, structs, slices, maps and
+//     interfaces (not closures) from the model, optimizers and averages,
+//     as nn.Parameters does. A reached buffer is given up to the collector.
+//   - A tensor made inside Step and held anywhere else must not be used
+//     after it: copy it out (Item, Clone outside, Data copied) first.
+//   - During Backward, gradients of intermediate results and the
+//     temporaries of backward rules are recycled as soon as nothing in the
+//     pass can read them (reference counts of the walk's table; a view from
+//     inside a buffer pins it to the step's end).
+//   - With RecycleForward, Backward also recycles each op's result once
+//     its backward rule has run, except what keep reaches. That is only
+//     safe for a step that reads nothing of its forward pass after
+//     Backward, as the trainer's loss steps do.
+//   - Other goroutines' tensors never come from the arena, and ops that
+//     write every element skip the zeroing of a recycled buffer.
+//
+// The trainer, the bench workloads and the diffusion samplers use one.
+// ARTIFEX_ARENA=off turns arenas off for a run; ARTIFEX_ARENA=poison fills
+// recycled buffers with NaN, so that a tensor used after its step shows up.
+// Tests train every zoo preset and draw with every sampler both ways and
+// compare the results bit for bit.
 //
 // t.Backward() on a scalar does three things. It sorts the graph below t
 // topologically. It runs the backward rules from t down, with recording
