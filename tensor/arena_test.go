@@ -197,3 +197,27 @@ func TestArenaKeepsAGradientThatAnotherViewsFromInside(t *testing.T) {
 		}
 	}
 }
+
+func TestArenaCheckpointGradientsEqualThoseWithoutAnArena(t *testing.T) {
+	run := func(a *Arena) []*Tensor {
+		s := NewRngs(5).Stream("w")
+		w1, w2 := s.Normal(64, 96).SetRequiresGrad(true), s.Normal(96, 64).SetRequiresGrad(true)
+		x := s.Normal(128, 64)
+		block := func(in []*Tensor) *Tensor {
+			h := Tanh(MatMul(in[0], w1)) // intermediates the first run hands back
+			return Sigmoid(MatMul(h, w2))
+		}
+		a.Step(func() {
+			y := Checkpoint(block, []*Tensor{Scale(x, 1)}, []*Tensor{w1, w2})
+			Mean(Mul(y, Checkpoint(block, []*Tensor{y}, []*Tensor{w1, w2}))).Backward()
+		}, w1, w2)
+		return []*Tensor{w1.Grad(), w2.Grad()}
+	}
+	want := run(nil)
+	got := run(&Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true, RecycleForward: true})
+	for i := range want {
+		if !sameValues(got[i], want[i]) {
+			t.Errorf("gradient %d of the checkpointed blocks differs with the arena", i)
+		}
+	}
+}
