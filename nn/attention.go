@@ -41,6 +41,15 @@ func (m *MultiHeadAttention) splitHeads(x *tensor.Tensor) *tensor.Tensor {
 	return tensor.Permute(tensor.Reshape(x, b, l, m.Heads, e/m.Heads), 0, 2, 1, 3)
 }
 
+// project applies the projection l to x and splits the heads off; the
+// projection itself lives on only as its split copy.
+func (m *MultiHeadAttention) project(l *Linear, x *tensor.Tensor) *tensor.Tensor {
+	p := l.Forward(x)
+	h := m.splitHeads(p)
+	tensor.Release(p)
+	return h
+}
+
 // mergeHeads turns [B, H, L, D] into [B, L, H·D].
 func mergeHeads(x *tensor.Tensor) *tensor.Tensor {
 	b, h, l, d := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
@@ -60,9 +69,9 @@ func (m *MultiHeadAttention) Attend(q, k, v, mask *tensor.Tensor, causal bool) *
 	if q.NDim() != 3 || k.NDim() != 3 || !tensor.SameShape(k.Shape(), v.Shape()) || q.Dim(0) != k.Dim(0) {
 		panic(fmt.Sprintf("MultiHeadAttention: query %v, key %v and value %v must be [B, L, E] with the same batch (key and value of one shape)", q.Shape(), k.Shape(), v.Shape()))
 	}
-	qh := m.splitHeads(m.Query.Forward(q))
-	kh := m.splitHeads(m.Key.Forward(k))
-	vh := m.splitHeads(m.Value.Forward(v))
+	qh := m.project(m.Query, q)
+	kh := m.project(m.Key, k)
+	vh := m.project(m.Value, v)
 	qh, kh = m.rotate(qh, 0), m.rotate(kh, 0)
 	return m.Out.Forward(mergeHeads(tensor.ScaledDotProductAttention(qh, kh, vh, mask, causal)))
 }
@@ -94,9 +103,9 @@ func (c *KVCache) Len() int {
 // over every cached position. The result equals the rows of a full causal
 // Forward over the whole sequence.
 func (m *MultiHeadAttention) ForwardCached(x *tensor.Tensor, cache *KVCache) *tensor.Tensor {
-	qh := m.splitHeads(m.Query.Forward(x))
-	kh := m.splitHeads(m.Key.Forward(x))
-	vh := m.splitHeads(m.Value.Forward(x))
+	qh := m.project(m.Query, x)
+	kh := m.project(m.Key, x)
+	vh := m.project(m.Value, x)
 	past := cache.Len()
 	// The cache holds keys already rotated to their positions.
 	qh, kh = m.rotate(qh, past), m.rotate(kh, past)
@@ -149,7 +158,7 @@ func NewTransformerBlock(rngs *Rngs, dim, heads, ff, crossDim int, dropout float
 }
 
 func (b *TransformerBlock) feedForward(x *tensor.Tensor) *tensor.Tensor {
-	return b.Drop.Forward(b.FF2.ForwardAct(tensor.GELU, b.FF1.Forward(b.Norm2.Forward(x))))
+	return b.FF2.ForwardAct(tensor.GELU, b.FF1.Forward(b.Norm2.Forward(x)))
 }
 
 // Forward applies the block to x [B, L, dim]; context is [B, Lc, crossDim]
@@ -157,7 +166,7 @@ func (b *TransformerBlock) feedForward(x *tensor.Tensor) *tensor.Tensor {
 func (b *TransformerBlock) Forward(x, context *tensor.Tensor, causal bool) *tensor.Tensor {
 	b.checkContext(context)
 	h := b.Norm1.Forward(x)
-	x = tensor.Add(x, b.Drop.Forward(b.Attn.Forward(h, h, nil, causal)))
+	x = residual(x, b.Drop, b.Attn.Forward(h, h, nil, causal))
 	return b.crossAndFeedForward(x, context)
 }
 
@@ -167,7 +176,7 @@ func (b *TransformerBlock) Forward(x, context *tensor.Tensor, causal bool) *tens
 // whole sequence.
 func (b *TransformerBlock) ForwardCached(x, context *tensor.Tensor, cache *KVCache) *tensor.Tensor {
 	b.checkContext(context)
-	x = tensor.Add(x, b.Drop.Forward(b.Attn.ForwardCached(b.Norm1.Forward(x), cache)))
+	x = residual(x, b.Drop, b.Attn.ForwardCached(b.Norm1.Forward(x), cache))
 	return b.crossAndFeedForward(x, context)
 }
 
@@ -184,7 +193,17 @@ func (b *TransformerBlock) checkContext(context *tensor.Tensor) {
 
 func (b *TransformerBlock) crossAndFeedForward(x, context *tensor.Tensor) *tensor.Tensor {
 	if b.Cross != nil {
-		x = tensor.Add(x, b.Drop.Forward(b.Cross.Forward(b.NormCross.Forward(x), context, nil, false)))
+		x = residual(x, b.Drop, b.Cross.Forward(b.NormCross.Forward(x), context, nil, false))
 	}
-	return tensor.Add(x, b.feedForward(x))
+	return residual(x, b.Drop, b.feedForward(x))
+}
+
+// residual returns x + drop(y); y and its dropped copy are the block's
+// own intermediates and are released once added.
+func residual(x *tensor.Tensor, drop *Dropout, y *tensor.Tensor) *tensor.Tensor {
+	d := drop.Forward(y)
+	out := tensor.Add(x, d)
+	tensor.Release(d)
+	tensor.Release(y)
+	return out
 }

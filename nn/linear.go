@@ -33,18 +33,18 @@ func NewLinearInit(rngs *Rngs, in, out int, init Initializer, bias bool) *Linear
 
 // Forward applies the layer to x [..., in].
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return l.apply(x, func(x2 *tensor.Tensor) *tensor.Tensor { return tensor.MatMul(x2, l.Weight) })
+	return l.apply(x, func(x2 *tensor.Tensor) *tensor.Tensor { return tensor.Affine(x2, l.Weight, l.Bias) })
 }
 
 // ForwardAct applies the layer to act(x), keeping x rather than act(x)
-// for the backward pass (tensor.MatMulAct): a transformer's feed-forward
+// for the backward pass (tensor.AffineAct): a transformer's feed-forward
 // output layer after its GELU.
 func (l *Linear) ForwardAct(act func(*tensor.Tensor) *tensor.Tensor, x *tensor.Tensor) *tensor.Tensor {
-	return l.apply(x, func(x2 *tensor.Tensor) *tensor.Tensor { return tensor.MatMulAct(act, x2, l.Weight) })
+	return l.apply(x, func(x2 *tensor.Tensor) *tensor.Tensor { return tensor.AffineAct(act, x2, l.Weight, l.Bias) })
 }
 
-// apply checks x [..., in], multiplies it as a matrix [-1, in] by the
-// weight with product, and adds the bias.
+// apply checks x [..., in] and applies product (the weight and bias) to it
+// as a matrix [-1, in].
 func (l *Linear) apply(x *tensor.Tensor, product func(x2 *tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
 	in := l.Weight.Dim(0)
 	if x.NDim() == 0 || x.Dim(-1) != in {
@@ -56,9 +56,6 @@ func (l *Linear) apply(x *tensor.Tensor, product func(x2 *tensor.Tensor) *tensor
 	} else {
 		lead := append([]int(nil), x.Shape()[:x.NDim()-1]...)
 		y = tensor.Reshape(product(tensor.Reshape(x, -1, in)), append(lead, l.Weight.Dim(1))...)
-	}
-	if l.Bias != nil {
-		y = tensor.Add(y, l.Bias)
 	}
 	return y
 }

@@ -83,6 +83,8 @@ type arenaBuffer struct {
 	// count it, so it waits for the step's end.
 	pinned   bool
 	released bool
+	// saved: a recorded op's backward rule may read it (see Release).
+	saved bool
 	// held: reachable from Step's keep when last looked (at the step's
 	// end, or when a Backward with RecycleForward began).
 	held bool

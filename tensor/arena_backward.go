@@ -185,6 +185,69 @@ func (a *Arena) recycleResult(p *float32) {
 	a.Released++
 }
 
+// discard recycles t's buffer at once, if the calling goroutine's arena
+// made it in this step: for an op's own temporary, which nothing else
+// holds (AffineAct's act(x)).
+func discard(t *Tensor) {
+	a := current()
+	if a == nil || len(t.data) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := &t.data[0]
+	b := a.owned[p]
+	if b == nil || b.released || b.refs > 0 || b.pinned || b.saved {
+		return
+	}
+	b.released = true
+	delete(a.owned, p)
+	a.putLocked(b.data)
+	a.Released++
+}
+
+// Release tells the calling goroutine's arena that the caller will not
+// read t again, nor any view of it: if the arena made t in this step and
+// no recorded op saved it for its backward pass, its buffer is recycled
+// now instead of at the step's end. Layers call it on their own
+// intermediates (a projection once its heads are split off), the role
+// reference counting plays in PyTorch. Outside an arena it does nothing.
+func Release(t *Tensor) {
+	if t != nil {
+		discard(t)
+	}
+}
+
+// opSaves says which of an op's values its backward rule keeps: its
+// inputs, its result. An op not listed is taken to keep both.
+var opSaves = map[string]struct{ inputs, result bool }{
+	"Add": {}, "Sub": {}, "Scale": {}, "AddScalar": {}, "Reshape": {}, "Permute": {}, "Dropout": {},
+	"Affine": {inputs: true}, "AffineAct": {inputs: true},
+}
+
+// noteSaved marks the buffers that a newly recorded op's backward rule
+// may read, so that Release leaves them alone.
+func (a *Arena) noteSaved(op string, out *Tensor, inputs []*Tensor) {
+	saves, known := opSaves[op]
+	if known && !saves.inputs && !saves.result {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !known || saves.inputs {
+		for _, in := range inputs {
+			if b := a.bufferOf(in); b != nil {
+				b.saved = true
+			}
+		}
+	}
+	if !known || saves.result {
+		if b := a.bufferOf(out); b != nil {
+			b.saved = true
+		}
+	}
+}
+
 // enterBackward counts a backward pass of the step in (+1) or out (-1).
 func (a *Arena) enterBackward(d int) {
 	a.mu.Lock()

@@ -221,3 +221,31 @@ func TestArenaCheckpointGradientsEqualThoseWithoutAnArena(t *testing.T) {
 		}
 	}
 }
+
+func TestReleaseRecyclesOnlyWhatNoRecordedOpSaved(t *testing.T) {
+	run := func(a *Arena) (grad []float32, released int) {
+		w := NewRngs(2).Stream("w").Normal(64, 96).SetRequiresGrad(true)
+		a.Step(func() {
+			h := Tanh(Scale(w, 0.5)) // Tanh keeps its result for its gradient
+			s := Add(h, h)           // Add keeps nothing
+			y := Mul(Permute(s, 1, 0), Permute(h, 1, 0))
+			Release(h) // saved by Tanh and Mul's rules: must stay
+			Release(s) // read by Permute only, which keeps nothing: recycled
+			Sum(y).Backward()
+		}, w)
+		if a != nil {
+			released = a.Released
+		}
+		return w.Grad().Data(), released
+	}
+	want, _ := run(nil)
+	got, released := run(&Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true})
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("gradient %d is %v after Release, %v without an arena: a saved tensor was recycled", i, got[i], want[i])
+		}
+	}
+	if released == 0 {
+		t.Error("Release recycled nothing, not even the sum that only Permute read")
+	}
+}

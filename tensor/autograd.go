@@ -85,8 +85,11 @@ func record(out *Tensor, op string, backward func(grad *Tensor) []*Tensor, input
 					keys[i] = graphKey(in)
 				}
 				n := &node{op: op, inputs: keys, backward: backward, seq: nodeSeq.Add(1)}
-				if len(out.data) >= minArenaFloats && current() != nil && !viewOfInput(out, inputs) {
-					n.result = &out.data[0]
+				if a := current(); a != nil {
+					if len(out.data) >= minArenaFloats && !viewOfInput(out, inputs) {
+						n.result = &out.data[0]
+					}
+					a.noteSaved(op, out, inputs)
 				}
 				n.handle = &Tensor{shape: out.shape, requiresGrad: true, node: n}
 				out.requiresGrad = true

@@ -20,6 +20,7 @@ func Dropout(x *Tensor, rate float32, s *Stream) *Tensor {
 		}
 		out.data[i] = x.data[i] * (m * scale)
 	}
+	discard(keep) // the bits hold the mask now
 	return record(out, "Dropout", func(g *Tensor) []*Tensor {
 		m := empty(g.shape)
 		for i := range m.data {

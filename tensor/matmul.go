@@ -93,37 +93,96 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 }
 
 // MatMulAct returns act(x)·w for x [M, K] and w [K, N], where act is one
-// op of x alone (an activation: GELU, SiLU, ...). The backward pass keeps
-// x, not act(x), and applies act again: for a feed-forward layer that is
-// one tensor of the hidden width less to hold per layer, for an
-// elementwise pass over it.
-func MatMulAct(act func(*Tensor) *Tensor, x, w *Tensor) *Tensor {
-	if x.NDim() != 2 || w.NDim() != 2 || x.shape[1] != w.shape[0] {
-		panic(fmt.Sprintf("MatMulAct: x %v and w %v must be [M, K] and [K, N]", x.shape, w.shape))
+// op of x alone (an activation: GELU, SiLU, ...). It is AffineAct without
+// a bias.
+func MatMulAct(act func(*Tensor) *Tensor, x, w *Tensor) *Tensor { return AffineAct(act, x, w, nil) }
+
+// Affine returns x·w + b for x [M, K], w [K, N] and b [N] (nil for none):
+// a linear layer in one op, the bias written into the product's buffer
+// before the product is added to it, so no x·w tensor is made and
+// dropped.
+func Affine(x, w, b *Tensor) *Tensor {
+	checkAffine("Affine", x, w, b)
+	return recordAffine("Affine", affineForward(x, w, b), x, x, w, b)
+}
+
+// AffineAct returns act(x)·w + b, where act is one op of x alone (an
+// activation: GELU, SiLU, ...). The backward pass keeps x, not act(x),
+// and applies act again: for a feed-forward layer that is one tensor of
+// the hidden width less to hold per layer, for an elementwise pass over
+// it.
+func AffineAct(act func(*Tensor) *Tensor, x, w, b *Tensor) *Tensor {
+	checkAffine("AffineAct", x, w, b)
+	var a, out *Tensor
+	NoGrad(func() { a = act(x) })
+	out = affineForward(a, w, b)
+	if a != x {
+		discard(a) // nothing else holds act(x)
 	}
-	var out *Tensor
-	NoGrad(func() { out = MatMul(act(x), w) })
-	return record(out, "MatMulAct", func(g *Tensor) []*Tensor {
-		// Recording act below gives its own backward rule, applied to the
-		// gradient of act(x). In a recorded pass act reads x itself, so
-		// the gradient keeps x's history; otherwise it reads a fresh leaf
-		// of x's values, so that the one node recorded is all there is.
-		src := x
-		if !GradEnabled() {
-			src = &Tensor{shape: x.shape, data: x.data, requiresGrad: x.requiresGrad}
+	return recordAffine("AffineAct", out, x, nil, w, b, act)
+}
+
+func checkAffine(op string, x, w, b *Tensor) {
+	if x.NDim() != 2 || w.NDim() != 2 || x.shape[1] != w.shape[0] {
+		panic(fmt.Sprintf("%s: x %v and w %v must be [M, K] and [K, N]", op, x.shape, w.shape))
+	}
+	if b != nil && (b.NDim() != 1 || b.shape[0] != w.shape[1]) {
+		panic(fmt.Sprintf("%s: bias %v must be [%d]", op, b.shape, w.shape[1]))
+	}
+}
+
+// affineForward computes a·w + b (b may be nil) into a new tensor.
+func affineForward(a, w, b *Tensor) *Tensor {
+	m, k, n := a.shape[0], a.shape[1], w.shape[1]
+	out := uninit([]int{m, n})
+	var beta float32
+	if b != nil {
+		for i := 0; i < m; i++ {
+			copy(out.data[i*n:(i+1)*n], b.data)
 		}
-		var a *Tensor
-		EnableGrad(func() { a = act(src) })
-		var gx, gw *Tensor
+		beta = 1
+	}
+	kernels.Sgemm(false, false, m, n, k, 1, a.data, k, w.data, n, beta, out.data, n)
+	return out
+}
+
+// recordAffine records out = act(x)·w + b, where act(x) is ax when act is
+// nil. The rule is written with ops, so recorded (second-order) passes
+// differentiate it too.
+func recordAffine(op string, out, x, ax, w, b *Tensor, act ...func(*Tensor) *Tensor) *Tensor {
+	bshape := []int(nil)
+	if b != nil {
+		bshape = b.shape
+	}
+	return record(out, op, func(g *Tensor) []*Tensor {
+		var gx, gw, gb *Tensor
+		a, src := ax, x
+		if a == nil {
+			// Recording act below gives its own backward rule, applied to
+			// the gradient of act(x). In a recorded pass act reads x
+			// itself, so the gradient keeps x's history; otherwise it
+			// reads a fresh leaf of x's values, so that the one node
+			// recorded is all there is.
+			if !GradEnabled() {
+				src = &Tensor{shape: x.shape, data: x.data, requiresGrad: x.requiresGrad}
+			}
+			EnableGrad(func() { a = act[0](src) })
+		}
 		if w.requiresGrad {
 			gw = MatMulT(a, g, true, false)
 		}
-		if x.requiresGrad {
-			if a.node == nil || len(a.node.inputs) != 1 || a.node.inputs[0] != graphKey(src) {
-				panic("MatMulAct: act must be one op of x alone")
-			}
-			gx = a.node.backward(MatMulT(g, w, false, true))[0]
+		if b != nil && b.requiresGrad {
+			gb = SumTo(g, bshape)
 		}
-		return []*Tensor{gx, gw}
-	}, x, w)
+		if x.requiresGrad {
+			gx = MatMulT(g, w, false, true)
+			if ax == nil {
+				if a.node == nil || len(a.node.inputs) != 1 || a.node.inputs[0] != graphKey(src) {
+					panic(op + ": act must be one op of x alone")
+				}
+				gx = a.node.backward(gx)[0]
+			}
+		}
+		return []*Tensor{gx, gw, gb}
+	}, x, w, b)
 }

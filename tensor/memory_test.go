@@ -161,6 +161,21 @@ func TestDropoutMatchesAScaledBernoulliMask(t *testing.T) {
 	checkGrad(t, "Dropout", func(xs []*Tensor) *Tensor { return Dropout(xs[0], 0.5, NewRngs(5).Dropout()) }, randn(3, 4, 5))
 }
 
+func TestAffineGivesMatMulPlusBiasWithItsGradients(t *testing.T) {
+	checkGrad(t, "Affine", func(xs []*Tensor) *Tensor { return Affine(xs[0], xs[1], xs[2]) }, randn(1, 4, 3), randn(2, 3, 5), randn(3, 5))
+	checkGrad(t, "Affine without bias", func(xs []*Tensor) *Tensor { return Affine(xs[0], xs[1], nil) }, randn(4, 4, 3), randn(5, 3, 5))
+	w, b := randn(6, 3, 2), randn(7, 2)
+	checkSecondOrderFD(t, "Affine", func(x *Tensor) *Tensor { return Sigmoid(Affine(x, w, b)) }, randn(8, 2, 3))
+	x := randn(9, 6, 3)
+	var got, want *Tensor
+	NoGrad(func() { got, want = Affine(x, w, b), Add(MatMul(x, w), b) })
+	for i := range want.data {
+		if got.data[i] != want.data[i] {
+			t.Fatalf("Affine[%d] = %g, want x·w + b = %g", i, got.data[i], want.data[i])
+		}
+	}
+}
+
 func TestMatMulActGradients(t *testing.T) {
 	for name, act := range map[string]func(*Tensor) *Tensor{"GELU": GELU, "Tanh": Tanh} {
 		checkGrad(t, "MatMulAct "+name, func(xs []*Tensor) *Tensor { return MatMulAct(act, xs[0], xs[1]) }, randn(1, 4, 3), randn(2, 3, 5))
@@ -173,6 +188,11 @@ func TestMatMulActGradients(t *testing.T) {
 				t.Fatalf("%s: MatMulAct[%d] = %g, want act(x)·w = %g", name, i, got.data[i], want.data[i])
 			}
 		}
+	}
+	for name, act := range map[string]func(*Tensor) *Tensor{"GELU": GELU, "Tanh": Tanh} {
+		checkGrad(t, "AffineAct "+name, func(xs []*Tensor) *Tensor { return AffineAct(act, xs[0], xs[1], xs[2]) }, randn(11, 4, 3), randn(12, 3, 5), randn(13, 5))
+		w, b := randn(14, 3, 2), randn(15, 2)
+		checkSecondOrderFD(t, "AffineAct "+name, func(x *Tensor) *Tensor { return AffineAct(act, x, w, b) }, randn(16, 2, 3))
 	}
 	defer func() {
 		if r := recover(); r == nil || !strings.Contains(r.(string), "one op of x") {
