@@ -190,6 +190,21 @@ func (a *Arena) Step(f func(), keep ...any) {
 	f()
 }
 
+// Clear drops the recycled buffers the arena holds between steps, for
+// the collector to free: before work outside the steps that needs memory
+// of its own (writing a checkpoint, which copies the weights; sampling;
+// a held-out pass), so that the two do not add up. The next step takes
+// fresh buffers again. Clear does nothing while a Step runs or on a nil
+// arena.
+func (a *Arena) Clear() {
+	if a == nil || a.busy.Load() {
+		return
+	}
+	a.mu.Lock()
+	clear(a.free)
+	a.mu.Unlock()
+}
+
 // take returns a buffer of n zeros, from the arena when one is active.
 func take(n int) []float32 {
 	if n < minArenaFloats {

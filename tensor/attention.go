@@ -62,7 +62,11 @@ func ScaledDotProductAttention(q, k, v, mask *Tensor, causal bool) *Tensor {
 	// more q·kᵀ product, a few per cent of the step), as FlashAttention
 	// does, instead of holding the scores and the softmax for every layer.
 	var out *Tensor
-	NoGrad(func() { out = MatMul(attentionWeights(q, k, bias, scale), v) })
+	NoGrad(func() {
+		w := attentionWeights(q, k, bias, scale)
+		out = MatMul(w, v)
+		discard(w)
+	})
 	return record(out, "ScaledDotProductAttention", func(g *Tensor) []*Tensor {
 		// A recorded backward pass (a gradient of a gradient) needs the
 		// weights as a function of q and k, and the softmax's backward
@@ -106,7 +110,9 @@ func attentionWeights(q, k, bias *Tensor, scale float32) *Tensor {
 		s.data[i] *= scale
 	}
 	if bias != nil {
-		s = Add(s, bias)
+		scores := s
+		s = Add(scores, bias)
+		discard(scores)
 	}
 	n := s.shape[len(s.shape)-1]
 	if n == 0 {

@@ -314,6 +314,7 @@ func unitOf(o Options, d *data.Dataset) Unit {
 // sampleAlong draws the samples of the current step into the run's
 // samples/ folder.
 func (t *Trainer) sampleAlong() error {
+	t.arena.Clear() // sampling needs its own memory, not the steps' beside it
 	dir := filepath.Join(t.opts.OutDir, "samples")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: %w", err)
@@ -641,6 +642,7 @@ func (t *Trainer) failed(err error) error {
 // save writes a checkpoint of the current step. Every rank calls it;
 // rank 0 writes.
 func (t *Trainer) save(path string, seconds float64) error {
+	t.arena.Clear() // the encoder copies the weights and optimizer state
 	if err := t.par.syncBuffers(t.model); err != nil {
 		return err
 	}
