@@ -47,7 +47,7 @@ func (t *Trainer) validationLoss() (loss float64, ok bool, err error) {
 	if t.opts.Validation == nil || !trainable || !t.par.lead() {
 		return 0, false, nil
 	}
-	t.arena.Clear() // the held-out batches need their own memory
+	t.arena.Clear()          // the held-out batches need their own memory
 	val := t.opts.Validation // cut to ValidationLimit by New
 	rngs := t.rngs.Fork("validation")
 	it, err := data.NewIterator(val, data.BatchOptions{Size: t.settings.BatchSize, Transform: t.settings.Transform(rngs)})
