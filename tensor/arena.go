@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"cmp"
 	"math"
 	"os"
 	"slices"
@@ -206,24 +207,17 @@ func (a *Arena) Clear() {
 }
 
 // take returns a buffer of n zeros, from the arena when one is active.
-func take(n int) []float32 {
-	if n < minArenaFloats {
-		return make([]float32, n)
-	}
-	if a := current(); a != nil {
-		return a.take(n, true)
-	}
-	return make([]float32, n)
-}
+func take(n int) []float32 { return takeBuffer(n, true) }
 
 // takeUninit is take for ops that write every element: a recycled buffer
 // keeps its old values.
-func takeUninit(n int) []float32 {
-	if n < minArenaFloats {
-		return make([]float32, n)
-	}
-	if a := current(); a != nil {
-		return a.take(n, false)
+func takeUninit(n int) []float32 { return takeBuffer(n, false) }
+
+func takeBuffer(n int, zero bool) []float32 {
+	if n >= minArenaFloats {
+		if a := current(); a != nil {
+			return a.take(n, zero)
+		}
 	}
 	return make([]float32, n)
 }
@@ -297,13 +291,13 @@ func (a *Arena) markHeldLocked(spans []span) {
 	}
 	start := func(b *arenaBuffer) uintptr { return uintptr(unsafe.Pointer(&b.data[0])) }
 	slices.SortFunc(bufs, func(x, y *arenaBuffer) int {
-		return compareUintptr(start(x), start(y))
+		return cmp.Compare(start(x), start(y))
 	})
 	for _, s := range spans {
 		// The last buffer that starts at or before s.from holds it if it
 		// reaches that far.
 		i, _ := slices.BinarySearchFunc(bufs, s.from, func(b *arenaBuffer, p uintptr) int {
-			return compareUintptr(start(b), p+1)
+			return cmp.Compare(start(b), p+1)
 		})
 		if i > 0 {
 			b := bufs[i-1]
@@ -312,14 +306,4 @@ func (a *Arena) markHeldLocked(spans []span) {
 			}
 		}
 	}
-}
-
-func compareUintptr(x, y uintptr) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }

@@ -57,6 +57,11 @@ func (a *Arena) maybeRecycleLocked(b *arenaBuffer) {
 	if !b.backward || b.pinned || b.refs > 0 || b.released {
 		return
 	}
+	a.recycleLocked(b)
+}
+
+// recycleLocked returns b, handed out in this step, to the free lists.
+func (a *Arena) recycleLocked(b *arenaBuffer) {
 	b.released = true
 	delete(a.owned, &b.data[0])
 	a.putLocked(b.data)
@@ -112,10 +117,7 @@ func (a *Arena) sweepForward(mark int, out []*Tensor) {
 	kept := a.made[:mark]
 	for _, b := range a.made[mark:] {
 		if !b.released && !b.held && !b.pinned && b.refs == 0 {
-			b.released = true
-			delete(a.owned, &b.data[0])
-			a.putLocked(b.data)
-			a.Released++
+			a.recycleLocked(b)
 		}
 		if !b.released {
 			kept = append(kept, b)
@@ -175,14 +177,9 @@ func (a *Arena) startForwardRecycling() {
 func (a *Arena) recycleResult(p *float32) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	b := a.owned[p]
-	if b == nil || b.backward || b.held || b.pinned || b.refs > 0 || b.released {
-		return
+	if b := a.owned[p]; b != nil && !b.backward && !b.held && !b.pinned && b.refs == 0 && !b.released {
+		a.recycleLocked(b)
 	}
-	b.released = true
-	delete(a.owned, p)
-	a.putLocked(b.data)
-	a.Released++
 }
 
 // discard recycles t's buffer at once, if the calling goroutine's arena
@@ -195,15 +192,9 @@ func discard(t *Tensor) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	p := &t.data[0]
-	b := a.owned[p]
-	if b == nil || b.released || b.refs > 0 || b.pinned || b.saved {
-		return
+	if b := a.owned[&t.data[0]]; b != nil && !b.released && b.refs == 0 && !b.pinned && !b.saved {
+		a.recycleLocked(b)
 	}
-	b.released = true
-	delete(a.owned, p)
-	a.putLocked(b.data)
-	a.Released++
 }
 
 // Release tells the calling goroutine's arena that the caller will not
