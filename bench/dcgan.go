@@ -24,7 +24,7 @@ func dcganWorkload() Workload {
 			}
 			g := m.(*gan.GAN)
 			batch := data.Batch{Images: rngs.Stream("data").Uniform(0, 1, 64, 1, 28, 28)}
-			return arenaStep(false, func() {
+			return arenaStep(g.RecyclesForward(), func() {
 				if _, err := g.TrainStep(batch, rngs); err != nil {
 					panic(err)
 				}

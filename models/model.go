@@ -56,6 +56,17 @@ type Stepper interface {
 	Optimizers() map[string]optim.Optimizer
 }
 
+// ForwardRecycler is a Stepper whose TrainStep reads no tensor of a
+// differentiated forward pass after the Backward that walked it (its logs
+// are taken before). The trainer then lets Backward recycle each op's
+// result as soon as its backward rule has run
+// (tensor.Arena.RecycleForward), as it does for a loss; a step that read
+// such a tensor afterwards would read another's values.
+type ForwardRecycler interface {
+	Stepper
+	RecyclesForward() bool
+}
+
 // Averager is a model that keeps an exponential moving average of its own
 // parameters and samples with it (a diffusion model's EMA weights). EMA
 // returns it, nil when the model keeps none; the trainer updates it after

@@ -220,6 +220,11 @@ func (m *GAN) TrainStep(b data.Batch, rngs *tensor.Rngs) (map[string]float64, er
 	return logs, nil
 }
 
+// RecyclesForward implements models.ForwardRecycler: TrainStep takes its
+// logs before each Backward, and the generator step reads the fake images
+// through a graph of its own.
+func (m *GAN) RecyclesForward() bool { return true }
+
 func setRequiresGrad(ps []nn.Param, on bool) {
 	for _, p := range ps {
 		p.Tensor.SetRequiresGrad(on)
