@@ -112,16 +112,34 @@ func NewResBlock(rngs *Rngs, in, out, timeDim, groups int, dropout float32) *Res
 
 // Forward applies the block to x [N, in, H, W] with time embedding temb
 // [N, timeDim] (nil when the block has none).
+//
+// Each intermediate is released after its last use (tensor.Release): the
+// ones a recorded op saved stay for the backward pass, the others (all of
+// them when sampling) go back to the step's arena at once.
 func (b *ResBlock) Forward(x, temb *tensor.Tensor) *tensor.Tensor {
-	h := b.Conv1.Forward(b.Norm1.ForwardSiLU(x))
+	n1 := b.Norm1.ForwardSiLU(x)
+	h := b.Conv1.Forward(n1)
+	tensor.Release(n1)
 	if b.Time != nil && temb != nil {
 		t := b.Time.Forward(tensor.SiLU(temb))
-		h = tensor.Add(h, tensor.Reshape(t, t.Dim(0), t.Dim(1), 1, 1))
+		ht := tensor.Add(h, tensor.Reshape(t, t.Dim(0), t.Dim(1), 1, 1))
+		tensor.Release(h)
+		h = ht
 	}
-	h = b.Conv2.Forward(b.Drop.Forward(b.Norm2.ForwardSiLU(h)))
+	n2 := b.Norm2.ForwardSiLU(h)
+	tensor.Release(h)
+	d := b.Drop.Forward(n2)
+	h = b.Conv2.Forward(d)
+	tensor.Release(d)
+	tensor.Release(n2)
 	skip := x
 	if b.Skip != nil {
 		skip = b.Skip.Forward(x)
 	}
-	return tensor.Add(skip, h)
+	out := tensor.Add(skip, h)
+	tensor.Release(h)
+	if skip != x {
+		tensor.Release(skip)
+	}
+	return out
 }

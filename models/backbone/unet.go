@@ -81,9 +81,16 @@ type AttentionBlock struct {
 // Forward attends x [B, C, H, W] over its H·W positions.
 func (a *AttentionBlock) Forward(x *tensor.Tensor) *tensor.Tensor {
 	b, c, h, w := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
-	seq := tensor.Permute(tensor.Reshape(a.Norm.Forward(x), b, c, h*w), 0, 2, 1)
+	n := a.Norm.Forward(x)
+	seq := tensor.Permute(tensor.Reshape(n, b, c, h*w), 0, 2, 1)
+	tensor.Release(n)
 	y := a.Attn.Forward(seq, seq, nil, false)
-	return tensor.Add(x, tensor.Reshape(tensor.Permute(y, 0, 2, 1), b, c, h, w))
+	tensor.Release(seq)
+	back := tensor.Permute(y, 0, 2, 1)
+	tensor.Release(y)
+	out := tensor.Add(x, tensor.Reshape(back, b, c, h, w))
+	tensor.Release(back)
+	return out
 }
 
 // groupsFor picks the GroupNorm groups for c channels.
@@ -265,18 +272,35 @@ func (u *UNet) ForwardLabels(x, t *tensor.Tensor, labels []int) *tensor.Tensor {
 			skips = append(skips, h)
 		}
 	}
-	h = u.Mid[1].Forward(u.MidAtt.Forward(u.Mid[0].Forward(h, temb)), temb)
+	// From here on each h and skip is read once, by the next layer, and
+	// released after it (tensor.Release keeps what a recorded op saved).
+	next := func(h, y *tensor.Tensor) *tensor.Tensor {
+		if !slices.Contains(skips, h) { // the bottom's output is also the first skip up
+			tensor.Release(h)
+		}
+		return y
+	}
+	h = next(h, u.Mid[0].Forward(h, temb))
+	h = next(h, u.MidAtt.Forward(h))
+	h = next(h, u.Mid[1].Forward(h, temb))
 	for _, lv := range u.Up {
 		for j, b := range lv.Blocks {
 			s := skips[len(skips)-1]
 			skips = skips[:len(skips)-1]
-			h = u.block(b, lv.Attention[j], temb, h, s)
+			h = next(h, u.block(b, lv.Attention[j], temb, h, s))
+			tensor.Release(s)
 		}
 		if lv.Resample != nil {
-			h = lv.Resample.Forward(tensor.UpsampleNearest2d(h, 2, 2))
+			up := tensor.UpsampleNearest2d(h, 2, 2)
+			h = next(h, lv.Resample.Forward(up))
+			tensor.Release(up)
 		}
 	}
-	return u.Out.Forward(u.Norm.ForwardSiLU(h))
+	n := u.Norm.ForwardSiLU(h)
+	out := u.Out.Forward(n)
+	tensor.Release(n)
+	tensor.Release(h)
+	return out
 }
 
 // block applies the residual block b, and the attention a after it when
@@ -290,8 +314,13 @@ func (u *UNet) block(b *nn.ResBlock, a *AttentionBlock, temb *tensor.Tensor, xs 
 			x = tensor.Concat(1, in[1:]...)
 		}
 		h := b.Forward(x, in[0])
+		if x != in[1] {
+			tensor.Release(x)
+		}
 		if a != nil {
-			h = a.Forward(h)
+			hb := h
+			h = a.Forward(hb)
+			tensor.Release(hb)
 		}
 		return h
 	}
