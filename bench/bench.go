@@ -31,6 +31,10 @@ type Result struct {
 	// OpenBLAS threads it ran with; both are 0 for Go.
 	ImportRSSMB float64 `json:"import_rss_mb,omitempty"`
 	BLASThreads int     `json:"blas_threads,omitempty"`
+	// StartRSSMB is Go's counterpart of ImportRSSMB: the process's
+	// resident set when it started (its binary and runtime), before any
+	// workload was built; 0 for PyTorch.
+	StartRSSMB float64 `json:"start_rss_mb,omitempty"`
 }
 
 // Workload is a named benchmark: setup builds the state and returns the step
@@ -105,7 +109,7 @@ func Run(name string) (Result, error) {
 	}
 	var dt time.Duration
 	heap, rss := peakMemory(func() { dt = Median(step, 0, w.Reps) })
-	r := Result{Workload: name, MsPerStep: dt.Seconds() * 1e3, Threads: kernels.Threads(), PeakHeapMB: heap / 1e6, PeakRSSMB: rss / 1e6}
+	r := Result{Workload: name, MsPerStep: dt.Seconds() * 1e3, Threads: kernels.Threads(), PeakHeapMB: heap / 1e6, PeakRSSMB: rss / 1e6, StartRSSMB: startRSS / 1e6}
 	if flops > 0 {
 		r.GFLOPS = flops / dt.Seconds() / 1e9
 	}

@@ -53,6 +53,10 @@ func peakMemory(fn func()) (heap, rss float64) {
 	return float64(peak), peakRSS()
 }
 
+// startRSS is the resident set when the package was initialised, at the
+// start of the process.
+var startRSS = statusKB("VmRSS:") * 1024
+
 // resetPeakRSS resets the kernel's resident-set high-water mark of this
 // process (VmHWM), where Linux allows it.
 func resetPeakRSS() {
@@ -60,7 +64,11 @@ func resetPeakRSS() {
 }
 
 // peakRSS returns VmHWM from /proc/self/status in bytes, or 0.
-func peakRSS() float64 {
+func peakRSS() float64 { return statusKB("VmHWM:") * 1024 }
+
+// statusKB returns the value in kB of the /proc/self/status line that
+// starts with key, or 0.
+func statusKB(key string) float64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -68,11 +76,11 @@ func peakRSS() float64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
 			fields := strings.Fields(rest)
 			if len(fields) > 0 {
 				if kb, err := strconv.ParseFloat(fields[0], 64); err == nil {
-					return kb * 1024
+					return kb
 				}
 			}
 		}

@@ -149,7 +149,7 @@ func roundLine(r bench.Round) string {
 // both sides' peak memory.
 func writeBenchTable(w io.Writer, cs []bench.Comparison) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "workload\tthreads\trounds\tgo\tpytorch\tgo/pytorch\tgo peak heap\tgo peak RSS\tpytorch peak RSS - import")
+	fmt.Fprintln(tw, "workload\tthreads\trounds\tgo\tpytorch\tgo/pytorch\tgo peak heap\tgo peak RSS - start\tpytorch peak RSS - import")
 	for _, c := range cs {
 		torch, ratio, torchMem := "-", "-", "-"
 		if p := c.PyTorch; p != nil {
@@ -159,8 +159,8 @@ func writeBenchTable(w io.Writer, cs []bench.Comparison) {
 				torchMem = fmt.Sprintf("%.1f MB (%.1f - %.1f)", p.PeakRSSMB-p.ImportRSSMB, p.PeakRSSMB, p.ImportRSSMB)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.1f MB\t%.1f MB\t%s\n", c.Workload, c.Threads, len(c.Rounds),
-			speed(c.Go), torch, ratio, c.Go.PeakHeapMB, c.Go.PeakRSSMB, torchMem)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.1f MB\t%.1f MB (%.1f - %.1f)\t%s\n", c.Workload, c.Threads, len(c.Rounds),
+			speed(c.Go), torch, ratio, c.Go.PeakHeapMB, c.Go.PeakRSSMB-c.Go.StartRSSMB, c.Go.PeakRSSMB, c.Go.StartRSSMB, torchMem)
 	}
 	tw.Flush()
 }
