@@ -24,6 +24,9 @@ type memoryEstimate struct {
 	Model, State, Activations float64
 	Batch                     int
 	GCFactor                  float64 // peak heap over live heap: 1 + GOGC/100
+	// ArenaFactor is how many times Activations the step's tensor.Arena
+	// holds at its peak (1, or 0, without one; see arenaFactor).
+	ArenaFactor float64
 	// Data is the training and test splits of the data set as train holds
 	// them; DataErr says why they were not counted (Data is then 0).
 	Data    float64
@@ -33,9 +36,26 @@ type memoryEstimate struct {
 // Live is the heap training needs at its peak.
 func (e memoryEstimate) Live() float64 { return e.Model + e.State + e.Activations + e.Data }
 
-// Peak is the resident set the process is expected to reach: the live heap
-// times the collector's headroom.
-func (e memoryEstimate) Peak() float64 { return e.Live() * e.GCFactor }
+// Peak is the resident set the process is expected to reach: the live heap,
+// with the activations as the step's arena holds them, times the
+// collector's headroom.
+func (e memoryEstimate) Peak() float64 {
+	return (e.Live() + (max(e.ArenaFactor, 1)-1)*e.Activations) * e.GCFactor
+}
+
+// arenaFactor is what the arena that runs each training step holds at its
+// peak, in multiples of the activations measured here (those a step keeps
+// for its backward pass, read from the live heap without an arena): the
+// step's buffers stay with the arena for the next step instead of going
+// back to the collector, and with them the forward temporaries no layer
+// released and the gradients of the activations. Measured on the presets
+// of BENCHMARKS.md ("config validate's estimate"), it was 2.3 to 3.3.
+func arenaFactor() float64 {
+	if tensor.NewArena() == nil { // ARTIFEX_ARENA=off
+		return 1
+	}
+	return 3
+}
 
 // estimateMemory measures the training memory of model m, built from cfg
 // when the live heap was base, at the batch size of s by running the
@@ -95,6 +115,7 @@ func estimateMemory(m factory.Model, base float64, cfg config.ModelConfiguration
 	est.Batch = s.BatchSize
 	est.Activations = max(one-per, 0) + per*float64(s.BatchSize)
 	est.GCFactor = gcFactor()
+	est.ArenaFactor = arenaFactor()
 	return est, nil
 }
 
@@ -154,8 +175,8 @@ func checkFits(est memoryEstimate, machine float64) (string, error) {
 	if est.DataErr != nil {
 		data = fmt.Sprintf("data set not counted: %v", est.DataErr)
 	}
-	report := fmt.Sprintf("training memory at batch %d: about %s live (weights %s, gradients and optimizer state %s, activations %s, %s), peak resident set about %s with the collector's headroom (×%.3g)",
-		est.Batch, humanBytes(est.Live()), humanBytes(est.Model), humanBytes(est.State), humanBytes(est.Activations), data, humanBytes(est.Peak()), est.GCFactor)
+	report := fmt.Sprintf("training memory at batch %d: about %s live (weights %s, gradients and optimizer state %s, activations %s, %s), peak resident set about %s with the step's arena (activations ×%.3g) and the collector's headroom (×%.3g)",
+		est.Batch, humanBytes(est.Live()), humanBytes(est.Model), humanBytes(est.State), humanBytes(est.Activations), data, humanBytes(est.Peak()), max(est.ArenaFactor, 1), est.GCFactor)
 	if machine <= 0 {
 		return report, nil
 	}

@@ -23,6 +23,18 @@ func TestConfigValidateEstimatesTrainingMemory(t *testing.T) {
 	}
 }
 
+func TestPeakCountsTheActivationsTheArenaHolds(t *testing.T) {
+	est := memoryEstimate{Model: 1 << 30, State: 2 << 30, Activations: 3 << 30, Batch: 64, GCFactor: 2, ArenaFactor: 3}
+	// (1 + 2 + 3·3 GiB) × 2; the live heap is still 6 GiB.
+	if est.Peak() != 24<<30 || est.Live() != 6<<30 {
+		t.Errorf("peak %g, live %g; want 24 GiB and 6 GiB", est.Peak(), est.Live())
+	}
+	report, err := checkFits(est, 0)
+	if err != nil || !strings.Contains(report, "peak resident set about 24 GiB with the step's arena (activations ×3)") {
+		t.Errorf("report %q, %v", report, err)
+	}
+}
+
 func TestCheckFits(t *testing.T) {
 	est := memoryEstimate{Model: 1 << 30, State: 2 << 30, Activations: 3 << 30, Batch: 64, GCFactor: 2}
 	for _, c := range []struct {
