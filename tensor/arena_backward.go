@@ -212,7 +212,7 @@ func Release(t *Tensor) {
 // opSaves says which of an op's values its backward rule keeps: its
 // inputs, its result. An op not listed is taken to keep both.
 var opSaves = map[string]struct{ inputs, result bool }{
-	"Add": {}, "Sub": {}, "Scale": {}, "AddScalar": {}, "Reshape": {}, "Permute": {}, "Dropout": {},
+	"Add": {}, "Sub": {}, "Scale": {}, "AddScalar": {}, "Reshape": {}, "Permute": {}, "Dropout": {}, "Concat": {},
 	"Affine": {inputs: true}, "AffineAct": {inputs: true},
 }
 
