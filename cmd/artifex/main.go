@@ -62,14 +62,18 @@ func tuneGC() {
 	for {
 		metrics.Read(sample)
 		if live := float64(sample[0].Value.Uint64()); live > 0 {
-			want := int(min(100, max(25, math.Ceil(16<<20/live*100))))
-			if want != percent {
+			if want := gcPercentFor(live); want != percent {
 				debug.SetGCPercent(want)
 				percent = want
 			}
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// gcPercentFor is the GOGC tuneGC sets for a live heap of live bytes.
+func gcPercentFor(live float64) int {
+	return int(min(100, max(25, math.Ceil(16<<20/live*100))))
 }
 
 func main() {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"runtime/debug"
 
@@ -114,8 +115,7 @@ func estimateMemory(m factory.Model, base float64, cfg config.ModelConfiguration
 	per := max((three-one)/2, 4*float64(numel(cfg.InputDim)))
 	est.Batch = s.BatchSize
 	est.Activations = max(one-per, 0) + per*float64(s.BatchSize)
-	est.GCFactor = gcFactor()
-	est.ArenaFactor = arenaFactor()
+	est.ArenaFactor = arenaFactor() // GCFactor follows once the data set is counted
 	return est, nil
 }
 
@@ -156,11 +156,15 @@ func liveHeap() float64 {
 }
 
 // gcFactor is how far the heap grows past its live part before the
-// collector runs: 1 + GOGC/100 (2 by default; 1 with the collector off
-// counts as no headroom).
-func gcFactor() float64 {
+// collector runs: 1 + GOGC/100, with the GOGC that tuneGC gives a live
+// heap of this size unless the environment sets one (1 with the
+// collector off counts as no headroom).
+func gcFactor(live float64) float64 {
 	p := debug.SetGCPercent(100)
 	debug.SetGCPercent(p)
+	if os.Getenv("GOGC") == "" {
+		p = gcPercentFor(live)
+	}
 	if p < 0 {
 		return 1
 	}
