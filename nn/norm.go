@@ -8,11 +8,24 @@ import (
 
 // normalize returns (x - mean)/√(var + eps) over axes, with the biased
 // variance as PyTorch's normalisation layers use.
-func normalize(x *tensor.Tensor, axes []int, eps float32) *tensor.Tensor {
-	mean := tensor.MeanAxes(x, axes, true)
+//
+// It also returns the mean and the biased variance it used (kept shapes).
+func normalize(x *tensor.Tensor, axes []int, eps float32) (y, mean, v *tensor.Tensor) {
+	mean = tensor.MeanAxes(x, axes, true)
 	xc := tensor.Sub(x, mean)
-	v := tensor.MeanAxes(tensor.Square(xc), axes, true)
-	return tensor.Mul(xc, tensor.Rsqrt(tensor.AddScalar(v, eps)))
+	sq := tensor.Square(xc)
+	v = tensor.MeanAxes(sq, axes, true)
+	tensor.Release(sq) // read once, by the mean
+	return tensor.Mul(xc, tensor.Rsqrt(tensor.AddScalar(v, eps))), mean, v
+}
+
+// affine returns y·w + b with w and b broadcast per channel as cs says;
+// the product is released once the bias is added.
+func affine(y, w, b *tensor.Tensor, cs []int) *tensor.Tensor {
+	yw := tensor.Mul(y, tensor.Reshape(w, cs...))
+	out := tensor.Add(yw, tensor.Reshape(b, cs...))
+	tensor.Release(yw)
+	return out
 }
 
 // channelShape returns the shape that broadcasts a per-channel vector over
@@ -122,21 +135,21 @@ func (b *BatchNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 		if n < 2 {
 			panic(fmt.Sprintf("BatchNorm: training needs more than one value per channel, got input shape %v", x.Shape()))
 		}
-		y = normalize(x, axes, b.Eps)
-		tensor.NoGrad(func() {
-			mean := tensor.MeanAxes(x, axes, false).Data()
-			v := tensor.Var(x, axes, false, true).Data()
-			rm, rv := b.RunningMean.Data(), b.RunningVar.Data()
-			for i := range rm {
-				rm[i] = (1-b.Momentum)*rm[i] + b.Momentum*mean[i]
-				rv[i] = (1-b.Momentum)*rv[i] + b.Momentum*v[i]
-			}
-		})
+		var mean, v *tensor.Tensor
+		y, mean, v = normalize(x, axes, b.Eps)
+		// The running variance is the unbiased one, as PyTorch keeps it,
+		// from the batch statistics the normalisation computed.
+		unbias := float32(n) / float32(n-1)
+		rm, rv := b.RunningMean.Data(), b.RunningVar.Data()
+		for i := range rm {
+			rm[i] = (1-b.Momentum)*rm[i] + b.Momentum*mean.Data()[i]
+			rv[i] = (1-b.Momentum)*rv[i] + b.Momentum*v.Data()[i]*unbias
+		}
 	} else {
 		y = tensor.Mul(tensor.Sub(x, tensor.Reshape(b.RunningMean, cs...)),
 			tensor.Reshape(tensor.Rsqrt(tensor.AddScalar(b.RunningVar, b.Eps)), cs...))
 	}
-	return tensor.Add(tensor.Mul(y, tensor.Reshape(b.Weight, cs...)), tensor.Reshape(b.Bias, cs...))
+	return affine(y, b.Weight, b.Bias, cs)
 }
 
 // InstanceNorm normalises each channel of each sample over its spatial
@@ -161,10 +174,10 @@ func (n *InstanceNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.NDim() < 3 {
 		panic(fmt.Sprintf("InstanceNorm: input shape %v, want [N, C, spatial...]", x.Shape()))
 	}
-	y := tensor.Reshape(normalize(tensor.Reshape(x, x.Dim(0), x.Dim(1), -1), []int{-1}, n.Eps), x.Shape()...)
+	y, _, _ := normalize(tensor.Reshape(x, x.Dim(0), x.Dim(1), -1), []int{-1}, n.Eps)
+	y = tensor.Reshape(y, x.Shape()...)
 	if n.Weight == nil {
 		return y
 	}
-	cs := channelShape(x, x.Dim(1))
-	return tensor.Add(tensor.Mul(y, tensor.Reshape(n.Weight, cs...)), tensor.Reshape(n.Bias, cs...))
+	return affine(y, n.Weight, n.Bias, channelShape(x, x.Dim(1)))
 }
