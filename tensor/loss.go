@@ -57,11 +57,15 @@ func Huber(pred, target *Tensor, delta float32) *Tensor {
 // max(x,0) - x·t + log1p(e^-|x|) so that it is finite for any logit.
 func BCEWithLogits(logits, targets *Tensor) *Tensor {
 	mustSameShape("BCEWithLogits", logits, targets)
-	out := empty(logits.shape)
-	t := targets.data
-	for i, x := range logits.data {
-		out.data[i] = kernels.Softplus(x) - x*t[i]
-	}
+	// softplus(x) - x·t, the softplus on the vector kernel.
+	out := uninit(logits.shape)
+	kernels.Parallel(len(out.data), parallelGrain, func(lo, hi int) {
+		dst, x, t := out.data[lo:hi], logits.data[lo:hi], targets.data[lo:hi]
+		kernels.SoftplusSlice(dst, x)
+		for i, v := range x {
+			dst[i] -= v * t[i]
+		}
+	})
 	return record(out, "BCEWithLogits", func(g *Tensor) []*Tensor {
 		var gx, gt *Tensor
 		if logits.requiresGrad {
