@@ -21,11 +21,17 @@ type Adam struct {
 // Update applies the step in place to the weights w and the moments m and
 // v, from the gradient g; all four have one length. It runs eight lanes at
 // a time where the CPU has AVX and in Go for the rest; both give the same
-// bits.
+// bits. A large tensor is split over the cores: the update streams seven
+// values per weight through memory, more than one core's bandwidth.
 func (k *Adam) Update(w, g, m, v []float32) {
-	n := adamVector(k, w, g, m, v)
-	k.updateGo(w[n:], g[n:], m[n:], v[n:])
+	Parallel(len(w), adamGrain, func(lo, hi int) {
+		n := lo + adamVector(k, w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi])
+		k.updateGo(w[n:hi], g[n:hi], m[n:hi], v[n:hi])
+	})
 }
+
+// adamGrain is the weight count below which Update stays on one core.
+const adamGrain = 1 << 15
 
 // updateGo is the portable twin. The float32 conversions round every
 // product on its own, forbidding fused multiply-adds, so the result does

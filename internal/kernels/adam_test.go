@@ -14,7 +14,7 @@ func TestAdamVectorMatchesPortableBitForBit(t *testing.T) {
 		{B1: 0.9, C1: 0.1, B2: 0.999, C2: 0.001, StepSize: 0.03, InvBC2: 7.3, Eps: 1e-8, L2: 0.01, Shrink: 1},
 		{B1: 0.9, C1: 0.1, B2: 0.999, C2: 0.001, StepSize: 0.03, InvBC2: 7.3, Eps: 1e-8, Shrink: 0.999},
 	} {
-		for _, n := range []int{0, 1, 7, 8, 9, 31, 1000} {
+		for _, n := range []int{0, 1, 7, 8, 9, 31, 1000, 3*adamGrain + 5} { // the last split over cores
 			w, g, m, v := randFloats(rng, n), randFloats(rng, n), randFloats(rng, n), randFloats(rng, n)
 			for i := range v {
 				v[i] *= v[i] // a second moment is never negative
