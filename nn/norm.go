@@ -8,15 +8,12 @@ import (
 
 // normalize returns (x - mean)/√(var + eps) over axes, with the biased
 // variance as PyTorch's normalisation layers use.
-//
-// It also returns the mean and the biased variance it used (kept shapes).
-func normalize(x *tensor.Tensor, axes []int, eps float32) (y, mean, v *tensor.Tensor) {
-	mean = tensor.MeanAxes(x, axes, true)
-	xc := tensor.Sub(x, mean)
+func normalize(x *tensor.Tensor, axes []int, eps float32) *tensor.Tensor {
+	xc := tensor.Sub(x, tensor.MeanAxes(x, axes, true))
 	sq := tensor.Square(xc)
-	v = tensor.MeanAxes(sq, axes, true)
+	v := tensor.MeanAxes(sq, axes, true)
 	tensor.Release(sq) // read once, by the mean
-	return tensor.Mul(xc, tensor.Rsqrt(tensor.AddScalar(v, eps))), mean, v
+	return tensor.Mul(xc, tensor.Rsqrt(tensor.AddScalar(v, eps)))
 }
 
 // affine returns y·w + b with w and b broadcast per channel as cs says;
@@ -124,31 +121,25 @@ func (b *BatchNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.NDim() < 2 || x.Dim(1) != c {
 		panic(fmt.Sprintf("BatchNorm: input shape %v, want [N, %d, ...]", x.Shape(), c))
 	}
-	axes := []int{0}
-	for i := 2; i < x.NDim(); i++ {
-		axes = append(axes, i)
-	}
-	cs := channelShape(x, c)
-	var y *tensor.Tensor
 	if b.training {
 		n := x.Size() / c
 		if n < 2 {
 			panic(fmt.Sprintf("BatchNorm: training needs more than one value per channel, got input shape %v", x.Shape()))
 		}
-		var mean, v *tensor.Tensor
-		y, mean, v = normalize(x, axes, b.Eps)
+		out, mean, v := tensor.BatchNorm(x, b.Weight, b.Bias, b.Eps)
 		// The running variance is the unbiased one, as PyTorch keeps it,
 		// from the batch statistics the normalisation computed.
 		unbias := float32(n) / float32(n-1)
 		rm, rv := b.RunningMean.Data(), b.RunningVar.Data()
 		for i := range rm {
-			rm[i] = (1-b.Momentum)*rm[i] + b.Momentum*mean.Data()[i]
-			rv[i] = (1-b.Momentum)*rv[i] + b.Momentum*v.Data()[i]*unbias
+			rm[i] = (1-b.Momentum)*rm[i] + b.Momentum*mean[i]
+			rv[i] = (1-b.Momentum)*rv[i] + b.Momentum*v[i]*unbias
 		}
-	} else {
-		y = tensor.Mul(tensor.Sub(x, tensor.Reshape(b.RunningMean, cs...)),
-			tensor.Reshape(tensor.Rsqrt(tensor.AddScalar(b.RunningVar, b.Eps)), cs...))
+		return out
 	}
+	cs := channelShape(x, c)
+	y := tensor.Mul(tensor.Sub(x, tensor.Reshape(b.RunningMean, cs...)),
+		tensor.Reshape(tensor.Rsqrt(tensor.AddScalar(b.RunningVar, b.Eps)), cs...))
 	return affine(y, b.Weight, b.Bias, cs)
 }
 
@@ -174,8 +165,7 @@ func (n *InstanceNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.NDim() < 3 {
 		panic(fmt.Sprintf("InstanceNorm: input shape %v, want [N, C, spatial...]", x.Shape()))
 	}
-	y, _, _ := normalize(tensor.Reshape(x, x.Dim(0), x.Dim(1), -1), []int{-1}, n.Eps)
-	y = tensor.Reshape(y, x.Shape()...)
+	y := tensor.Reshape(normalize(tensor.Reshape(x, x.Dim(0), x.Dim(1), -1), []int{-1}, n.Eps), x.Shape()...)
 	if n.Weight == nil {
 		return y
 	}
