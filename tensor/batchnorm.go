@@ -65,22 +65,7 @@ func BatchNorm(x, weight, bias *Tensor, eps float32) (out *Tensor, mean, varianc
 		if !GradEnabled() {
 			return batchNormGrad(g, x, weight, bias, mean, rstd)
 		}
-		// With x̂ = (x - mean)·r and h = g·weight, per channel:
-		// dx = r·(h - mean(h) - x̂·mean(h·x̂)), dweight = Σ g·x̂, dbias = Σ g,
-		// written with ops so that a recorded pass differentiates them.
-		xc, r := centred(x, axes, eps)
-		xhat, h := Mul(xc, r), Mul(g, Reshape(weight, cs...))
-		var gx, gw, gb *Tensor
-		if x.requiresGrad {
-			gx = Mul(r, Sub(Sub(h, MeanAxes(h, axes, true)), Mul(xhat, MeanAxes(Mul(h, xhat), axes, true))))
-		}
-		if weight.requiresGrad {
-			gw = Reshape(SumTo(Mul(g, xhat), cs), c)
-		}
-		if bias != nil && bias.requiresGrad {
-			gb = Reshape(SumTo(g, cs), c)
-		}
-		return []*Tensor{gx, gw, gb}
+		return composedNormGrad(g, x, Reshape(weight, cs...), weight, bias, axes, eps, func(t *Tensor) *Tensor { return Reshape(SumTo(t, cs), c) })
 	}, x, weight, bias)
 	return out, mean, variance
 }
@@ -122,15 +107,5 @@ func batchNormGrad(g, x, weight, bias *Tensor, mean, rstd []float32) []*Tensor {
 			}
 		}
 	})
-	grads := []*Tensor{nil, nil, nil}
-	if x.requiresGrad {
-		grads[0] = dx
-	}
-	if weight.requiresGrad {
-		grads[1] = dw
-	}
-	if bias != nil && bias.requiresGrad {
-		grads[2] = db
-	}
-	return grads
+	return wantedGrads(x, weight, bias, dx, dw, db)
 }

@@ -31,23 +31,7 @@ func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
 		if !GradEnabled() {
 			return layerNormGrad(g, x, weight, bias, eps)
 		}
-		// With x̂ = (x - mean)·r, r = 1/√(var + eps) and h = g·weight:
-		// dx = r·(h - mean(h) - x̂·mean(h·x̂)), dweight = Σ g·x̂, dbias = Σ g.
-		// Written with ops on x, so that a recorded pass differentiates
-		// the statistics too.
-		xc, r := centred(x, axes, eps)
-		xhat, h := Mul(xc, r), Mul(g, weight)
-		var gx, gw, gb *Tensor
-		if x.requiresGrad {
-			gx = Mul(r, Sub(Sub(h, MeanAxes(h, axes, true)), Mul(xhat, MeanAxes(Mul(h, xhat), axes, true))))
-		}
-		if weight.requiresGrad {
-			gw = SumTo(Mul(g, xhat), shape)
-		}
-		if bias != nil && bias.requiresGrad {
-			gb = SumTo(g, shape)
-		}
-		return []*Tensor{gx, gw, gb}
+		return composedNormGrad(g, x, weight, weight, bias, axes, eps, func(t *Tensor) *Tensor { return SumTo(t, shape) })
 	}, x, weight, bias)
 }
 
@@ -121,6 +105,34 @@ func layerNormGrad(g, x, weight, bias *Tensor, eps float32) []*Tensor {
 		kernels.Add(dw.data, dw.data, parts[lo][:n])
 		kernels.Add(db.data, db.data, parts[lo][n:])
 	}
+	return wantedGrads(x, weight, bias, dx, dw, db)
+}
+
+// composedNormGrad is the backward rule of a normalisation over axes with
+// a scale and shift, written with ops on x so that a recorded pass
+// differentiates the statistics too. With x̂ = (x - mean)·r,
+// r = 1/√(var + eps) and h = g·w (w is weight broadcast against x):
+// dx = r·(h - mean(h) - x̂·mean(h·x̂)), dweight = Σ g·x̂, dbias = Σ g,
+// the sums taken by sum down to the weight's shape.
+func composedNormGrad(g, x, w, weight, bias *Tensor, axes []int, eps float32, sum func(*Tensor) *Tensor) []*Tensor {
+	xc, r := centred(x, axes, eps)
+	xhat, h := Mul(xc, r), Mul(g, w)
+	var gx, gw, gb *Tensor
+	if x.requiresGrad {
+		gx = Mul(r, Sub(Sub(h, MeanAxes(h, axes, true)), Mul(xhat, MeanAxes(Mul(h, xhat), axes, true))))
+	}
+	if weight.requiresGrad {
+		gw = sum(Mul(g, xhat))
+	}
+	if bias != nil && bias.requiresGrad {
+		gb = sum(g)
+	}
+	return []*Tensor{gx, gw, gb}
+}
+
+// wantedGrads returns the gradients of a normalisation's x, weight and
+// bias, nil for those that need none.
+func wantedGrads(x, weight, bias, dx, dw, db *Tensor) []*Tensor {
 	grads := []*Tensor{nil, nil, nil}
 	if x.requiresGrad {
 		grads[0] = dx
