@@ -60,7 +60,7 @@ func configCommand(reg *factory.Registry) *cobra.Command {
 			// of one and three examples, scaled to the configured batch.
 			est, err := estimateMemory(m, base, cfg, settings)
 			est.Data, est.DataErr = estimateData(settings.Dataset, dataDir)
-			est.GCFactor = gcFactor(est.Live() + (est.ArenaFactor-1)*est.Activations)
+			est.GCFactor = gcFactor(est.held())
 			if err != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "note: training memory not estimated: %v\n", err)
 			} else {

@@ -40,8 +40,11 @@ func (e memoryEstimate) Live() float64 { return e.Model + e.State + e.Activation
 // Peak is the resident set the process is expected to reach: the live heap,
 // with the activations as the step's arena holds them, times the
 // collector's headroom.
-func (e memoryEstimate) Peak() float64 {
-	return (e.Live() + (max(e.ArenaFactor, 1)-1)*e.Activations) * e.GCFactor
+func (e memoryEstimate) Peak() float64 { return e.held() * e.GCFactor }
+
+// held is the live heap with the activations as the arena holds them.
+func (e memoryEstimate) held() float64 {
+	return e.Live() + (max(e.ArenaFactor, 1)-1)*e.Activations
 }
 
 // arenaFactor is what the arena that runs each training step holds at its
