@@ -68,6 +68,20 @@ type LossStep struct {
 	sync func(params []nn.Param, values []float32) error
 }
 
+// ForwardRecyclingStep is a Step that says whether it reads any tensor of
+// a differentiated forward pass after the Backward that walked it. When it
+// does not, the trainer's arena recycles each op's result as soon as its
+// backward rule has run (tensor.Arena.RecycleForward); a Step that does
+// not implement it keeps its forward results to the step's end.
+type ForwardRecyclingStep interface {
+	Step
+	RecyclesForward() bool
+}
+
+// RecyclesForward implements ForwardRecyclingStep: the loss and logs are
+// numbers before Backward, and only the optimizer runs after it.
+func (st *LossStep) RecyclesForward() bool { return true }
+
 // NewLossStep builds the optimizer (and average) that s asks for over
 // the model's parameters, for a run of totalSteps steps.
 func NewLossStep(m models.Trainable, s Settings, totalSteps int) (*LossStep, error) {

@@ -141,6 +141,14 @@ func (st *StepperStep) Run(batch data.Batch, rngs *tensor.Rngs) (float64, map[st
 	return loss, logs, nil
 }
 
+// RecyclesForward implements ForwardRecyclingStep for a model that says,
+// as a models.ForwardRecycler, that its TrainStep reads nothing of a
+// walked forward pass after its Backward.
+func (st *StepperStep) RecyclesForward() bool {
+	r, ok := st.Model.(models.ForwardRecycler)
+	return ok && r.RecyclesForward()
+}
+
 // LR returns the learning rate of the "generator" optimizer, or of the
 // first optimizer by name when there is none of that name.
 func (st *StepperStep) LR() float64 {

@@ -274,14 +274,8 @@ func New(model models.Model, train *data.Dataset, rngs *tensor.Rngs, s Settings,
 		cfg.Metadata = opts.Metadata
 	}
 	arena := tensor.NewArena()
-	if arena != nil {
-		// A loss step reads nothing of its forward pass after Backward
-		// (the loss and logs are numbers by then), so each op's result
-		// can be reused as soon as its backward rule has run; a model
-		// with its own step says whether it does.
-		_, loss := step.(*LossStep)
-		r, ok := model.(models.ForwardRecycler)
-		arena.RecycleForward = loss || ok && r.RecyclesForward()
+	if r, ok := step.(ForwardRecyclingStep); ok && arena != nil {
+		arena.RecycleForward = r.RecyclesForward()
 	}
 	return &Trainer{
 		model: model, cfg: cfg, step: step, rngs: rngs, it: it, settings: s, opts: opts,
