@@ -70,6 +70,10 @@ func (p *Conv) Forward(x, w, b, y []float32) {
 		q.adjoint(x, *wf, b, y)
 		return
 	}
+	if implicitFast != nil && p.useImplicit(implicitKernel) {
+		p.forwardImplicit(implicitKernel, implicitFast, x, w, b, y)
+		return
+	}
 	cg, og, k := p.C/p.G, p.O/p.G, p.colRows()
 	hw, ohw := p.H*p.W, p.OH*p.OW
 	forChunks(p.N, func(_, lo, hi int) {
@@ -276,6 +280,10 @@ func (p *Conv) WeightGrad(x, g, gw []float32) {
 		defer putScratch(gwf)
 		q.WeightGrad(g, x, *gwf)
 		flipKernel(&q, *gwf, gw)
+		return
+	}
+	if implicitFast != nil && p.useImplicit(implicitKernel) {
+		p.weightGradImplicit(implicitKernel, implicitFast, x, g, gw)
 		return
 	}
 	cg, og, k := p.C/p.G, p.O/p.G, p.colRows()

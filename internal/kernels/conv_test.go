@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -36,4 +37,149 @@ func BenchmarkConv2Im2col(b *testing.B) {
 			})
 		}
 	}
+}
+
+// convRef is the convolution by its definition, summed in float64.
+func convRef(p *Conv, x, w, b []float32) []float32 {
+	cg, og := p.C/p.G, p.O/p.G
+	y := make([]float32, p.N*p.O*p.OH*p.OW)
+	for n := range p.N {
+		for o := range p.O {
+			gi := o / og
+			for oh := range p.OH {
+				for ow := range p.OW {
+					var s float64
+					if b != nil {
+						s = float64(b[o])
+					}
+					for c := range cg {
+						for ki := range p.KH {
+							for kj := range p.KW {
+								h, v := oh*p.SH+ki*p.DH-p.PT, ow*p.SW+kj*p.DW-p.PL
+								if h < 0 || h >= p.H || v < 0 || v >= p.W {
+									continue
+								}
+								xv := x[((n*p.C+gi*cg+c)*p.H+h)*p.W+v]
+								s += float64(xv) * float64(w[((o*cg+c)*p.KH+ki)*p.KW+kj])
+							}
+						}
+					}
+					y[((n*p.O+o)*p.OH+oh)*p.OW+ow] = float32(s)
+				}
+			}
+		}
+	}
+	return y
+}
+
+// sameConv returns a stride-1 geometry with output rows as wide as the
+// input's, its output height following from the vertical padding.
+func sameConv(n, c, h, w, o, kh, kw, pt, pb, pl, dh, dw, g int) Conv {
+	p := Conv{N: n, C: c, H: h, W: w, O: o, KH: kh, KW: kw, SH: 1, SW: 1,
+		PT: pt, PB: pb, PL: pl, PR: dw*(kw-1) - pl, DH: dh, DW: dw, G: g}
+	p.OH, p.OW = h+pt+pb-dh*(kh-1), w
+	return p
+}
+
+// The implicit GEMM packs each panel of the column matrix (or of its
+// transpose, for the weight gradient) from the image with masks for the
+// padding and for a sample's last, partial panel; with every micro-kernel
+// and packer the convolution and its weight gradient must follow their
+// definitions, over the padding patterns, dilations, groups, depth blocks
+// and channel counts that are not multiples of the register tile.
+func TestConvImplicitMatchesDefinition(t *testing.T) {
+	geoms := []Conv{
+		sameConv(3, 4, 9, 9, 5, 3, 3, 1, 1, 1, 1, 1, 1),      // 81 pixels: a partial panel
+		sameConv(2, 3, 8, 12, 10, 7, 7, 3, 3, 3, 1, 1, 1),    // PixelCNN's 7×7
+		sameConv(2, 2, 10, 7, 3, 3, 3, 2, 2, 2, 2, 2, 1),     // dilated "same"
+		sameConv(2, 4, 9, 8, 6, 3, 3, 2, 0, 1, 1, 1, 2),      // causal rows, two groups
+		sameConv(2, 3, 8, 9, 4, 3, 3, 1, 0, 1, 1, 1, 1),      // one row fewer out than in
+		sameConv(3, 40, 8, 8, 9, 3, 3, 1, 1, 1, 1, 1, 1),     // 360 rows: two depth blocks
+		sameConv(2, 1, 16, 16, 32, 5, 3, 2, 2, 1, 1, 1, 1),   // one input channel
+		sameConv(2, 6, 4, 33, 12, 1, 3, 0, 0, 1, 1, 1, 3),    // 1×3, rows longer than a panel
+		sameConv(2, 3, 12, 12, 17, 4, 4, 2, 1, 1, 1, 1, 1),   // even kernel, uneven padding
+		sameConv(4, 5, 2, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1),     // rows of exactly two panels
+		sameConv(1, 2, 10, 10, 4, 3, 3, 30, 30, 25, 1, 1, 1), // taps wholly in the padding
+		sameConv(3, 3, 20, 21, 5, 3, 3, 1, 1, 1, 1, 1, 1),    // 420 pixels: two pixel blocks
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	type packer struct {
+		name string
+		kn   *gemmKernel
+		pack implicitPack
+	}
+	var packers []packer
+	for _, kn := range availableKernels() {
+		packers = append(packers, packer{kn.name + "/go", kn, packImplicitGo})
+	}
+	if implicitFast != nil {
+		packers = append(packers, packer{implicitKernel.name + "/fast", implicitKernel, implicitFast})
+	}
+	for gi, p := range geoms {
+		x := randFloats(rng, p.N*p.C*p.H*p.W)
+		w := randFloats(rng, p.O*p.C/p.G*p.KH*p.KW)
+		b := randFloats(rng, p.O)
+		for _, bias := range [][]float32{nil, b} {
+			want := convRef(&p, x, w, bias)
+			for _, pk := range packers {
+				y := make([]float32, len(want))
+				for i := range y {
+					y[i] = float32(math.NaN()) // written, never read
+				}
+				p.forwardImplicit(pk.kn, pk.pack, x, w, bias, y)
+				for i, v := range want {
+					if d := math.Abs(float64(y[i] - v)); !(d <= 1e-4*(1+math.Abs(float64(v)))) {
+						t.Fatalf("geometry %d %+v, %s, bias %v: element %d = %v, want %v", gi, p, pk.name, bias != nil, i, y[i], v)
+					}
+				}
+			}
+		}
+		g := randFloats(rng, p.N*p.O*p.OH*p.OW)
+		want := weightGradRef(&p, x, g)
+		for _, pk := range packers {
+			gw := make([]float32, len(want))
+			for i := range gw {
+				gw[i] = float32(math.NaN()) // written, never read
+			}
+			p.weightGradImplicit(pk.kn, pk.pack, x, g, gw)
+			for i, v := range want {
+				if d := math.Abs(float64(gw[i] - v)); !(d <= 1e-4*(1+math.Abs(float64(v)))) {
+					t.Fatalf("geometry %d %+v, %s: weight gradient element %d = %v, want %v", gi, p, pk.name, i, gw[i], v)
+				}
+			}
+		}
+	}
+}
+
+// weightGradRef is the weight gradient by its definition: the sum over
+// samples and output pixels of g times the input each tap saw, in float64.
+func weightGradRef(p *Conv, x, g []float32) []float32 {
+	cg, og := p.C/p.G, p.O/p.G
+	gw := make([]float64, p.O*cg*p.KH*p.KW)
+	for n := range p.N {
+		for o := range p.O {
+			gi := o / og
+			for oh := range p.OH {
+				for ow := range p.OW {
+					gv := float64(g[((n*p.O+o)*p.OH+oh)*p.OW+ow])
+					for c := range cg {
+						for ki := range p.KH {
+							for kj := range p.KW {
+								h, v := oh*p.SH+ki*p.DH-p.PT, ow*p.SW+kj*p.DW-p.PL
+								if h < 0 || h >= p.H || v < 0 || v >= p.W {
+									continue
+								}
+								gw[((o*cg+c)*p.KH+ki)*p.KW+kj] += gv * float64(x[((n*p.C+gi*cg+c)*p.H+h)*p.W+v])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	out := make([]float32, len(gw))
+	for i, v := range gw {
+		out[i] = float32(v)
+	}
+	return out
 }
