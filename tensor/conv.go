@@ -166,7 +166,7 @@ func (p *convGeom) wShape() []int { return []int{p.O, p.C / p.G, p.KH, p.KW} }
 
 // convForward is Conv2d on a validated geometry; bias may be nil.
 func convForward(x, w, b *Tensor, p convGeom) *Tensor {
-	out := empty(p.yShape())
+	out := uninit(p.yShape())
 	var bd []float32
 	if b != nil {
 		bd = b.data
@@ -192,7 +192,7 @@ func convForward(x, w, b *Tensor, p convGeom) *Tensor {
 // when it is not nil. It is both the input gradient of Conv2d and the
 // forward of ConvTranspose2d.
 func convInputGrad(g, w, b *Tensor, p convGeom) *Tensor {
-	out := empty(p.xShape())
+	out := uninit(p.xShape())
 	var bd []float32
 	if b != nil {
 		bd = b.data
@@ -217,7 +217,7 @@ func convInputGrad(g, w, b *Tensor, p convGeom) *Tensor {
 // It is bilinear in x and g, and its own gradients are the convolution and
 // its adjoint applied with the incoming gradient as the weight.
 func convWeightGrad(x, g *Tensor, p convGeom) *Tensor {
-	out := empty(p.wShape())
+	out := uninit(p.wShape())
 	p.WeightGrad(x.data, g.data, out.data)
 	return record(out, "Conv2dWeightGrad", func(gw *Tensor) []*Tensor {
 		var dx, dg *Tensor

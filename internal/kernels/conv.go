@@ -221,7 +221,11 @@ func (p *Conv) adjoint(g, w, b, x []float32) {
 				gs := g[(n0*p.O+gi*og)*ohw:]
 				if col == nil {
 					xs := x[(n0*p.C+gi*cg)*hw:][:cg*hw]
-					Sgemm(true, false, k, ohw, og, 1, w[gi*og*k:], k, gs, ohw, 1, xs, hw)
+					var beta float32
+					if b != nil {
+						beta = 1
+					}
+					Sgemm(true, false, k, ohw, og, 1, w[gi*og*k:], k, gs, ohw, beta, xs, hw)
 					continue
 				}
 				if m > 1 {
@@ -230,7 +234,11 @@ func (p *Conv) adjoint(g, w, b, x []float32) {
 				}
 				Sgemm(true, false, k, ld, og, 1, w[gi*og*k:], k, gs, ld, 0, col, ld)
 				for j := range m {
-					col2im(p, col[j*ohw:], x[((n0+j)*p.C+gi*cg)*hw:][:cg*hw], ld)
+					xs := x[((n0+j)*p.C+gi*cg)*hw:][:cg*hw]
+					if b == nil {
+						clear(xs) // col2im adds; x is written, never read
+					}
+					col2im(p, col[j*ohw:], xs, ld)
 				}
 			}
 		}
@@ -282,7 +290,9 @@ func (p *Conv) WeightGrad(x, g, gw []float32) {
 		flipKernel(&q, *gwf, gw)
 		return
 	}
-	if implicitFast != nil && p.useImplicit(implicitKernel) {
+	if implicitFast != nil && p.useImplicit(implicitKernel) && !p.direct() {
+		// (A 1×1 convolution's GEMM reads x in place, transposing it as
+		// it packs; the implicit path would copy it first.)
 		p.weightGradImplicit(implicitKernel, implicitFast, x, g, gw)
 		return
 	}

@@ -54,54 +54,70 @@ var implicitFast, implicitKernel = fastImplicitPack()
 func (p *Conv) useImplicit(kn *gemmKernel) bool {
 	ohw := p.OH * p.OW
 	waste := (ohw+kn.nr-1)/kn.nr*kn.nr - ohw
-	return kn.nr <= 32 && p.SH == 1 && p.SW == 1 && p.OW == p.W && !p.direct() &&
+	return kn.nr <= 32 && p.SH == 1 && p.SW == 1 && p.OW == p.W &&
 		p.O/p.G <= kn.mc && ohw >= 2*kn.nr && waste*8 <= ohw && p.N >= Threads()
 }
 
 // forwardImplicit is Forward by implicit GEMM with kernel kn and packer
 // pack. The weight, one group's A, is packed once per chunk of samples;
 // every panel of a sample's output is then computed over all of K, one
-// depth block at a time, while its packed rows are still in L1.
+// depth block at a time, while its packed rows are still in L1. A bias is
+// one more column of A, against a row of ones in B, so the output is
+// written once, by the micro-kernel, not filled first and read back.
 func (p *Conv) forwardImplicit(kn *gemmKernel, pack implicitPack, x, w, b, y []float32) {
 	cg, og, k := p.C/p.G, p.O/p.G, p.colRows()
 	hw, ohw, kk := p.H*p.W, p.OH*p.OW, p.KH*p.KW
 	mr, nr := kn.mr, kn.nr
+	kt := k // the product's depth: the taps, and the bias
+	if b != nil {
+		kt++
+	}
 	// Depth blocks of equal size: 288 = 144+144 rather than 256+32, whose
 	// short block would reload C for little work.
-	blocks := (k + kn.kc - 1) / kn.kc
-	kc := (k + blocks - 1) / blocks
+	blocks := (kt + kn.kc - 1) / kn.kc
+	kc := (kt + blocks - 1) / blocks
 	mPad := (og + mr - 1) / mr * mr
 	offs, masks := p.implicitTables(nr)
 	forChunks(p.N, func(_, lo, hi int) {
-		abuf, bbuf := getScratch(mPad*k+16), getScratch(kc*nr+16)
+		abuf, bbuf := getScratch(mPad*kt+16), getScratch(kc*nr+16)
 		defer putScratch(abuf)
 		defer putScratch(bbuf)
-		ap, panel := alignWithin(*abuf, mPad*k), alignWithin(*bbuf, kc*nr)
+		ap, panel := alignWithin(*abuf, mPad*kt), alignWithin(*bbuf, kc*nr)
+		var wb []float32 // a group's weight with its bias as a last column
+		if b != nil {
+			wb = make([]float32, og*kt)
+		}
 		tile := make([]float32, mr*nr)
 		for gi := range p.G {
 			wg := w[gi*og*k:]
+			if b != nil {
+				for o := range og {
+					copy(wb[o*kt:], wg[o*k:][:k])
+					wb[o*kt+k] = b[gi*og+o]
+				}
+				wg = wb
+			}
 			for bl := range blocks {
 				pc := bl * kc
-				packA(false, wg, k, 0, pc, og, min(kc, k-pc), mr, 1, ap[mPad*pc:])
+				packA(false, wg, kt, 0, pc, og, min(kc, kt-pc), mr, 1, ap[mPad*pc:])
 			}
 			for n := lo; n < hi; n++ {
 				ys := y[(n*p.O+gi*og)*ohw:][:og*ohw]
-				if b != nil {
-					for o := range og {
-						fill(ys[o*ohw:(o+1)*ohw], b[gi*og+o])
-					}
-				}
 				xbase := (n*p.C + gi*cg) * hw
 				for j0 := 0; j0 < ohw; j0 += nr {
 					pm := masks[j0/nr*kk:][:kk]
 					for bl := range blocks {
 						pc := bl * kc
-						kb := min(kc, k-pc)
+						kb := min(kc, kt-pc)
+						taps := min(kb, k-pc)
 						// Row pc of the column matrix is tap pc mod kk
 						// of the group's input plane pc div kk.
-						pack(kb, x, xbase+pc/kk*hw+j0, hw, kk, pc%kk, offs, pm, nr, panel)
+						pack(taps, x, xbase+pc/kk*hw+j0, hw, kk, pc%kk, offs, pm, nr, panel)
+						if taps < kb {
+							fill(panel[taps*nr:][:nr], 1) // the bias's row
+						}
 						var beta float32
-						if b != nil || bl > 0 {
+						if bl > 0 {
 							beta = 1
 						}
 						kn.macro(og, min(nr, ohw-j0), kb, ap[mPad*pc:], panel, kb, nr, beta, ys[j0:], ohw, tile)

@@ -101,6 +101,8 @@ func TestConvImplicitMatchesDefinition(t *testing.T) {
 		sameConv(4, 5, 2, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1),     // rows of exactly two panels
 		sameConv(1, 2, 10, 10, 4, 3, 3, 30, 30, 25, 1, 1, 1), // taps wholly in the padding
 		sameConv(3, 3, 20, 21, 5, 3, 3, 1, 1, 1, 1, 1, 1),    // 420 pixels: two pixel blocks
+		sameConv(2, 16, 7, 11, 9, 1, 1, 0, 0, 0, 1, 1, 1),    // 1×1
+		sameConv(2, 300, 3, 30, 3, 1, 1, 0, 0, 0, 1, 1, 1),   // 1×1, bias in the second depth block
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	type packer struct {
@@ -182,4 +184,56 @@ func weightGradRef(p *Conv, x, g []float32) []float32 {
 		out[i] = float32(v)
 	}
 	return out
+}
+
+// Every path of Forward, Adjoint and WeightGrad writes its whole
+// destination and never reads it (the tensor package hands them recycled
+// buffers): a destination full of NaN must give what a zeroed one gives.
+func TestConvDestinationsAreWrittenNotRead(t *testing.T) {
+	geoms := []Conv{
+		sameConv(4, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1),                                                                        // implicit
+		sameConv(4, 16, 16, 16, 4, 3, 3, 1, 1, 1, 1, 1, 1),                                                                       // fewer out than in: flipped
+		sameConv(4, 6, 5, 5, 6, 3, 3, 1, 1, 1, 1, 1, 2),                                                                          // small planes: im2col, batched GEMMs
+		sameConv(4, 6, 16, 16, 12, 1, 1, 0, 0, 0, 1, 1, 1),                                                                       // 1×1
+		sameConv(1, 6, 16, 16, 12, 3, 3, 1, 1, 1, 1, 1, 1),                                                                       // one sample
+		{N: 3, C: 4, H: 9, W: 9, O: 6, KH: 3, KW: 3, OH: 5, OW: 5, SH: 2, SW: 2, PT: 1, PB: 1, PL: 1, PR: 1, DH: 1, DW: 1, G: 2}, // strided
+		{N: 3, C: 8, H: 9, W: 9, O: 2, KH: 3, KW: 3, OH: 4, OW: 4, SH: 2, SW: 2, PT: 0, PB: 0, PL: 0, PR: 0, DH: 1, DW: 1, G: 1}, // strided, narrow
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	nan := float32(math.NaN())
+	for gi, p := range geoms {
+		x := randFloats(rng, p.N*p.C*p.H*p.W)
+		w := randFloats(rng, p.O*p.C/p.G*p.KH*p.KW)
+		g := randFloats(rng, p.N*p.O*p.OH*p.OW)
+		for _, bias := range []bool{false, true} {
+			var bo, bi []float32
+			if bias {
+				bo, bi = randFloats(rng, p.O), randFloats(rng, p.C)
+			}
+			ops := map[string]struct {
+				n   int
+				run func(dst []float32)
+			}{
+				"forward": {len(g), func(dst []float32) { p.Forward(x, w, bo, dst) }},
+				"adjoint": {len(x), func(dst []float32) { p.Adjoint(g, w, bi, dst) }},
+				"weight":  {len(w), func(dst []float32) { p.WeightGrad(x, g, dst) }},
+			}
+			for name, op := range ops {
+				if name == "weight" && bias {
+					continue
+				}
+				want, got := make([]float32, op.n), make([]float32, op.n)
+				for i := range got {
+					got[i] = nan
+				}
+				op.run(want)
+				op.run(got)
+				for i, v := range want {
+					if got[i] != v {
+						t.Fatalf("geometry %d %+v, %s, bias %v: element %d = %v into NaN, %v into zeros", gi, p, name, bias, i, got[i], v)
+					}
+				}
+			}
+		}
+	}
 }
