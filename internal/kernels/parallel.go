@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 var threads = defaultThreads()
@@ -27,24 +29,128 @@ func SetThreads(n int) { threads = max(n, 1) }
 
 // Parallel splits [0, n) into at most Threads() contiguous chunks of at least
 // grain items and runs fn on each, returning when all are done. Small jobs
-// run on the calling goroutine.
+// run on the calling goroutine, and so does a Parallel that starts while
+// another is running (one nested in a chunk, or on another goroutine): the
+// cores are busy already.
+//
+// The chunks after the first go to the pool's long-lived workers, which
+// wait for the next job by spinning a while before they sleep. Starting a
+// goroutine per chunk left the other core idle until the runtime woke a
+// thread for it, tens of microseconds: a ReLU over 0.8 M floats took 97 µs
+// on two cores and 70 µs on one.
 func Parallel(n, grain int, fn func(lo, hi int)) {
 	workers := min(threads, n/max(grain, 1))
-	if workers <= 1 {
+	if workers <= 1 || !pool.busy.CompareAndSwap(false, true) {
 		if n > 0 {
 			fn(0, n)
 		}
 		return
 	}
-	var wg sync.WaitGroup
 	chunk := (n + workers - 1) / workers
+	ws := pool.take(workers - 1)
+	used := 0
+	defer func() {
+		// Also when fn panics on this goroutine: the workers still
+		// hold chunks of the job and must finish before the next.
+		for _, w := range ws[:used] {
+			w.await()
+		}
+		pool.busy.Store(false)
+	}()
 	for lo := chunk; lo < n; lo += chunk {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			fn(lo, hi)
-		}(lo, min(lo+chunk, n))
+		ws[used].start(fn, lo, min(lo+chunk, n))
+		used++
 	}
 	fn(0, min(chunk, n))
-	wg.Wait()
+}
+
+// spinFor is how long an idle worker polls for its next job before it
+// sleeps: longer than the serial stretches between the parallel ops of a
+// training step, short enough that an idle process soon stops using CPU.
+const spinFor = 100 * time.Microsecond
+
+// workerPool holds the workers of Parallel; busy is held by the Parallel
+// that uses them.
+type workerPool struct {
+	busy    atomic.Bool
+	mu      sync.Mutex
+	workers []*worker
+}
+
+var pool workerPool
+
+// take returns n workers, starting any that do not exist yet.
+func (p *workerPool) take(n int) []*worker {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.workers) < n {
+		w := &worker{index: len(p.workers), wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go w.run()
+	}
+	return p.workers[:n]
+}
+
+// worker runs the chunks handed to it, one job at a time. The job's fields
+// are written before seq is increased and read after it is seen, so the
+// atomic orders them; done echoes seq when the chunk is finished.
+type worker struct {
+	index     int // among the workers: chunk index+1 of a job
+	seq, done atomic.Uint64
+	sleeping  atomic.Bool
+	wake      chan struct{}
+	fn        func(lo, hi int)
+	lo, hi    int
+}
+
+func (w *worker) start(fn func(lo, hi int), lo, hi int) {
+	w.fn, w.lo, w.hi = fn, lo, hi
+	w.seq.Add(1)
+	if w.sleeping.Load() {
+		select {
+		case w.wake <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+	}
+}
+
+// await returns when the worker has finished its current chunk.
+func (w *worker) await() {
+	want := w.seq.Load()
+	for i := 0; w.done.Load() != want; i++ {
+		if i > 64 {
+			runtime.Gosched()
+		}
+	}
+}
+
+func (w *worker) run() {
+	var seen uint64
+	for {
+		// Spin only while the caller and the spinning workers fit the
+		// runtime's processors; beyond them a spinner would hold a
+		// processor that the caller is waiting for.
+		spin := spinFor
+		if w.index+2 > runtime.GOMAXPROCS(0) {
+			spin = 0
+		}
+		t0 := time.Now()
+		for i := 1; w.seq.Load() == seen; i++ {
+			if i%256 != 0 || time.Since(t0) < spin {
+				continue
+			}
+			// Announce the sleep, then look once more: either start sees
+			// sleeping and sends a wake-up, or this load sees its job.
+			w.sleeping.Store(true)
+			if w.seq.Load() == seen {
+				<-w.wake
+			}
+			w.sleeping.Store(false)
+			t0 = time.Now()
+		}
+		seen = w.seq.Load()
+		w.fn(w.lo, w.hi)
+		w.fn = nil
+		w.done.Store(seen)
+	}
 }
