@@ -60,6 +60,11 @@ func (p *Conv) flipCheaper() bool {
 // Forward writes the convolution of x with w, plus b per output channel
 // when b is not nil, into y.
 func (p *Conv) Forward(x, w, b, y []float32) {
+	implicit := implicitFast != nil && p.useImplicit(implicitKernel)
+	if implicit && (p.O/p.G > narrowChannels || !p.flipCheaper()) {
+		p.forwardImplicit(implicitKernel, implicitFast, x, w, b, y)
+		return
+	}
 	if p.flipCheaper() {
 		// The convolution is the adjoint of the flipped one: one GEMM
 		// into an o·kh·kw-row column matrix, then col2im's shifted adds.
@@ -68,10 +73,6 @@ func (p *Conv) Forward(x, w, b, y []float32) {
 		defer putScratch(wf)
 		flipKernel(p, w, *wf)
 		q.adjoint(x, *wf, b, y)
-		return
-	}
-	if implicitFast != nil && p.useImplicit(implicitKernel) {
-		p.forwardImplicit(implicitKernel, implicitFast, x, w, b, y)
 		return
 	}
 	cg, og, k := p.C/p.G, p.O/p.G, p.colRows()
@@ -177,11 +178,10 @@ func gatherRows(g []float32, stride, og, ohw, m int, dst []float32) {
 // the input gradient of the convolution and the forward of a transposed
 // convolution.
 func (p *Conv) Adjoint(g, w, b, x []float32) {
-	if !p.direct() && p.SH == 1 && p.SW == 1 && p.O <= p.C {
+	if p.flipAdjoint() {
 		// With stride 1 the adjoint is itself a convolution, of g with the
-		// flipped kernel, so im2col's copies replace col2im's scattered
-		// adds, on the o·kh·kw-row column matrix of g. (With more output
-		// than input channels the col2im below has the smaller matrix.)
+		// flipped kernel: an implicit GEMM, or im2col's copies in place of
+		// col2im's scattered adds.
 		q := p.flipped()
 		wf := getScratch(len(w))
 		defer putScratch(wf)
@@ -191,6 +191,28 @@ func (p *Conv) Adjoint(g, w, b, x []float32) {
 	}
 	p.adjoint(g, w, b, x)
 }
+
+// flipAdjoint reports whether Adjoint computes the flipped convolution:
+// always when that convolution can run as an implicit GEMM producing more
+// than narrowChannels channels, and otherwise when its column matrix
+// (o·kh·kw rows) is no larger than the col2im's (c·kh·kw rows).
+func (p *Conv) flipAdjoint() bool {
+	if p.direct() || p.SH != 1 || p.SW != 1 {
+		return false
+	}
+	if q := p.flipped(); implicitFast != nil && q.useImplicit(implicitKernel) && p.C/p.G > narrowChannels {
+		return true
+	}
+	return p.O <= p.C
+}
+
+// narrowChannels is the largest output channel count (per group) for which
+// a stride-1 convolution with more input channels goes through the flipped
+// geometry rather than the implicit GEMM: the implicit GEMM reads the
+// input once per tap and fills the register tile's 8 rows with fewer
+// channels. (28×28, batch 32, 3×3: 64 → 2 channels 0.52 ms flipped
+// against 1.24 implicit; 32 → 8 channels 1.14 against 0.60.)
+const narrowChannels = 4
 
 // adjoint is the adjoint of convolving by w computed directly: one
 // GEMM, wᵀ·g, into a column matrix per group of samples, and col2im.

@@ -102,6 +102,7 @@ func TestConvImplicitMatchesDefinition(t *testing.T) {
 		sameConv(1, 2, 10, 10, 4, 3, 3, 30, 30, 25, 1, 1, 1), // taps wholly in the padding
 		sameConv(3, 3, 20, 21, 5, 3, 3, 1, 1, 1, 1, 1, 1),    // 420 pixels: two pixel blocks
 		sameConv(2, 16, 7, 11, 9, 1, 1, 0, 0, 0, 1, 1, 1),    // 1×1
+		sameConv(3, 20, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1),    // 49 pixels: a panel and a half
 		sameConv(2, 300, 3, 30, 3, 1, 1, 0, 0, 0, 1, 1, 1),   // 1×1, bias in the second depth block
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -186,10 +187,49 @@ func weightGradRef(p *Conv, x, g []float32) []float32 {
 	return out
 }
 
-// Every path of Forward, Adjoint and WeightGrad writes its whole
-// destination and never reads it (the tensor package hands them recycled
-// buffers): a destination full of NaN must give what a zeroed one gives.
-func TestConvDestinationsAreWrittenNotRead(t *testing.T) {
+// adjointRef is the adjoint of the convolution by its definition: every
+// output gradient value flows back to the input pixel each tap read, plus
+// b per input channel when b is not nil.
+func adjointRef(p *Conv, g, w, b []float32) []float32 {
+	cg, og := p.C/p.G, p.O/p.G
+	x := make([]float64, p.N*p.C*p.H*p.W)
+	for n := range p.N {
+		for o := range p.O {
+			gi := o / og
+			for oh := range p.OH {
+				for ow := range p.OW {
+					gv := float64(g[((n*p.O+o)*p.OH+oh)*p.OW+ow])
+					for c := range cg {
+						for ki := range p.KH {
+							for kj := range p.KW {
+								h, v := oh*p.SH+ki*p.DH-p.PT, ow*p.SW+kj*p.DW-p.PL
+								if h < 0 || h >= p.H || v < 0 || v >= p.W {
+									continue
+								}
+								x[((n*p.C+gi*cg+c)*p.H+h)*p.W+v] += gv * float64(w[((o*cg+c)*p.KH+ki)*p.KW+kj])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	out := make([]float32, len(x))
+	for i, v := range x {
+		if b != nil {
+			v += float64(b[i/(p.H*p.W)%p.C])
+		}
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// Every path of Forward, Adjoint and WeightGrad (implicit, flipped, im2col
+// with batched GEMMs, 1×1, strided, one sample) computes its definition,
+// and writes its whole destination without reading it (the tensor package
+// hands them recycled buffers): a destination full of NaN must give what a
+// zeroed one gives.
+func TestConvPathsMatchDefinitionsAndOverwrite(t *testing.T) {
 	geoms := []Conv{
 		sameConv(4, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1),                                                                        // implicit
 		sameConv(4, 16, 16, 16, 4, 3, 3, 1, 1, 1, 1, 1, 1),                                                                       // fewer out than in: flipped
@@ -211,18 +251,18 @@ func TestConvDestinationsAreWrittenNotRead(t *testing.T) {
 				bo, bi = randFloats(rng, p.O), randFloats(rng, p.C)
 			}
 			ops := map[string]struct {
-				n   int
+				ref []float32
 				run func(dst []float32)
 			}{
-				"forward": {len(g), func(dst []float32) { p.Forward(x, w, bo, dst) }},
-				"adjoint": {len(x), func(dst []float32) { p.Adjoint(g, w, bi, dst) }},
-				"weight":  {len(w), func(dst []float32) { p.WeightGrad(x, g, dst) }},
+				"forward": {convRef(&p, x, w, bo), func(dst []float32) { p.Forward(x, w, bo, dst) }},
+				"adjoint": {adjointRef(&p, g, w, bi), func(dst []float32) { p.Adjoint(g, w, bi, dst) }},
+				"weight":  {weightGradRef(&p, x, g), func(dst []float32) { p.WeightGrad(x, g, dst) }},
 			}
 			for name, op := range ops {
 				if name == "weight" && bias {
 					continue
 				}
-				want, got := make([]float32, op.n), make([]float32, op.n)
+				want, got := make([]float32, len(op.ref)), make([]float32, len(op.ref))
 				for i := range got {
 					got[i] = nan
 				}
@@ -231,6 +271,9 @@ func TestConvDestinationsAreWrittenNotRead(t *testing.T) {
 				for i, v := range want {
 					if got[i] != v {
 						t.Fatalf("geometry %d %+v, %s, bias %v: element %d = %v into NaN, %v into zeros", gi, p, name, bias, i, got[i], v)
+					}
+					if r := op.ref[i]; !(math.Abs(float64(v-r)) <= 1e-4*(1+math.Abs(float64(r)))) {
+						t.Fatalf("geometry %d %+v, %s, bias %v: element %d = %v, by definition %v", gi, p, name, bias, i, v, r)
 					}
 				}
 			}

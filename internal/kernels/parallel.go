@@ -79,6 +79,11 @@ type workerPool struct {
 
 var pool workerPool
 
+// procs is GOMAXPROCS as the workers last read it.
+var procs atomic.Int32
+
+func init() { procs.Store(int32(runtime.GOMAXPROCS(0))) }
+
 // take returns n workers, starting any that do not exist yet.
 func (p *workerPool) take(n int) []*worker {
 	p.mu.Lock()
@@ -131,7 +136,7 @@ func (w *worker) run() {
 		// runtime's processors; beyond them a spinner would hold a
 		// processor that the caller is waiting for.
 		spin := spinFor
-		if w.index+2 > runtime.GOMAXPROCS(0) {
+		if w.index+2 > int(procs.Load()) {
 			spin = 0
 		}
 		t0 := time.Now()
@@ -143,6 +148,9 @@ func (w *worker) run() {
 			// sleeping and sends a wake-up, or this load sees its job.
 			w.sleeping.Store(true)
 			if w.seq.Load() == seen {
+				// GOMAXPROCS takes the scheduler's lock: read it when
+				// about to block anyway, not for every job.
+				procs.Store(int32(runtime.GOMAXPROCS(0)))
 				<-w.wake
 			}
 			w.sleeping.Store(false)
