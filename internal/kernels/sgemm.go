@@ -266,10 +266,13 @@ func packA(trans bool, a []float32, lda, ic, pc, mc, kc, mr int, alpha float32, 
 		if trans {
 			// op(A)[i][p] = a[p*lda+i]: each k step is a contiguous run.
 			if mrr == 8 && mr == 8 && alpha == 1 {
-				// A run of eight is one array assignment, moved inline;
-				// copy would call memmove for 32 bytes per k step (9 % of
-				// a transformer step, in the weight gradients' products).
+				// A run of eight per k step: one vector move each (copy
+				// called memmove for 32 bytes, 9 % of a transformer step,
+				// and so did an [8]float32 assignment).
 				base := pc*lda + ic + ir
+				if packTrans8Vector(a[base:], lda, kc, pan) {
+					continue
+				}
 				for p := 0; p < kc; p++ {
 					*(*[8]float32)(pan[p*8:]) = *(*[8]float32)(a[base+p*lda:])
 				}
@@ -313,6 +316,16 @@ func packA(trans bool, a []float32, lda, ic, pc, mc, kc, mr int, alpha float32, 
 // side by side writes pan in order, where one row at a time would store
 // every 8th value.
 func packRows8(a []float32, lda, kc int, pan []float32) {
+	done := packRows8Vector(a, lda, kc, pan)
+	packRows8Go(a[done:], lda, kc-done, pan[8*done:])
+}
+
+// packRows8Go is the portable packRows8; the assembly agrees with it bit
+// for bit.
+func packRows8Go(a []float32, lda, kc int, pan []float32) {
+	if kc == 0 {
+		return
+	}
 	r0, r1, r2, r3 := a[:kc], a[lda:][:kc], a[2*lda:][:kc], a[3*lda:][:kc]
 	r4, r5, r6, r7 := a[4*lda:][:kc], a[5*lda:][:kc], a[6*lda:][:kc], a[7*lda:][:kc]
 	pan = pan[:8*kc]

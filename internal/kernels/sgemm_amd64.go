@@ -40,3 +40,39 @@ func packBNoTransAVX512(k int, src *float32, ld int, dst *float32)
 //
 //go:noescape
 func packBTransAVX512(k int, src *float32, ld int, dst *float32)
+
+// packRows8AVX512 packs k (a multiple of 16) columns of 8 rows of A, lda
+// apart, 8 values per column.
+//
+//go:noescape
+func packRows8AVX512(k int, src *float32, lda int, dst *float32)
+
+// packTrans8AVX copies k runs of 8 values, lda apart, one after another.
+//
+//go:noescape
+func packTrans8AVX(k int, src *float32, lda int, dst *float32)
+
+// packRows8Vector packs the longest prefix of kc that the AVX-512 packer
+// takes, returning its length.
+func packRows8Vector(a []float32, lda, kc int, pan []float32) int {
+	n := kc &^ 15
+	if !hasAVX512 || n == 0 {
+		return 0
+	}
+	_ = a[7*lda+n-1]
+	_ = pan[8*n-1]
+	packRows8AVX512(n, &a[0], lda, &pan[0])
+	return n
+}
+
+// packTrans8Vector is packTrans8AVX on slices, when the CPU has AVX; it
+// reports whether it did the work.
+func packTrans8Vector(a []float32, lda, kc int, pan []float32) bool {
+	if !hasAVX || kc == 0 {
+		return false
+	}
+	_ = a[(kc-1)*lda+7]
+	_ = pan[8*kc-1]
+	packTrans8AVX(kc, &a[0], lda, &pan[0])
+	return true
+}

@@ -320,3 +320,95 @@ loopt:
 donet:
 	VZEROUPPER
 	RET
+
+// ROWS8OUT stores columns m, 4+m, 8+m and 12+m (off = m*32 bytes) from
+// lo = U_m (rows 0-3 in each lane) and hi = U_m+4 (rows 4-7).
+#define ROWS8OUT(lo, hi, off) \
+	VSHUFF32X4 $0x44, hi, lo, Z24; \
+	VSHUFF32X4 $0xD8, Z24, Z24, Z24; \
+	VSHUFF32X4 $0xEE, hi, lo, Z25; \
+	VSHUFF32X4 $0xD8, Z25, Z25, Z25; \
+	VEXTRACTF64X4 $0, Z24, off(DI); \
+	VEXTRACTF64X4 $1, Z24, off+128(DI); \
+	VEXTRACTF64X4 $0, Z25, off+256(DI); \
+	VEXTRACTF64X4 $1, Z25, off+384(DI)
+
+// func packRows8AVX512(k int, src *float32, lda int, dst *float32)
+// packs k (a multiple of 16) columns of 8 rows of A, lda elements apart,
+// column by column: dst[p*8+i] = row i's value p. Each 16 columns are an
+// 8×16 block transposed in registers: 32-bit and 64-bit interleaves give,
+// in each 128-bit lane L, column 4L+m of rows 0-3 (U_m) and of rows 4-7
+// (U_m+4); lane shuffles pair them into the 8-value columns.
+TEXT ·packRows8AVX512(SB), NOSPLIT, $0-32
+	MOVQ  k+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  lda+16(FP), R8
+	SHLQ  $2, R8
+	MOVQ  dst+24(FP), DI
+	LEAQ  (R8)(R8*2), R10     // 3 rows
+	LEAQ  (SI)(R8*4), R11     // row 4
+	SHRQ  $4, CX
+	JZ    rows8done
+
+rows8loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS (SI)(R8*1), Z1
+	VMOVUPS (SI)(R8*2), Z2
+	VMOVUPS (SI)(R10*1), Z3
+	VMOVUPS (R11), Z4
+	VMOVUPS (R11)(R8*1), Z5
+	VMOVUPS (R11)(R8*2), Z6
+	VMOVUPS (R11)(R10*1), Z7
+	VUNPCKLPS Z1, Z0, Z8
+	VUNPCKHPS Z1, Z0, Z9
+	VUNPCKLPS Z3, Z2, Z10
+	VUNPCKHPS Z3, Z2, Z11
+	VUNPCKLPS Z5, Z4, Z12
+	VUNPCKHPS Z5, Z4, Z13
+	VUNPCKLPS Z7, Z6, Z14
+	VUNPCKHPS Z7, Z6, Z15
+	VUNPCKLPD Z10, Z8, Z16 // U0: column 4L, rows 0-3
+	VUNPCKHPD Z10, Z8, Z17 // U1: column 4L+1
+	VUNPCKLPD Z11, Z9, Z18 // U2
+	VUNPCKHPD Z11, Z9, Z19 // U3
+	VUNPCKLPD Z14, Z12, Z20 // U4: column 4L, rows 4-7
+	VUNPCKHPD Z14, Z12, Z21
+	VUNPCKLPD Z15, Z13, Z22
+	VUNPCKHPD Z15, Z13, Z23
+	ROWS8OUT(Z16, Z20, 0)
+	ROWS8OUT(Z17, Z21, 32)
+	ROWS8OUT(Z18, Z22, 64)
+	ROWS8OUT(Z19, Z23, 96)
+	ADDQ $64, SI
+	ADDQ $64, R11
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  rows8loop
+
+rows8done:
+	VZEROUPPER
+	RET
+
+// func packTrans8AVX(k int, src *float32, lda int, dst *float32)
+// copies k runs of 8 floats, lda elements apart, to dst one after another:
+// an 8-row panel of a transposed A.
+TEXT ·packTrans8AVX(SB), NOSPLIT, $0-32
+	MOVQ  k+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  lda+16(FP), R8
+	SHLQ  $2, R8
+	MOVQ  dst+24(FP), DI
+	TESTQ CX, CX
+	JZ    trans8done
+
+trans8loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    R8, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     trans8loop
+
+trans8done:
+	VZEROUPPER
+	RET

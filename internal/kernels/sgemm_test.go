@@ -235,3 +235,32 @@ func TestPackBAssemblyMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// The assembly packers of A's 8-row panels (rows side by side, and runs of
+// a transposed A) agree with the portable loops, for lengths around the
+// 16-column blocks the AVX-512 packer takes.
+func TestPackAAssemblyMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, kc := range []int{1, 15, 16, 17, 31, 48, 67, 256} {
+		lda := kc + 5
+		a := randFloats(rng, 9*lda+kc)
+		got, want := make([]float32, 8*kc), make([]float32, 8*kc)
+		packRows8(a[3:], lda, kc, got)
+		packRows8Go(a[3:], lda, kc, want)
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("rows, kc=%d: packed[%d] = %g, want %g", kc, i, got[i], want[i])
+			}
+		}
+		at := randFloats(rng, (kc+1)*lda)
+		if packTrans8Vector(at[2:], lda, kc, got) {
+			for p := range kc {
+				for i := range 8 {
+					if g, w := got[p*8+i], at[2+p*lda+i]; g != w {
+						t.Fatalf("transposed, kc=%d: packed[%d] = %g, want %g", kc, p*8+i, g, w)
+					}
+				}
+			}
+		}
+	}
+}
