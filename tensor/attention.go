@@ -106,9 +106,9 @@ func ScaledDotProductAttention(q, k, v, mask *Tensor, causal bool) *Tensor {
 // computed in the storage of the scores.
 func attentionWeights(q, k, bias *Tensor, scale float32) *Tensor {
 	s := MatMulT(q, k, false, true)
-	for i := range s.data {
-		s.data[i] *= scale
-	}
+	kernels.Parallel(len(s.data), parallelGrain, func(lo, hi int) {
+		kernels.MulScalar(s.data[lo:hi], s.data[lo:hi], scale)
+	})
 	if bias != nil {
 		scores := s
 		s = Add(scores, bias)

@@ -101,9 +101,7 @@ func softmaxRow(dst, src []float32, log bool) {
 		}
 	}
 	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = v - m
-	}
+	kernels.AddScalar(dst, src, -m)
 	kernels.ExpSlice(dst, dst)
 	sum := kernels.Sum(dst)
 	if log {
@@ -115,8 +113,5 @@ func softmaxRow(dst, src []float32, log bool) {
 		}
 		return
 	}
-	inv := 1 / sum
-	for i := range dst {
-		dst[i] *= inv
-	}
+	kernels.MulScalar(dst, dst, 1/sum)
 }

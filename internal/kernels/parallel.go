@@ -119,11 +119,14 @@ func (w *worker) start(fn func(lo, hi int), lo, hi int) {
 	}
 }
 
-// await returns when the worker has finished its current chunk.
+// await returns when the worker has finished its current chunk. It polls,
+// yielding now and then in case the worker waits for this processor
+// (GOMAXPROCS below the thread count); yielding at every poll took the
+// scheduler's lock thousands of times a step.
 func (w *worker) await() {
 	want := w.seq.Load()
-	for i := 0; w.done.Load() != want; i++ {
-		if i > 64 {
+	for i := 1; w.done.Load() != want; i++ {
+		if i%1024 == 0 {
 			runtime.Gosched()
 		}
 	}
