@@ -26,13 +26,14 @@ func BenchmarkDDIMSample(b *testing.B) {
 }
 
 // BenchmarkUNetForward64 is one of the 50 steps of ddim-sample: the UNet
-// on 64 images without gradients.
+// on 64 images without gradients, in an arena.
 func BenchmarkUNetForward64(b *testing.B) {
 	u := mnistDDPM().Backbone.(*backbone.UNet)
 	rngs := tensor.NewRngs(1)
 	x := rngs.Stream("x").Normal(64, 1, 28, 28)
 	t := tensor.Full(500, 64)
+	arena := tensor.NewArena() // as the samplers run each denoising step
 	for b.Loop() {
-		tensor.NoGrad(func() { u.Forward(x, t) })
+		arena.Step(func() { tensor.NoGrad(func() { u.Forward(x, t) }) })
 	}
 }

@@ -49,7 +49,7 @@ func groupNorm(x, weight, bias *Tensor, groups int, eps float32, silu bool) *Ten
 		panic(fmt.Sprintf("tensor: %s: %d channels are not divisible into %d groups", op, c, groups))
 	}
 	g := gnGeom{n: x.shape[0], c: c, groups: groups, per: c / groups, spatial: numel(x.shape[2:])}
-	out := empty(x.shape)
+	out := uninit(x.shape)
 	// mean and 1/σ of each (example, group), kept for the backward pass.
 	stats := make([]float32, 2*g.n*groups)
 	mean, rstd := stats[:g.n*groups], stats[g.n*groups:]
@@ -84,30 +84,17 @@ func groupNorm(x, weight, bias *Tensor, groups int, eps float32, silu bool) *Ten
 	}, x, weight, bias)
 }
 
-// groupStats returns the mean of v and 1/√(variance + eps) in one pass,
-// summing x and x² in float64 with two accumulators each, so the variance
-// E[x²] − E[x]² keeps its precision for activations far from zero.
+// groupStats returns the mean of v and 1/√(variance + eps), from Σv and
+// Σv² summed in float64 in one pass, so the variance E[v²] − E[v]² keeps
+// its precision for activations far from zero.
 func groupStats(v []float32, eps float32) (mean, rstd float32) {
 	if len(v) == 0 {
 		return 0, float32(1 / math.Sqrt(float64(eps)))
 	}
-	var s0, s1, q0, q1 float64
-	i := 0
-	for ; i+2 <= len(v); i += 2 {
-		a, b := float64(v[i]), float64(v[i+1])
-		s0 += a
-		s1 += b
-		q0 += a * a
-		q1 += b * b
-	}
-	if i < len(v) {
-		a := float64(v[i])
-		s0 += a
-		q0 += a * a
-	}
+	s, q := kernels.SumSquares(v)
 	n := float64(len(v))
-	m := (s0 + s1) / n
-	variance := max((q0+q1)/n-m*m, 0)
+	m := s / n
+	variance := max(q/n-m*m, 0)
 	return float32(m), float32(1 / math.Sqrt(variance+float64(eps)))
 }
 
@@ -134,37 +121,28 @@ func groupNormGrad(grad, x, weight, bias *Tensor, g gnGeom, mean, rstd []float32
 				ch := c0 + k
 				wc, bc := w[ch], b[ch]
 				xs, gs, ds := src[k*g.spatial:(k+1)*g.spatial], gy[k*g.spatial:(k+1)*g.spatial], d[k*g.spatial:(k+1)*g.spatial]
-				var sw, sb float32
+				gz := gs // the gradient at z
 				if silu {
-					// The gradient at z, grad·SiLU'(z), of the whole channel
-					// from the vector kernel, into ds, which the loop below
-					// reads before it writes.
+					// grad·SiLU'(z), of the whole channel from the vector
+					// kernel, into ds.
 					a := r * wc
 					kernels.MulScalar(ds, xs, a)
 					kernels.AddScalar(ds, ds, bc-m*a) // z as the forward pass rounded it
 					kernels.SiLUGrad(ds, gs, ds)
+					gz = ds
 				}
-				for i, v := range xs {
-					xh := (v - m) * r
-					gz := gs[i]
-					if silu {
-						gz = ds[i]
-					}
-					sw += gz * xh
-					sb += gz
-					di := gz * wc
-					ds[i] = di
-					sd += di
-					sdx += di * xh
-				}
+				// Σ ∂z·x̂ and Σ ∂z; with d = ∂z·w, Σd and Σd·x̂ follow.
+				sw, sb := kernels.CenteredDot(xs, gz, m, r)
+				kernels.MulScalar(ds, gz, wc)
+				sd += sb * wc
+				sdx += sw * wc
 				pw[nIdx*g.c+ch] += sw
 				pb[nIdx*g.c+ch] += sb
 			}
+			// ∂x = r·(d − mean(d) − x̂·mean(d·x̂)) with x̂ = (x − m)·r:
+			// r·d − r²·mean(d·x̂)·x + r·(r·m·mean(d·x̂) − mean(d)).
 			md, mdx := sd*inv, sdx*inv
-			for i, v := range src {
-				xh := (v - m) * r
-				d[i] = r * (d[i] - md - xh*mdx)
-			}
+			kernels.AffineCombine(d, src, r, -r*r*mdx, r*(r*m*mdx-md))
 		}
 	})
 	dw, db := empty(weight.shape), empty(bias.shape)
