@@ -41,7 +41,7 @@ func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
 // the row while it is in cache.
 func layerNormRows(x, weight, bias *Tensor, eps float32) *Tensor {
 	n := weight.Size()
-	out := empty(x.shape)
+	out := uninit(x.shape) // every row written
 	w := weight.data
 	var b []float32
 	if bias != nil {
@@ -70,7 +70,7 @@ func layerNormRows(x, weight, bias *Tensor, eps float32) *Tensor {
 // timing.
 func layerNormGrad(g, x, weight, bias *Tensor, eps float32) []*Tensor {
 	n := weight.Size()
-	dx := empty(x.shape)
+	dx := uninit(x.shape) // every row written
 	w := weight.data
 	var mu sync.Mutex
 	parts := map[int][]float32{} // first row of a worker's range → its Σ g·x̂ and Σ g
