@@ -46,6 +46,11 @@ type Arena struct {
 	mu    sync.Mutex
 	free  map[int][]spare           // recycled buffers by length
 	owned map[*float32]*arenaBuffer // buffers handed out in this step
+	// kept lists the buffers that keep reached at an earlier step's end:
+	// a gradient the next step's ZeroGrad drops, a replaced optimizer
+	// state. Each step's end checks them again and recycles those that
+	// keep no longer reaches, so that next step's gradients reuse them.
+	kept []*arenaBuffer
 	steps int
 	busy  atomic.Bool // a Step is running
 	// backwardDepth counts the backward passes running in the step, so
@@ -256,17 +261,25 @@ func (a *Arena) putLocked(buf []float32) {
 	a.free[len(buf)] = append(a.free[len(buf)], spare{data: buf, step: a.steps})
 }
 
-// recycle ends a step: the buffers reachable from keep are given up to the
-// collector, the others return to the free lists, and free buffers no step
-// has used for two steps are dropped.
+// recycle ends a step: the buffers reachable from keep, among those of
+// this step and those kept from earlier ones, stay kept; the others return
+// to the free lists; and free buffers no step has used for two steps are
+// dropped.
 func (a *Arena) recycle(keep []any) {
 	spans := reachableSpans(keep)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.steps++
+	for _, b := range a.kept {
+		b.held = false
+		a.owned[&b.data[0]] = b
+	}
+	a.kept = a.kept[:0]
 	a.markHeldLocked(spans)
 	for _, b := range a.owned {
-		if !b.held {
+		if b.held {
+			a.kept = append(a.kept, b)
+		} else {
 			a.putLocked(b.data)
 		}
 	}

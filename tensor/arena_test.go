@@ -249,3 +249,28 @@ func TestReleaseRecyclesOnlyWhatNoRecordedOpSaved(t *testing.T) {
 		t.Error("Release recycled nothing, not even the sum that only Permute read")
 	}
 }
+
+// A buffer kept at one step's end stays intact for as long as keep
+// reaches it, over later steps, and is recycled at the end of the first
+// step after which keep no longer does (as a gradient that the next step's
+// ZeroGrad drops), so that the step after reuses it.
+func TestArenaRecyclesWhatKeepStopsReaching(t *testing.T) {
+	a := &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true}
+	var state struct{ t *Tensor }
+	a.Step(func() { state.t = Full(3, 64, 64) }, &state)
+	held := state.t
+	for step := range 2 {
+		a.Step(func() { Ones(64, 64) }, &state)
+		if v := held.Data()[0]; v != 3 {
+			t.Fatalf("step %d: the kept tensor reads %v while keep still reaches it; want 3", step+2, v)
+		}
+	}
+	a.Step(func() { state.t = nil }, &state)
+	if v := held.Data()[0]; !math.IsNaN(float64(v)) {
+		t.Fatalf("the dropped tensor reads %v after the step that dropped it; Poison should have made it NaN", v)
+	}
+	a.Step(func() { state.t = Zeros(64, 64) }, &state)
+	if a.Reused != 1 || state.t.Data()[0] != 0 {
+		t.Fatalf("%d buffers reused, first value %v; want 1 and 0", a.Reused, state.t.Data()[0])
+	}
+}

@@ -84,9 +84,15 @@
 //   - At the step's end a buffer is recycled unless the values passed as
 //     keep reach it: the walk follows pointers, structs, slices, maps and
 //     interfaces (not closures) from the model, optimizers and averages,
-//     as nn.Parameters does. A reached buffer is given up to the collector.
+//     as nn.Parameters does. A reached buffer stays the arena's, and is
+//     checked again at every later step's end: once keep no longer
+//     reaches it (a gradient the next step's ZeroGrad dropped, or one
+//     replaced by accumulation) it is recycled too, so each step's
+//     gradients take the buffers of the last step's.
 //   - A tensor made inside Step and held anywhere else must not be used
-//     after it: copy it out (Item, Clone outside, Data copied) first.
+//     after it: copy it out (Item, Clone outside, Data copied) first. The
+//     same holds for a tensor that keep reached once: hold it through keep
+//     or copy it.
 //   - During Backward, gradients of intermediate results and the
 //     temporaries of backward rules are recycled as soon as nothing in the
 //     pass can read them (reference counts of the walk's table; a view from
