@@ -50,7 +50,7 @@ type Arena struct {
 	// a gradient the next step's ZeroGrad drops, a replaced optimizer
 	// state. Each step's end checks them again and recycles those that
 	// keep no longer reaches, so that next step's gradients reuse them.
-	kept []*arenaBuffer
+	kept  []*arenaBuffer
 	steps int
 	busy  atomic.Bool // a Step is running
 	// backwardDepth counts the backward passes running in the step, so
