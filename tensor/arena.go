@@ -275,7 +275,7 @@ func (a *Arena) recycle(keep []any) {
 		a.owned[&b.data[0]] = b
 	}
 	a.kept = a.kept[:0]
-	a.markHeldLocked(spans)
+	a.markHeldLocked(a.ownedList(), spans)
 	for _, b := range a.owned {
 		if b.held {
 			a.kept = append(a.kept, b)
@@ -295,13 +295,18 @@ func (a *Arena) recycle(keep []any) {
 	}
 }
 
-// markHeldLocked sets held on every buffer handed out in this step that
-// one of spans starts in.
-func (a *Arena) markHeldLocked(spans []span) {
+// ownedList returns the buffers handed out in this step.
+func (a *Arena) ownedList() []*arenaBuffer {
 	bufs := make([]*arenaBuffer, 0, len(a.owned))
 	for _, b := range a.owned {
 		bufs = append(bufs, b)
 	}
+	return bufs
+}
+
+// markHeldLocked sets held on every buffer of bufs (which it sorts) that
+// one of spans starts in.
+func (a *Arena) markHeldLocked(bufs []*arenaBuffer, spans []span) {
 	start := func(b *arenaBuffer) uintptr { return uintptr(unsafe.Pointer(&b.data[0])) }
 	slices.SortFunc(bufs, func(x, y *arenaBuffer) int {
 		return cmp.Compare(start(x), start(y))

@@ -1,6 +1,9 @@
 package tensor
 
-import "unsafe"
+import (
+	"slices"
+	"unsafe"
+)
 
 // The backward half of the Arena: how a backward pass hands back the
 // buffers it made as soon as nothing can read them again.
@@ -113,7 +116,7 @@ func (a *Arena) sweepForward(mark int, out []*Tensor) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.markHeldLocked(spans)
+	a.markHeldLocked(a.ownedList(), spans)
 	kept := a.made[:mark]
 	for _, b := range a.made[mark:] {
 		if !b.released && !b.held && !b.pinned && b.refs == 0 {
@@ -160,15 +163,37 @@ func within(x, y []float32) bool {
 	return x0 < y0+uintptr(len(y))*4 && y0 < x0+uintptr(len(x))*4
 }
 
-// startForwardRecycling marks, at the start of a Backward that may
-// recycle forward results, the buffers the step's keep reaches: the model
-// may hold a result (a running statistic, a cache) that its op's release
-// must not take.
-func (a *Arena) startForwardRecycling() {
+// startBackward prepares the arena for a Backward that recycles, with one
+// walk from the step's keep. With forward, it marks the buffers of the
+// step that keep reaches: the model may hold a result (a running
+// statistic, a cache) that its op's release must not take. And it
+// recycles the kept buffers of earlier steps that keep no longer reaches
+// (the gradients the step's ZeroGrad dropped), so that the pass's
+// gradients take them rather than fresh ones: the step's end would
+// recycle them anyway, after the pass had doubled the gradients' memory.
+func (a *Arena) startBackward(forward bool) {
+	if !forward && len(a.kept) == 0 {
+		return
+	}
 	spans := reachableSpans(a.keep)
 	a.mu.Lock()
-	a.markHeldLocked(spans)
-	a.mu.Unlock()
+	defer a.mu.Unlock()
+	if forward {
+		a.markHeldLocked(a.ownedList(), spans)
+	}
+	if len(a.kept) == 0 {
+		return
+	}
+	for _, b := range a.kept {
+		b.held = false
+	}
+	a.markHeldLocked(slices.Clone(a.kept), spans)
+	a.kept = slices.DeleteFunc(a.kept, func(b *arenaBuffer) bool {
+		if !b.held {
+			a.putLocked(b.data)
+		}
+		return !b.held
+	})
 }
 
 // recycleResult recycles the forward result that starts at p, whose op's

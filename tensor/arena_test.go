@@ -274,3 +274,25 @@ func TestArenaRecyclesWhatKeepStopsReaching(t *testing.T) {
 		t.Fatalf("%d buffers reused, first value %v; want 1 and 0", a.Reused, state.t.Data()[0])
 	}
 }
+
+// The gradients that a step's ZeroGrad dropped are recycled as its
+// Backward starts, so that the new gradients take their buffers: from the
+// second step on, a step takes no fresh buffer.
+func TestArenaBackwardReusesTheDroppedGradients(t *testing.T) {
+	a := &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true}
+	w := Ones(64, 64).SetRequiresGrad(true)
+	step := func() {
+		w.ZeroGrad()
+		Sum(Mul(w, w)).Backward()
+	}
+	a.Step(step, w)
+	for i := range 3 {
+		a.Step(step, w)
+		if a.Taken != a.Reused {
+			t.Fatalf("step %d took %d buffers, %d of them recycled; want all", i+2, a.Taken, a.Reused)
+		}
+		if got := w.Grad().Data()[0]; got != 2 {
+			t.Fatalf("step %d: gradient %v, want 2", i+2, got)
+		}
+	}
+}

@@ -178,8 +178,8 @@ func propagate(outputs, seeds []*Tensor, createGraph bool, want map[*Tensor]bool
 	arena := current()
 	recycling := arena != nil && release && !createGraph
 	forward := recycling && arena.RecycleForward
-	if forward {
-		arena.startForwardRecycling()
+	if recycling {
+		arena.startBackward(forward)
 	}
 	run := func() {
 		if arena != nil {

@@ -87,8 +87,9 @@
 //     as nn.Parameters does. A reached buffer stays the arena's, and is
 //     checked again at every later step's end: once keep no longer
 //     reaches it (a gradient the next step's ZeroGrad dropped, or one
-//     replaced by accumulation) it is recycled too, so each step's
-//     gradients take the buffers of the last step's.
+//     replaced by accumulation) it is recycled too, at the start of the
+//     next Backward or at the step's end, so each step's gradients take
+//     the buffers of the last step's.
 //   - A tensor made inside Step and held anywhere else must not be used
 //     after it: copy it out (Item, Clone outside, Data copied) first. The
 //     same holds for a tensor that keep reached once: hold it through keep
