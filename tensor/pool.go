@@ -174,6 +174,11 @@ func windowSum(x *Tensor, p poolGeom, scale float32) *Tensor {
 // the adjoint of windowSum, so AvgPool2d's gradient and, for windows that
 // tile the output, nearest-neighbour upsampling.
 func windowSumAdjoint(g *Tensor, p poolGeom, scale float32) *Tensor {
+	if p.tiles() {
+		return record(spreadTiles(g, p, scale), "WindowSumAdjoint", func(gg *Tensor) []*Tensor {
+			return []*Tensor{windowSum(gg, p, scale)}
+		}, g)
+	}
 	out := empty(p.inShape())
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	p.forPlanes(func(lo, hi int) {
@@ -197,4 +202,48 @@ func windowSumAdjoint(g *Tensor, p poolGeom, scale float32) *Tensor {
 	return record(out, "WindowSumAdjoint", func(gg *Tensor) []*Tensor {
 		return []*Tensor{windowSum(gg, p, scale)}
 	}, g)
+}
+
+// tiles reports whether p's windows tile the input exactly: no padding,
+// stride equal to the kernel, and nothing left over at the edges, as for
+// nearest upsampling and the gradient of an average pool over blocks.
+func (p *poolGeom) tiles() bool {
+	return p.ph == 0 && p.pw == 0 && p.sh == p.kh && p.sw == p.kw && p.h == p.oh*p.kh && p.w == p.ow*p.kw
+}
+
+// spreadTiles is windowSumAdjoint for windows that tile the input: each
+// output row of a tile is the input row with every value repeated kw
+// times, written once and copied for the tile's other rows. The scattered
+// adds into a zeroed plane, window by window, were 6 % of a UNet forward.
+func spreadTiles(g *Tensor, p poolGeom, scale float32) *Tensor {
+	out := uninit(p.inShape())
+	hw, ohw := p.h*p.w, p.oh*p.ow
+	p.forPlanes(func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			plane := out.data[pl*hw : (pl+1)*hw]
+			src := g.data[pl*ohw : (pl+1)*ohw]
+			for oh := range p.oh {
+				row := plane[oh*p.kh*p.w:][:p.w]
+				in := src[oh*p.ow:][:p.ow]
+				switch {
+				case p.kw == 2:
+					for ow, v := range in {
+						v *= scale
+						row[2*ow], row[2*ow+1] = v, v
+					}
+				default:
+					for ow, v := range in {
+						v *= scale
+						for i := range p.kw {
+							row[ow*p.kw+i] = v
+						}
+					}
+				}
+				for r := 1; r < p.kh; r++ {
+					copy(plane[(oh*p.kh+r)*p.w:][:p.w], row)
+				}
+			}
+		}
+	})
+	return out
 }
