@@ -60,13 +60,23 @@ func vector(kind int, dst, g, src []float32) bool {
 	if !hasAVX2FMA {
 		return false
 	}
-	n := len(src) &^ 7
-	if n > 0 {
-		var gp *float32
-		if g != nil {
-			gp = &g[0]
+	gAt := func(i int) *float32 {
+		if g == nil {
+			return nil
 		}
-		runAVX2(kind, &dst[0], gp, &src[0], n)
+		return &g[i]
+	}
+	// The AVX-512 twins (same bits) take whole runs of 16, AVX2 the next
+	// run of 8, and the last partial vector a buffer.
+	wide := 0
+	if hasAVX512 && hasWide(kind) {
+		if wide = len(src) &^ 15; wide > 0 {
+			runAVX512(kind, &dst[0], gAt(0), &src[0], wide)
+		}
+	}
+	n := wide + (len(src)-wide)&^7
+	if n > wide {
+		runAVX2(kind, &dst[wide], gAt(wide), &src[wide], n-wide)
 	}
 	if n == len(src) {
 		return true
@@ -99,5 +109,31 @@ func runAVX2(kind int, dst, grad, src *float32, n int) {
 		geluTanhAVX2(dst, grad, src, n)
 	case kindGELU:
 		geluAVX2(dst, grad, src, n)
+	}
+}
+
+// The AVX-512 twins of the exponential, SiLU and exact GELU kernels
+// (activation512_amd64.s), n a multiple of 16.
+//
+//go:noescape
+func expAVX512(dst, grad, src *float32, n int)
+
+//go:noescape
+func siluAVX512(dst, grad, src *float32, n int)
+
+//go:noescape
+func geluAVX512(dst, grad, src *float32, n int)
+
+// hasWide reports whether kind has an AVX-512 twin.
+func hasWide(kind int) bool { return kind == kindExp || kind == kindSiLU || kind == kindGELU }
+
+func runAVX512(kind int, dst, grad, src *float32, n int) {
+	switch kind {
+	case kindExp:
+		expAVX512(dst, grad, src, n)
+	case kindSiLU:
+		siluAVX512(dst, grad, src, n)
+	case kindGELU:
+		geluAVX512(dst, grad, src, n)
 	}
 }
