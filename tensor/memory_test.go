@@ -202,3 +202,19 @@ func TestMatMulActGradients(t *testing.T) {
 	x := randn(6, 2, 3).SetRequiresGrad(true)
 	Sum(MatMulAct(func(x *Tensor) *Tensor { return Tanh(Scale(x, 2)) }, x, randn(7, 3, 2))).Backward()
 }
+
+// below decides as the stream's Float32 < p does, draw for draw, and
+// leaves the source where Float32 would.
+func TestStreamBelowDecidesAsFloat32(t *testing.T) {
+	for _, p := range []float32{0, 1e-7, 0.3, 0.5, 0.7, 0.9999999, 1} {
+		a, b := NewRngs(9).Dropout(), NewRngs(9).Dropout()
+		for i := range 100000 {
+			if got, want := a.below(p), b.rng.Float32() < p; got != want {
+				t.Fatalf("p=%g, draw %d: below %v, Float32 < p %v", p, i, got, want)
+			}
+		}
+		if a.src.Uint64() != b.src.Uint64() {
+			t.Fatalf("p=%g: the sources moved apart", p)
+		}
+	}
+}

@@ -271,11 +271,34 @@ func (s *Stream) Bernoulli(p *Tensor) *Tensor {
 // BernoulliP returns 0/1 values that are 1 with probability p.
 func (s *Stream) BernoulliP(p float32, shape ...int) *Tensor {
 	return s.draw("BernoulliP", shape, func(ps *Stream) float32 {
-		if ps.rng.Float32() < p {
+		if ps.below(p) {
 			return 1
 		}
 		return 0
 	})
+}
+
+// below reports whether the stream's next Float32 is below p, without its
+// interface call and division: Float32 is the high word's low 24 bits over
+// 2²⁴, both exact in float32, so comparing the bits with p·2²⁴ decides
+// the same, and the source advances the same.
+func (s *Stream) below(p float32) bool {
+	return float32((s.src.Uint64()>>32)&(1<<24-1)) < p*(1<<24)
+}
+
+// bernoulliBits draws what BernoulliP(p, shape...) draws, as one bit per
+// element (set for a 1) rather than a float.
+func (s *Stream) bernoulliBits(p float32, shape []int) []uint64 {
+	n := numel(shape)
+	bits := make([]uint64, (n+63)/64)
+	s.split("BernoulliP", shape, perRow(shape, n), func(ps *Stream, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if ps.below(p) {
+				bits[i/64] |= 1 << (i % 64)
+			}
+		}
+	})
+	return bits
 }
 
 // Categorical draws one class per row of logits (shape [..., K]) from the
