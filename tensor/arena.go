@@ -78,7 +78,7 @@ type Arena struct {
 
 // arenaBuffer is one buffer handed out in the current step.
 type arenaBuffer struct {
-	data []float32
+	data []float32 // the whole buffer; the tensor may have its first part
 	// backward: made during a backward pass, so only the pass holds it
 	// (forward tensors may be held by the caller and wait for the walk).
 	backward bool
@@ -227,12 +227,25 @@ func takeBuffer(n int, zero bool) []float32 {
 	return make([]float32, n)
 }
 
+// take hands out n floats: a free buffer of exactly n, or else the
+// smallest free one of up to 2n, cut to n (a step's buffers of one size
+// serve its requests of another, so the arena holds about the step's peak
+// rather than each size's own peak), or a fresh one.
 func (a *Arena) take(n int, zero bool) []float32 {
 	a.mu.Lock()
 	var buf []float32
-	if list := a.free[n]; len(list) > 0 {
+	size := n
+	if len(a.free[n]) == 0 {
+		size = 0
+		for s, list := range a.free {
+			if s > n && s <= 2*n && len(list) > 0 && (size == 0 || s < size) {
+				size = s
+			}
+		}
+	}
+	if list := a.free[size]; size > 0 && len(list) > 0 {
 		buf = list[len(list)-1].data
-		a.free[n] = list[:len(list)-1]
+		a.free[size] = list[:len(list)-1]
 		a.Reused++
 	}
 	a.Taken++
@@ -241,14 +254,14 @@ func (a *Arena) take(n int, zero bool) []float32 {
 	if buf == nil {
 		buf = make([]float32, n)
 	} else if zero {
-		clear(buf)
+		clear(buf[:n])
 	}
 	b := &arenaBuffer{data: buf, backward: back}
 	a.mu.Lock()
 	a.owned[&buf[0]] = b
 	a.made = append(a.made, b)
 	a.mu.Unlock()
-	return buf
+	return buf[:n:n]
 }
 
 func (a *Arena) putLocked(buf []float32) {

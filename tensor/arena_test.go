@@ -296,3 +296,21 @@ func TestArenaBackwardReusesTheDroppedGradients(t *testing.T) {
 		}
 	}
 }
+
+// A free buffer serves a smaller request of at least half its size, cut to
+// the request's length; a request more than twice smaller takes a fresh
+// buffer.
+func TestArenaServesSmallerRequestsFromLargerBuffers(t *testing.T) {
+	a := &Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true}
+	a.Step(func() { Ones(100, 100) })
+	var half, tiny *Tensor
+	a.Step(func() { half = Zeros(60, 100) }, &half)
+	if a.Reused != 1 || half.Size() != 6000 || cap(half.Data()) != 6000 || half.Data()[5999] != 0 {
+		t.Fatalf("6000 values from a free 10000: %d reused, size %d, cap %d, last %v; want 1, 6000, 6000, 0", a.Reused, half.Size(), cap(half.Data()), half.Data()[5999])
+	}
+	a.Step(func() { half = nil })
+	a.Step(func() { tiny = Zeros(40, 100) }, &tiny)
+	if a.Reused != 0 {
+		t.Fatalf("4000 values took a free 10000-value buffer (%d reused); want a fresh one", a.Reused)
+	}
+}
