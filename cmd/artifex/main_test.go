@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/artifex-go/artifex/internal/datatest"
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/artifex-go/artifex/internal/datatest"
 
 	"github.com/artifex-go/artifex/data"
 	"github.com/artifex-go/artifex/factory"
@@ -267,5 +272,44 @@ func TestREADMEListsTheZoo(t *testing.T) {
 		if !strings.Contains(string(readme), "`"+name+"`") {
 			t.Errorf("README.md does not list the zoo configuration `%s`", name)
 		}
+	}
+}
+
+// gogc reads the collector's current GOGC without changing it.
+func gogc() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
+}
+
+// The tuner sets GOGC from the live heap that each collection leaves:
+// 25 for a heap of 64 MiB (the floor), 100 again once it is small.
+func TestTuneGCFollowsTheLiveHeapAfterEachCollection(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	tuneGC()
+	wait := func(want int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); gogc() != want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("GOGC %d, want %d", gogc(), want)
+			}
+			runtime.GC()
+			time.Sleep(time.Millisecond)
+		}
+	}
+	big := make([]byte, 64<<20)
+	for i := range big {
+		big[i] = 1
+	}
+	wait(25)
+	runtime.KeepAlive(big)
+	big = nil
+	wait(100)
+	if got := gcPercentFor(2 << 20); got != 100 {
+		t.Errorf("GOGC for a 2 MiB heap: %d, want 100 (4 MiB of headroom, at most 100)", got)
+	}
+	if got := gcPercentFor(8 << 20); got != 50 {
+		t.Errorf("GOGC for an 8 MiB heap: %d, want 50", got)
 	}
 }
