@@ -43,15 +43,24 @@ func ReLU(x *Tensor) *Tensor { return LeakyReLU(x, 0) }
 // for x > 0 and slope otherwise (PyTorch's rule at 0). The loops are the
 // kernels package's vector ones: with a branch per element of unpredictable
 // sign this op cost 3 ns/element.
+//
+// With slope ≥ 0 the backward pass reads the result, not x: the result is
+// ≤ 0 exactly where x is (NaN in both; only x = −Inf with slope 0 differs,
+// where the result is already NaN), so the derivative is the same, and x
+// need not be kept (a batch norm's output before it, say, can be released
+// as soon as the activation has read it).
 func LeakyReLU(x *Tensor, slope float32) *Tensor {
 	out := mapUnary(x, func(dst, src []float32) { kernels.LeakyReLU(dst, src, slope) })
 	grad := func(dst, g, x []float32) { kernels.LeakyReLUGrad(dst, g, x, slope) }
-	name := "LeakyReLU"
-	if slope == 0 {
+	name, sign := "LeakyReLU", out
+	switch {
+	case slope == 0:
 		name = "ReLU"
+	case slope < 0: // the result's sign no longer tells x's
+		name, sign = "LeakyReLU (negative slope)", x
 	}
 	return record(out, name, func(g *Tensor) []*Tensor {
-		return []*Tensor{chain(g, x, grad, func() *Tensor { return slopeOf(x, grad) })}
+		return []*Tensor{chain(g, sign, grad, func() *Tensor { return slopeOf(sign, grad) })}
 	}, x)
 }
 

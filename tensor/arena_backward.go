@@ -238,7 +238,8 @@ func Release(t *Tensor) {
 // inputs, its result. An op not listed is taken to keep both.
 var opSaves = map[string]struct{ inputs, result bool }{
 	"Add": {}, "Sub": {}, "Scale": {}, "AddScalar": {}, "Reshape": {}, "Permute": {}, "Dropout": {}, "Concat": {},
-	"Affine": {inputs: true}, "AffineAct": {inputs: true},
+	"Affine": {inputs: true}, "AffineAct": {inputs: true}, "BatchNorm": {inputs: true},
+	"ReLU": {result: true}, "LeakyReLU": {result: true},
 }
 
 // noteSaved marks the buffers that a newly recorded op's backward rule

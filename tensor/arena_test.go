@@ -314,3 +314,34 @@ func TestArenaServesSmallerRequestsFromLargerBuffers(t *testing.T) {
 		t.Fatalf("4000 values took a free 10000-value buffer (%d reused); want a fresh one", a.Reused)
 	}
 }
+
+// A ReLU keeps its result and a batch norm its input, so the batch norm's
+// output can be released once the ReLU has read it; a leaky ReLU with a
+// negative slope keeps its input, which must then stay. The gradients are
+// those of a pass without an arena either way.
+func TestReleaseBetweenBatchNormAndReLU(t *testing.T) {
+	for _, slope := range []float32{0, 0.2, -0.5} {
+		run := func(a *Arena) (grad []float32, recycled bool) {
+			x := NewRngs(3).Stream("x").Normal(16, 8, 6, 6).SetRequiresGrad(true)
+			w, b := Ones(8).SetRequiresGrad(true), Zeros(8).SetRequiresGrad(true)
+			a.Step(func() {
+				n, _, _ := BatchNorm(x, w, b, 1e-5)
+				y := LeakyReLU(n, slope)
+				Release(n)
+				recycled = math.IsNaN(float64(n.Data()[0])) // poisoned
+				Sum(Mul(y, y)).Backward()
+			}, x, w, b)
+			return x.Grad().Data(), recycled
+		}
+		want, _ := run(nil)
+		got, recycled := run(&Arena{free: map[int][]spare{}, owned: map[*float32]*arenaBuffer{}, Poison: true})
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("slope %g: gradient %d is %v after Release, %v without an arena", slope, i, got[i], want[i])
+			}
+		}
+		if recycled != (slope >= 0) {
+			t.Errorf("slope %g: normalised tensor recycled %v; want it recycled exactly when the slope is not negative", slope, recycled)
+		}
+	}
+}

@@ -60,13 +60,13 @@ func newConvGenerator(rngs *nn.Rngs, in int, o *Options, act nn.ActivationFunc) 
 // Forward maps z [N, in] to images [N, C, H, W].
 func (g *ConvGenerator) Forward(z *tensor.Tensor) *tensor.Tensor {
 	h := tensor.Reshape(g.Project.Forward(z), z.Dim(0), g.seed[0], g.seed[1], g.seed[2])
-	h = g.act(normed(g.ProjectNorm, h))
+	h = normAct(g.ProjectNorm, h, g.act)
 	for i, up := range g.Ups {
 		h = up.Forward(h)
 		if i == len(g.Ups)-1 {
 			return g.out(h)
 		}
-		h = g.act(normed(g.Norms[i], h))
+		h = normAct(g.Norms[i], h, g.act)
 	}
 	return h
 }
@@ -96,11 +96,13 @@ func newConvDiscriminator(rngs *nn.Rngs, o *Options, batchNorm bool) (*ConvDiscr
 	return d, in * h * w
 }
 
+func (d *ConvDiscriminator) leaky(x *tensor.Tensor) *tensor.Tensor { return tensor.LeakyReLU(x, d.slope) }
+
 // Forward maps images [N, C, H, W] to features [N, F].
 func (d *ConvDiscriminator) Forward(x *tensor.Tensor) *tensor.Tensor {
 	h := x
 	for i, c := range d.Convs {
-		h = d.Drop.Forward(tensor.LeakyReLU(normed(d.Norms[i], c.Forward(h)), d.slope))
+		h = d.Drop.Forward(normAct(d.Norms[i], c.Forward(h), d.leaky))
 	}
 	return tensor.Flatten(h)
 }
@@ -135,7 +137,7 @@ func (g *MLPGenerator) Forward(z *tensor.Tensor) *tensor.Tensor {
 	h := z
 	last := len(g.Layers) - 1
 	for i, l := range g.Layers[:last] {
-		h = g.act(normed(g.Norms[i], l.Forward(h)))
+		h = normAct(g.Norms[i], l.Forward(h), g.act)
 	}
 	return tensor.Reshape(g.out(g.Layers[last].Forward(h)), z.Dim(0), g.shape[0], g.shape[1], g.shape[2])
 }
@@ -164,11 +166,13 @@ func newMLPDiscriminator(rngs *nn.Rngs, o *Options, batchNorm bool) (*MLPDiscrim
 	return d, in
 }
 
+func (d *MLPDiscriminator) leaky(x *tensor.Tensor) *tensor.Tensor { return tensor.LeakyReLU(x, d.slope) }
+
 // Forward maps images [N, C, H, W] to features [N, F].
 func (d *MLPDiscriminator) Forward(x *tensor.Tensor) *tensor.Tensor {
 	h := tensor.Flatten(x)
 	for i, l := range d.Layers {
-		h = d.Drop.Forward(tensor.LeakyReLU(normed(d.Norms[i], l.Forward(h)), d.slope))
+		h = d.Drop.Forward(normAct(d.Norms[i], l.Forward(h), d.leaky))
 	}
 	return h
 }
@@ -179,6 +183,19 @@ func normed(bn *nn.BatchNorm, x *tensor.Tensor) *tensor.Tensor {
 		return x
 	}
 	return bn.Forward(x)
+}
+
+// normAct applies bn (when not nil), then act, releasing the normalised
+// tensor once act has read it: batch norm keeps its input for the
+// backward pass and a ReLU its result, so nothing else needs it (Release
+// leaves it alone when act's backward does read it).
+func normAct(bn *nn.BatchNorm, x *tensor.Tensor, act nn.ActivationFunc) *tensor.Tensor {
+	n := normed(bn, x)
+	y := act(n)
+	if n != x {
+		tensor.Release(n)
+	}
+	return y
 }
 
 // initDCGAN re-initialises the weights of m as Radford et al. 2016 do:
