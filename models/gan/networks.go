@@ -96,7 +96,9 @@ func newConvDiscriminator(rngs *nn.Rngs, o *Options, batchNorm bool) (*ConvDiscr
 	return d, in * h * w
 }
 
-func (d *ConvDiscriminator) leaky(x *tensor.Tensor) *tensor.Tensor { return tensor.LeakyReLU(x, d.slope) }
+func (d *ConvDiscriminator) leaky(x *tensor.Tensor) *tensor.Tensor {
+	return tensor.LeakyReLU(x, d.slope)
+}
 
 // Forward maps images [N, C, H, W] to features [N, F].
 func (d *ConvDiscriminator) Forward(x *tensor.Tensor) *tensor.Tensor {
@@ -166,7 +168,9 @@ func newMLPDiscriminator(rngs *nn.Rngs, o *Options, batchNorm bool) (*MLPDiscrim
 	return d, in
 }
 
-func (d *MLPDiscriminator) leaky(x *tensor.Tensor) *tensor.Tensor { return tensor.LeakyReLU(x, d.slope) }
+func (d *MLPDiscriminator) leaky(x *tensor.Tensor) *tensor.Tensor {
+	return tensor.LeakyReLU(x, d.slope)
+}
 
 // Forward maps images [N, C, H, W] to features [N, F].
 func (d *MLPDiscriminator) Forward(x *tensor.Tensor) *tensor.Tensor {
