@@ -1,13 +1,19 @@
 // Package kernels holds the hot loops of the engine, apart from the API
 // that calls them, as gonum keeps BLAS apart from mat: matrix
-// multiplication (Sgemm), convolution through im2col and GEMM (Conv),
+// multiplication (Sgemm), convolution (Conv: an implicit GEMM that packs
+// its operand straight from the image for stride-1 convolutions whose
+// output rows are as wide as their input's, im2col and GEMM otherwise),
 // scalar float32 math (Exp, Log, Tanh, ...), slice kernels for the
 // transcendental activations (ExpSlice, SigmoidSlice, TanhSlice,
 // SoftplusSlice, SiLUSlice, GELUSlice, GELUTanhSlice, and the fused
 // gradients SoftplusGrad, SiLUGrad, GELUGrad, GELUTanhGrad), slice kernels
 // for arithmetic (Add, Sub, Mul, AddScalar, MulScalar, RSubScalar, Sum),
-// fused activations (LeakyReLU), the optimizer update (Adam), and the
-// helpers that split work across cores (Parallel). The tensor and optim
+// fused activations (LeakyReLU), the normalisation layers' per-group sums
+// (SumSquares, CenteredDot, AffineCombine), the optimizer update (Adam),
+// and the helpers that split work across cores (Parallel, whose chunks run
+// on long-lived workers that spin for a millisecond before they sleep, as
+// OpenMP's threads do, instead of a goroutine per chunk that waited for the
+// runtime to wake a thread). The tensor and optim
 // packages own all memory: every kernel writes into destination slices its
 // caller passes, in row-major order with explicit sizes and strides, and
 // allocates nothing but pooled scratch space.
@@ -31,7 +37,14 @@
 // AVX2 versions use FMA where the Go loops round each product, so
 // TestActivationTwinsAgree bounds the distance (1 to 7 ulps) and
 // TestActivationKernelsMatchFloat64 bounds each twin's error against
-// float64.
+// float64. The AVX-512 versions of the exponential, SiLU and GELU
+// (activation512_amd64.s) repeat the AVX2 operations on 16 values, and
+// TestActivationAVX512MatchesAVX2 holds them to the same bits; the
+// normalisation sums (norm*) sum in another order than their Go loops and
+// are held to float64 instead (TestNormKernelsMatchFloat64). The implicit
+// convolution's packer (conv_implicit*) has a Go twin that the tests run
+// with every micro-kernel against the convolution's definition
+// (TestConvImplicitMatchesDefinition, TestConvPathsMatchDefinitionsAndOverwrite).
 //
 // # Which path runs
 //
