@@ -104,6 +104,9 @@
 //     Backward, as the trainer's loss steps do.
 //   - Other goroutines' tensors never come from the arena, and ops that
 //     write every element skip the zeroing of a recycled buffer.
+//   - A request takes a free buffer of its own size or else the smallest
+//     free one of up to twice its size, cut to length, so the arena holds
+//     about a step's peak rather than the peak of every size apart.
 //
 // The trainer, the bench workloads and the diffusion samplers use one.
 // ARTIFEX_ARENA=off turns arenas off for a run; ARTIFEX_ARENA=poison fills
