@@ -39,19 +39,18 @@ func BenchmarkConv2Im2col(b *testing.B) {
 	}
 }
 
-// convRef is the convolution by its definition, summed in float64.
-func convRef(p *Conv, x, w, b []float32) []float32 {
+// eachTap calls fn for every output value and every tap of p that reads
+// the input rather than the padding, with the flat indices of the input
+// value, the weight and the output value: the definition of the
+// convolution, from which the references below sum in float64.
+func eachTap(p *Conv, fn func(xi, wi, yi int)) {
 	cg, og := p.C/p.G, p.O/p.G
-	y := make([]float32, p.N*p.O*p.OH*p.OW)
 	for n := range p.N {
 		for o := range p.O {
 			gi := o / og
 			for oh := range p.OH {
 				for ow := range p.OW {
-					var s float64
-					if b != nil {
-						s = float64(b[o])
-					}
+					yi := ((n*p.O+o)*p.OH+oh)*p.OW + ow
 					for c := range cg {
 						for ki := range p.KH {
 							for kj := range p.KW {
@@ -59,17 +58,33 @@ func convRef(p *Conv, x, w, b []float32) []float32 {
 								if h < 0 || h >= p.H || v < 0 || v >= p.W {
 									continue
 								}
-								xv := x[((n*p.C+gi*cg+c)*p.H+h)*p.W+v]
-								s += float64(xv) * float64(w[((o*cg+c)*p.KH+ki)*p.KW+kj])
+								fn(((n*p.C+gi*cg+c)*p.H+h)*p.W+v, ((o*cg+c)*p.KH+ki)*p.KW+kj, yi)
 							}
 						}
 					}
-					y[((n*p.O+o)*p.OH+oh)*p.OW+ow] = float32(s)
 				}
 			}
 		}
 	}
-	return y
+}
+
+// toFloat32 rounds float64 sums, adding b[i/per%len(b)] when b is not nil.
+func toFloat32(sums []float64, b []float32, per int) []float32 {
+	out := make([]float32, len(sums))
+	for i, v := range sums {
+		if b != nil {
+			v += float64(b[i/per%len(b)])
+		}
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// convRef is the convolution by its definition.
+func convRef(p *Conv, x, w, b []float32) []float32 {
+	y := make([]float64, p.N*p.O*p.OH*p.OW)
+	eachTap(p, func(xi, wi, yi int) { y[yi] += float64(x[xi]) * float64(w[wi]) })
+	return toFloat32(y, b, p.OH*p.OW)
 }
 
 // sameConv returns a stride-1 geometry with output rows as wide as the
@@ -155,73 +170,20 @@ func TestConvImplicitMatchesDefinition(t *testing.T) {
 }
 
 // weightGradRef is the weight gradient by its definition: the sum over
-// samples and output pixels of g times the input each tap saw, in float64.
+// samples and output pixels of g times the input each tap saw.
 func weightGradRef(p *Conv, x, g []float32) []float32 {
-	cg, og := p.C/p.G, p.O/p.G
-	gw := make([]float64, p.O*cg*p.KH*p.KW)
-	for n := range p.N {
-		for o := range p.O {
-			gi := o / og
-			for oh := range p.OH {
-				for ow := range p.OW {
-					gv := float64(g[((n*p.O+o)*p.OH+oh)*p.OW+ow])
-					for c := range cg {
-						for ki := range p.KH {
-							for kj := range p.KW {
-								h, v := oh*p.SH+ki*p.DH-p.PT, ow*p.SW+kj*p.DW-p.PL
-								if h < 0 || h >= p.H || v < 0 || v >= p.W {
-									continue
-								}
-								gw[((o*cg+c)*p.KH+ki)*p.KW+kj] += gv * float64(x[((n*p.C+gi*cg+c)*p.H+h)*p.W+v])
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	out := make([]float32, len(gw))
-	for i, v := range gw {
-		out[i] = float32(v)
-	}
-	return out
+	gw := make([]float64, p.O*p.C/p.G*p.KH*p.KW)
+	eachTap(p, func(xi, wi, yi int) { gw[wi] += float64(g[yi]) * float64(x[xi]) })
+	return toFloat32(gw, nil, 1)
 }
 
 // adjointRef is the adjoint of the convolution by its definition: every
 // output gradient value flows back to the input pixel each tap read, plus
 // b per input channel when b is not nil.
 func adjointRef(p *Conv, g, w, b []float32) []float32 {
-	cg, og := p.C/p.G, p.O/p.G
 	x := make([]float64, p.N*p.C*p.H*p.W)
-	for n := range p.N {
-		for o := range p.O {
-			gi := o / og
-			for oh := range p.OH {
-				for ow := range p.OW {
-					gv := float64(g[((n*p.O+o)*p.OH+oh)*p.OW+ow])
-					for c := range cg {
-						for ki := range p.KH {
-							for kj := range p.KW {
-								h, v := oh*p.SH+ki*p.DH-p.PT, ow*p.SW+kj*p.DW-p.PL
-								if h < 0 || h >= p.H || v < 0 || v >= p.W {
-									continue
-								}
-								x[((n*p.C+gi*cg+c)*p.H+h)*p.W+v] += gv * float64(w[((o*cg+c)*p.KH+ki)*p.KW+kj])
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	out := make([]float32, len(x))
-	for i, v := range x {
-		if b != nil {
-			v += float64(b[i/(p.H*p.W)%p.C])
-		}
-		out[i] = float32(v)
-	}
-	return out
+	eachTap(p, func(xi, wi, yi int) { x[xi] += float64(g[yi]) * float64(w[wi]) })
+	return toFloat32(x, b, p.H*p.W)
 }
 
 // Every path of Forward, Adjoint and WeightGrad (implicit, flipped, im2col
