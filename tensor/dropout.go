@@ -36,21 +36,10 @@ func Dropout(x *Tensor, rate float32, s *Stream) *Tensor {
 }
 
 // applyMask writes src[i]·scale where bit i of bits is set and src[i]·0
-// elsewhere (−0 for negative values, NaN for NaN and ±Inf, as a product
-// with a mask tensor gives).
+// elsewhere (kernels.MaskScale), over both cores in runs of 64 values.
 func applyMask(dst, src []float32, bits []uint64, scale float32) {
 	kernels.Parallel(len(bits), max(1, parallelGrain/64), func(lo, hi int) {
-		for w := lo; w < hi; w++ {
-			word := bits[w]
-			d := dst[w*64 : min((w+1)*64, len(dst))]
-			sv := src[w*64:][:len(d)]
-			for j, v := range sv {
-				m := float32(0)
-				if word&(1<<j) != 0 {
-					m = scale
-				}
-				d[j] = v * m
-			}
-		}
+		end := min(hi*64, len(dst))
+		kernels.MaskScale(dst[lo*64:end], src[lo*64:end], bits[lo:hi], scale)
 	})
 }
