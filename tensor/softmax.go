@@ -94,12 +94,8 @@ func softmaxForward(x *Tensor, axis int, log bool) *Tensor {
 
 // softmaxRow writes the softmax (or log-softmax) of one contiguous row.
 func softmaxRow(dst, src []float32, log bool) {
-	m := src[0]
-	for _, v := range src[1:] {
-		if v > m {
-			m = v
-		}
-	}
+	// With a NaN in the row every output is NaN, whatever the maximum.
+	m := kernels.Max(src)
 	dst = dst[:len(src)]
 	kernels.AddScalar(dst, src, -m)
 	kernels.ExpSlice(dst, dst)

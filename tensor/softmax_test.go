@@ -38,3 +38,31 @@ func TestSoftmaxValuesAlongEachAxis(t *testing.T) {
 		t.Errorf("Softmax axis 0 = %v", cols)
 	}
 }
+
+// Softmax over rows longer than a vector (the maximum is taken 16 values
+// at a time): a masked entry (-Inf) gets 0, a row with a NaN is all NaN.
+func TestSoftmaxRowsWithInfinitiesAndNaN(t *testing.T) {
+	row := make([]float32, 40)
+	for i := range row {
+		row[i] = float32(i%7) - 3
+	}
+	row[5], row[33] = float32(math.Inf(-1)), float32(math.Inf(-1))
+	nanRow := append([]float32(nil), row...)
+	nanRow[20] = float32(math.NaN())
+	s := Softmax(FromSlice(append(row, nanRow...), 2, 40), -1).Data()
+	var sum float64
+	for i, v := range s[:40] {
+		sum += float64(v)
+		if (i == 5 || i == 33) != (v == 0) {
+			t.Fatalf("softmax[%d] = %g; want 0 exactly at the -Inf entries", i, v)
+		}
+	}
+	if math.Abs(sum-1) > 1e-5 {
+		t.Fatalf("row sums to %g", sum)
+	}
+	for i, v := range s[40:] {
+		if v == v {
+			t.Fatalf("row with a NaN: softmax[%d] = %g, want NaN", i, v)
+		}
+	}
+}

@@ -46,3 +46,18 @@ func AffineCombine(d, x []float32, a, b, c float32) {
 		d[i] = a*d[i] + b*x[i] + c
 	}
 }
+
+// Max returns the largest value of s (len(s) > 0). Where s holds a NaN the
+// result is unspecified: a NaN or a number.
+func Max(s []float32) float32 {
+	m, done := maxVector(s)
+	if done == 0 {
+		m = s[0]
+	}
+	for _, v := range s[done:] {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}

@@ -39,3 +39,16 @@ func affineCombineVector(d, x []float32, a, b, c float32) int {
 	affineCombineAVX512(&d[0], &x[0], n, a, b, c)
 	return n
 }
+
+//go:noescape
+func maxAVX512(v *float32, n int) float32
+
+// maxVector returns the maximum of the longest prefix of s that is a
+// multiple of 16, and its length (0, and no maximum, when there is none).
+func maxVector(s []float32) (float32, int) {
+	n := len(s) &^ 15
+	if !hasAVX512 || n == 0 {
+		return 0, 0
+	}
+	return maxAVX512(&s[0], n), n
+}

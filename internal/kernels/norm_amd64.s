@@ -111,3 +111,43 @@ acloop:
 
 	VZEROUPPER
 	RET
+
+// func maxAVX512(v *float32, n int) float32
+// The maximum of n (a multiple of 16) values: two running vector maxima,
+// then the lanes.
+TEXT ·maxAVX512(SB), NOSPLIT, $0-20
+	MOVQ    v+0(FP), SI
+	MOVQ    n+8(FP), CX
+	VMOVUPS (SI), Z2
+	VMOVAPS Z2, Z3
+	ADDQ    $64, SI
+	SHRQ    $4, CX
+	DECQ    CX
+	JZ      mxfold
+	TESTQ   $1, CX
+	JZ      mxpairs
+	VMAXPS  (SI), Z3, Z3
+	ADDQ    $64, SI
+	DECQ    CX
+	JZ      mxfold
+
+mxpairs:
+	VMAXPS (SI), Z2, Z2
+	VMAXPS 64(SI), Z3, Z3
+	ADDQ   $128, SI
+	SUBQ   $2, CX
+	JNZ    mxpairs
+
+mxfold:
+	VMAXPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $1, Z2, Y1
+	VMAXPS        Y1, Y2, Y2
+	VEXTRACTF128  $1, Y2, X1
+	VMAXPS        X1, X2, X2
+	VMOVHLPS      X2, X2, X1
+	VMAXPS        X1, X2, X2
+	VMOVSHDUP     X2, X1
+	VMAXSS        X1, X2, X2
+	VMOVSS        X2, ret+16(FP)
+	VZEROUPPER
+	RET

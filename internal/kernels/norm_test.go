@@ -49,3 +49,31 @@ func TestNormKernelsMatchFloat64(t *testing.T) {
 		}
 	}
 }
+
+// Max is the largest value, over lengths around the vector width, the
+// largest anywhere in the slice, with infinities.
+func TestMaxFindsTheLargest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{1, 15, 16, 17, 32, 33, 48, 49, 64, 128, 1000} {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		for _, at := range []int{0, n / 2, n - 1} {
+			for _, top := range []float32{100, float32(math.Inf(1))} {
+				c := append([]float32(nil), s...)
+				c[at] = top
+				if got := Max(c); got != top {
+					t.Fatalf("n=%d, %g at %d: Max %g", n, top, at, got)
+				}
+			}
+		}
+		c := append([]float32(nil), s...)
+		for i := range c {
+			c[i] = float32(math.Inf(-1))
+		}
+		if got := Max(c); !math.IsInf(float64(got), -1) {
+			t.Fatalf("n=%d of -Inf: Max %g", n, got)
+		}
+	}
+}
