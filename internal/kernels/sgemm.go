@@ -349,9 +349,28 @@ func (kn *gemmKernel) packB(trans bool, b []float32, ldb, pc, jc, kc, nc int, ds
 			continue
 		}
 		p0 := 0
-		if nrr == nr && trans && kn.packT != nil && kc >= 16 {
+		if trans && kn.packT != nil && kc >= 16 {
 			p0 = kc &^ 15
-			kn.packT(p0, &b[(jc+jr)*ldb+pc], ldb, &pan[0])
+			if nrr == nr {
+				kn.packT(p0, &b[(jc+jr)*ldb+pc], ldb, &pan[0])
+			} else {
+				// A partial panel: its rows, then zero rows, side by side
+				// in a buffer the assembly can read 32 rows of (the Go
+				// loop below transposed it value by value: 9 % of a
+				// PixelCNN step, in the weight gradients of its 16-channel
+				// 1×1 convolutions).
+				tmp := getScratch(nr * p0)
+				for j := range nr {
+					row := (*tmp)[j*p0 : (j+1)*p0]
+					if j < nrr {
+						copy(row, b[(jc+jr+j)*ldb+pc:][:p0])
+					} else {
+						clear(row)
+					}
+				}
+				kn.packT(p0, &(*tmp)[0], p0, &pan[0])
+				putScratch(tmp)
+			}
 		}
 		if !trans {
 			// op(B)[p][j] = b[p*ldb+j]: each k step is a contiguous run.
@@ -370,7 +389,7 @@ func (kn *gemmKernel) packB(trans bool, b []float32, ldb, pc, jc, kc, nc int, ds
 			}
 		}
 		for j := nrr; j < nr; j++ {
-			for p := 0; p < kc; p++ {
+			for p := p0; p < kc; p++ { // (the assembly zeroed the others)
 				pan[p*nr+j] = 0
 			}
 		}
