@@ -62,7 +62,8 @@
 // pass is what each backward closure captured, and each op captures the
 // least its gradient reads. Add and Reshape keep shapes, Mul and MatMul an
 // operand only when the other one needs a gradient, Softmax its output,
-// LayerNorm its input, Dropout its mask as bits, and
+// ReLU and LeakyReLU (slope ≥ 0) their output, LayerNorm and BatchNorm
+// their input, Dropout its mask as bits, and
 // ScaledDotProductAttention q, k and v, recomputing the attention weights
 // in the backward pass instead of holding scores of size Lq·Lk. Backward
 // drops each op's closure as soon as it has run, and sums a gradient with
