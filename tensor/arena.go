@@ -283,11 +283,7 @@ func (a *Arena) recycle(keep []any) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.steps++
-	for _, b := range a.kept {
-		b.held = false
-		a.owned[&b.data[0]] = b
-	}
-	a.kept = a.kept[:0]
+	a.recheckKeptLocked(spans)
 	a.markHeldLocked(a.ownedList(), spans)
 	for _, b := range a.owned {
 		if b.held {
@@ -315,6 +311,21 @@ func (a *Arena) ownedList() []*arenaBuffer {
 		bufs = append(bufs, b)
 	}
 	return bufs
+}
+
+// recheckKeptLocked recycles the kept buffers that none of spans (the
+// walk from keep) reaches any more, and keeps the others.
+func (a *Arena) recheckKeptLocked(spans []span) {
+	for _, b := range a.kept {
+		b.held = false
+	}
+	a.markHeldLocked(a.kept, spans)
+	a.kept = slices.DeleteFunc(a.kept, func(b *arenaBuffer) bool {
+		if !b.held {
+			a.putLocked(b.data)
+		}
+		return !b.held
+	})
 }
 
 // markHeldLocked sets held on every buffer of bufs (which it sorts) that

@@ -1,9 +1,6 @@
 package tensor
 
-import (
-	"slices"
-	"unsafe"
-)
+import "unsafe"
 
 // The backward half of the Arena: how a backward pass hands back the
 // buffers it made as soon as nothing can read them again.
@@ -181,19 +178,7 @@ func (a *Arena) startBackward(forward bool) {
 	if forward {
 		a.markHeldLocked(a.ownedList(), spans)
 	}
-	if len(a.kept) == 0 {
-		return
-	}
-	for _, b := range a.kept {
-		b.held = false
-	}
-	a.markHeldLocked(slices.Clone(a.kept), spans)
-	a.kept = slices.DeleteFunc(a.kept, func(b *arenaBuffer) bool {
-		if !b.held {
-			a.putLocked(b.data)
-		}
-		return !b.held
-	})
+	a.recheckKeptLocked(spans)
 }
 
 // recycleResult recycles the forward result that starts at p, whose op's

@@ -174,11 +174,20 @@ func windowSum(x *Tensor, p poolGeom, scale float32) *Tensor {
 // the adjoint of windowSum, so AvgPool2d's gradient and, for windows that
 // tile the output, nearest-neighbour upsampling.
 func windowSumAdjoint(g *Tensor, p poolGeom, scale float32) *Tensor {
+	var out *Tensor
 	if p.tiles() {
-		return record(spreadTiles(g, p, scale), "WindowSumAdjoint", func(gg *Tensor) []*Tensor {
-			return []*Tensor{windowSum(gg, p, scale)}
-		}, g)
+		out = spreadTiles(g, p, scale)
+	} else {
+		out = addWindows(g, p, scale)
 	}
+	return record(out, "WindowSumAdjoint", func(gg *Tensor) []*Tensor {
+		return []*Tensor{windowSum(gg, p, scale)}
+	}, g)
+}
+
+// addWindows is windowSumAdjoint for any windows: each value of g, times
+// scale, is added over its window of a zeroed plane.
+func addWindows(g *Tensor, p poolGeom, scale float32) *Tensor {
 	out := empty(p.inShape())
 	hw, ohw := p.h*p.w, p.oh*p.ow
 	p.forPlanes(func(lo, hi int) {
@@ -199,9 +208,7 @@ func windowSumAdjoint(g *Tensor, p poolGeom, scale float32) *Tensor {
 			}
 		}
 	})
-	return record(out, "WindowSumAdjoint", func(gg *Tensor) []*Tensor {
-		return []*Tensor{windowSum(gg, p, scale)}
-	}, g)
+	return out
 }
 
 // tiles reports whether p's windows tile the input exactly: no padding,

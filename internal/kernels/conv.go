@@ -48,6 +48,26 @@ func forChunks(n int, fn func(chunk, lo, hi int)) {
 	})
 }
 
+// forChunksSummed runs fn over the chunks of the batch in parallel, each
+// writing its own sum into dst (the first chunk into sum itself, the others
+// into scratch), then adds the chunks' sums into sum in chunk order, so the
+// result does not depend on scheduling.
+func forChunksSummed(n int, sum []float32, fn func(lo, hi int, dst []float32)) {
+	parts := make([]*[]float32, batchChunks(n))
+	forChunks(n, func(chunk, lo, hi int) {
+		dst := sum
+		if chunk > 0 {
+			parts[chunk] = getScratch(len(sum))
+			dst = *parts[chunk]
+		}
+		fn(lo, hi, dst)
+	})
+	for _, part := range parts[1:] {
+		addTo(sum, (*part)[:len(sum)])
+		putScratch(part)
+	}
+}
+
 // flipCheaper reports whether the stride-1 convolution p is better done
 // through its flipped geometry: with fewer output than input channels, the
 // flipped geometry's column matrices (o·kh·kw rows) are smaller than p's own
@@ -320,16 +340,7 @@ func (p *Conv) WeightGrad(x, g, gw []float32) {
 	}
 	cg, og, k := p.C/p.G, p.O/p.G, p.colRows()
 	hw, ohw := p.H*p.W, p.OH*p.OW
-	chunks := batchChunks(p.N)
-	// Each chunk sums its samples into its own buffer (the first one into
-	// gw itself); the buffers are added in chunk order afterwards.
-	parts := make([]*[]float32, chunks)
-	forChunks(p.N, func(chunk, lo, hi int) {
-		dst := gw
-		if chunk > 0 {
-			parts[chunk] = getScratch(len(gw))
-			dst = *parts[chunk]
-		}
+	forChunksSummed(p.N, gw, func(lo, hi int, dst []float32) {
 		nb := p.samplesPerGemm(hi - lo)
 		col, freeCol := scratchIf(!p.direct() || nb > 1, k*nb*ohw)
 		defer freeCol()
@@ -357,12 +368,6 @@ func (p *Conv) WeightGrad(x, g, gw []float32) {
 			}
 		}
 	})
-	for _, part := range parts[1:] {
-		for i, v := range (*part)[:len(gw)] {
-			gw[i] += v
-		}
-		putScratch(part)
-	}
 }
 
 // validRange returns the output positions [lo, hi) among n whose input

@@ -195,7 +195,6 @@ func alignWithin(s []float32, n int) []float32 {
 // transposed column matrix is packed from the image nr pixels by nr taps
 // at a time: the implicit packer writes the block tap by tap, and a
 // transpose in L1 turns it pixel by pixel, as the micro-kernel reads it.
-// Each chunk of the batch sums into its own buffer, added in chunk order.
 func (p *Conv) weightGradImplicit(kn *gemmKernel, pack implicitPack, x, g, gw []float32) {
 	cg, og, k := p.C/p.G, p.O/p.G, p.colRows()
 	hw, ohw, kk := p.H*p.W, p.OH*p.OW, p.KH*p.KW
@@ -205,13 +204,7 @@ func (p *Conv) weightGradImplicit(kn *gemmKernel, pack implicitPack, x, g, gw []
 	blocks := (ohw + kn.kc - 1) / kn.kc
 	kc := ((ohw+blocks-1)/blocks + nr - 1) / nr * nr
 	mPad := (og + mr - 1) / mr * mr
-	parts := make([]*[]float32, batchChunks(p.N))
-	forChunks(p.N, func(chunk, lo, hi int) {
-		dst := gw
-		if chunk > 0 {
-			parts[chunk] = getScratch(len(gw))
-			dst = *parts[chunk]
-		}
+	forChunksSummed(p.N, gw, func(lo, hi int, dst []float32) {
 		abuf, bbuf := getScratch(mPad*kc+16), getScratch(kc*nr+16)
 		defer putScratch(abuf)
 		defer putScratch(bbuf)
@@ -247,12 +240,6 @@ func (p *Conv) weightGradImplicit(kn *gemmKernel, pack implicitPack, x, g, gw []
 			}
 		}
 	})
-	for _, part := range parts[1:] {
-		if part != nil {
-			addTo(gw, (*part)[:len(gw)])
-			putScratch(part)
-		}
-	}
 }
 
 // transposeBlock writes the nr×nr block src (row t, column j) into dst

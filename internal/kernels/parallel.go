@@ -4,7 +4,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -72,10 +71,9 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 const spinFor = time.Millisecond
 
 // workerPool holds the workers of Parallel; busy is held by the Parallel
-// that uses them.
+// that uses them, and only that one touches workers.
 type workerPool struct {
 	busy    atomic.Bool
-	mu      sync.Mutex
 	workers []*worker
 }
 
@@ -86,10 +84,9 @@ var procs atomic.Int32
 
 func init() { procs.Store(int32(runtime.GOMAXPROCS(0))) }
 
-// take returns n workers, starting any that do not exist yet.
+// take returns n workers, starting any that do not exist yet; the caller
+// holds busy.
 func (p *workerPool) take(n int) []*worker {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for len(p.workers) < n {
 		w := &worker{index: len(p.workers), wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)

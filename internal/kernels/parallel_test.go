@@ -107,7 +107,7 @@ func TestParallelWorkersSleepWhenIdle(t *testing.T) {
 		old := runtime.GOMAXPROCS(procs)
 		withThreads(2, func() {
 			coverOnce(t, 10, 1)
-			w := pool.take(1)[0]
+			w := pool.workers[0] // started by the job above
 			deadline := time.Now().Add(5 * time.Second)
 			for !w.sleeping.Load() {
 				if time.Now().After(deadline) {

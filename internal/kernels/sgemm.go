@@ -152,12 +152,7 @@ func alignedFloats(s []float32, n int) []float32 {
 	if cap(s) >= n && uintptr(unsafe.Pointer(unsafe.SliceData(s)))%64 == 0 {
 		return s[:n]
 	}
-	s = make([]float32, n+16)
-	off := int(uintptr(unsafe.Pointer(&s[0]))%64) / 4
-	if off != 0 {
-		off = 16 - off
-	}
-	return s[off : off+n : off+n]
+	return alignWithin(make([]float32, n+16), n)
 }
 
 // gemm runs the blocked algorithm on one goroutine.

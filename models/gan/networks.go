@@ -96,15 +96,11 @@ func newConvDiscriminator(rngs *nn.Rngs, o *Options, batchNorm bool) (*ConvDiscr
 	return d, in * h * w
 }
 
-func (d *ConvDiscriminator) leaky(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.LeakyReLU(x, d.slope)
-}
-
 // Forward maps images [N, C, H, W] to features [N, F].
 func (d *ConvDiscriminator) Forward(x *tensor.Tensor) *tensor.Tensor {
 	h := x
 	for i, c := range d.Convs {
-		h = d.Drop.Forward(normAct(d.Norms[i], c.Forward(h), d.leaky))
+		h = d.Drop.Forward(normAct(d.Norms[i], c.Forward(h), leaky(d.slope)))
 	}
 	return tensor.Flatten(h)
 }
@@ -168,15 +164,11 @@ func newMLPDiscriminator(rngs *nn.Rngs, o *Options, batchNorm bool) (*MLPDiscrim
 	return d, in
 }
 
-func (d *MLPDiscriminator) leaky(x *tensor.Tensor) *tensor.Tensor {
-	return tensor.LeakyReLU(x, d.slope)
-}
-
 // Forward maps images [N, C, H, W] to features [N, F].
 func (d *MLPDiscriminator) Forward(x *tensor.Tensor) *tensor.Tensor {
 	h := tensor.Flatten(x)
 	for i, l := range d.Layers {
-		h = d.Drop.Forward(normAct(d.Norms[i], l.Forward(h), d.leaky))
+		h = d.Drop.Forward(normAct(d.Norms[i], l.Forward(h), leaky(d.slope)))
 	}
 	return h
 }
@@ -200,6 +192,11 @@ func normAct(bn *nn.BatchNorm, x *tensor.Tensor, act nn.ActivationFunc) *tensor.
 		tensor.Release(n)
 	}
 	return y
+}
+
+// leaky is the discriminators' activation, a leaky ReLU of the given slope.
+func leaky(slope float32) nn.ActivationFunc {
+	return func(x *tensor.Tensor) *tensor.Tensor { return tensor.LeakyReLU(x, slope) }
 }
 
 // initDCGAN re-initialises the weights of m as Radford et al. 2016 do:
