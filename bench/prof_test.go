@@ -14,3 +14,10 @@ func BenchmarkMLPVAEStep(b *testing.B) {
 		step()
 	}
 }
+
+func BenchmarkDCGANStep(b *testing.B) {
+	step, _ := dcganWorkload().Setup()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+}
