@@ -51,8 +51,9 @@ var implicitFast, implicitKernel = fastImplicitPack()
 // panels at least half way (a panel never spans two samples, whose planes
 // are not one shifted run). Even with 15 of a 7×7 plane's 64 columns
 // empty the implicit path was faster than im2col's (UNet shapes: 14×14 and
-// 7×7 with 64 and 128 channels, each direction 5-35 % faster). Batches smaller than the core count go
-// through Sgemm, which splits a single sample's product across the cores.
+// 7×7 with 64 and 128 channels, each direction 5-35 % faster in
+// BenchmarkConvShapes). Batches smaller than the core count go through
+// Sgemm, which splits a single sample's product across the cores.
 func (p *Conv) useImplicit(kn *gemmKernel) bool {
 	ohw := p.OH * p.OW
 	waste := (ohw+kn.nr-1)/kn.nr*kn.nr - ohw
